@@ -1,0 +1,29 @@
+# Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+.PHONY: run test setup train validate eval clean lock-rasa
+
+setup:
+	@bash scripts/setup.sh
+
+train: setup
+	@bash scripts/train.sh
+
+validate: setup
+	@RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --quiet --fail-on-warnings
+
+run: train
+	@printf '\033[1m==> %s\033[0m\n' "Starting Redis, the action server, Rasa and the bridge (Ctrl-C stops all)"
+	@.venv/bin/honcho start
+
+test: train
+	@.venv/bin/python -m pytest -ra $(PYTEST_ARGS)
+
+eval: train
+	@.venv-rasa/bin/python scripts/evaluate.py
+
+lock-rasa:
+	@(echo "# Rasa + action server environment (Python 3.10). Exact pins: regenerate with 'make lock-rasa'."; uv pip freeze --python .venv-rasa/bin/python) > requirements/rasa.txt
+
+clean:
+	rm -rf .venv .venv-rasa widget/node_modules widget/dist models

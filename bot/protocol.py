@@ -1,0 +1,107 @@
+"""The wire format: validating what clients send and shaping what the bridge emits.
+
+The visitor side follows Rasa's socketio channel (`session_request`, `session_confirm`,
+`user_uttered`, `bot_uttered`) so existing Rasa widgets work; docs/protocol.md lists every event.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .models import Message
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+class ProtocolError(Exception):
+    """A client sent something the bridge refuses; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def to_event(self, event: str) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "event": event}
+
+
+def require_dict(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid_payload", "The event's payload must be a JSON object.")
+    return data
+
+
+def message_text(data: dict[str, Any], max_chars: int) -> str:
+    """The visitor's text, checked: present, a string, not blank, not too long."""
+    if "message" not in data:
+        raise ProtocolError("missing_field", "The field 'message' is missing.")
+    text = data["message"]
+    if not isinstance(text, str):
+        raise ProtocolError("message_not_string", "The field 'message' must be a string.")
+    if not text.strip():
+        raise ProtocolError("message_empty", "The message is empty.")
+    if len(text) > max_chars:
+        raise ProtocolError(
+            "message_too_long", f"The message is longer than {max_chars} characters."
+        )
+    return text
+
+
+def client_id(data: dict[str, Any]) -> str:
+    """The optional client-generated message id that makes resends idempotent."""
+    value = data.get("message_id", data.get("client_id"))
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or not CLIENT_ID.match(value):
+        raise ProtocolError("invalid_message_id", "message_id must be 1-64 letters, digits or _.:-")
+    return value
+
+
+def proposed_session(data: Any) -> str:
+    """The session id a client asks to resume, or '' for a new one."""
+    if isinstance(data, dict):
+        data = data.get("session_id")
+    if isinstance(data, str) and SESSION_ID.match(data):
+        return data
+    return ""
+
+
+def metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """What the page tells about itself (`metadata` or rasa-webchat's `customData`)."""
+    raw = data.get("metadata", data.get("customData"))
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k)[:64]: v for k, v in list(raw.items())[:20] if isinstance(v, (str, int, float, bool))}
+
+
+def bot_uttered(message: Message) -> dict[str, Any]:
+    """A stored bot, agent or system message as Rasa's `bot_uttered` payload (plus our fields)."""
+    payload: dict[str, Any] = {
+        "text": message.text,
+        "id": message.id,
+        "ts": message.ts,
+        "sender": message.sender.value,
+    }
+    data = message.data
+    if data.get("buttons"):
+        payload["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+            for b in data["buttons"]
+        ]
+    if data.get("image"):
+        payload["attachment"] = {"type": "image", "payload": {"src": data["image"]}}
+    if data.get("custom"):
+        payload["custom"] = data["custom"]
+    if data.get("agent_name"):
+        payload["agent_name"] = data["agent_name"]
+    return payload
+
+
+def transcript_entry(message: Message) -> dict[str, Any]:
+    """A message as history replay shows it."""
+    entry = bot_uttered(message)
+    if message.client_id:
+        entry["client_id"] = message.client_id
+    return entry

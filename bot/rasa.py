@@ -1,0 +1,94 @@
+"""The Rasa server seen from the bridge: one long-lived HTTP client with a timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, refused the connection, or answered with an error."""
+
+
+@dataclass
+class BotReply:
+    """One message Rasa wants to send: text, buttons, an image, or a custom payload."""
+
+    text: str = ""
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    image: str = ""
+    custom: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_rasa(cls, raw: dict[str, Any]) -> "BotReply":
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in raw.get("buttons") or []
+        ]
+        custom = raw.get("custom")
+        return cls(
+            text=str(raw.get("text") or ""),
+            buttons=buttons,
+            image=str(raw.get("image") or ""),
+            custom=custom if isinstance(custom, dict) else {},
+        )
+
+    @property
+    def handoff(self) -> dict[str, Any] | None:
+        """The handoff signal sent by the `action_handoff` custom action, if this is one."""
+        signal = self.custom.get("handoff")
+        return signal if isinstance(signal, dict) else None
+
+
+class RasaClient:
+    """Talks to `rasa run --enable-api` over HTTP."""
+
+    def __init__(self, base_url: str, token: str, timeout: float) -> None:
+        self.base_url = base_url
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self.last_latency = 0.0
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=200, keepalive_timeout=60)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self.timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def send(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[BotReply]:
+        """Send a visitor's message through Rasa's REST channel and return its replies."""
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        started = time.perf_counter()
+        try:
+            async with self.session.post(
+                f"{self.base_url}/webhooks/rest/webhook", json=body
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+                raw = await response.json()
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+            raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
+        finally:
+            self.last_latency = time.perf_counter() - started
+        return [BotReply.from_rasa(item) for item in raw if isinstance(item, dict)]
+
+    async def healthy(self) -> bool:
+        try:
+            async with self.session.get(
+                f"{self.base_url}/status", params={"token": self.token}
+            ) as response:
+                return response.status == 200
+        except (aiohttp.ClientError, asyncio.TimeoutError):
+            return False

@@ -1,0 +1,77 @@
+"""Real python-socketio clients playing visitors (and, later, agents) in tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any, Callable
+
+import socketio
+
+Predicate = Callable[[Any], bool]
+_ids = itertools.count(1)
+
+
+class Recorder:
+    """Keeps every event a client receives, and waits for the ones a test expects."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self._changed = asyncio.Condition()
+
+    async def record(self, event: str, data: Any) -> None:
+        async with self._changed:
+            self.events.append((event, data))
+            self._changed.notify_all()
+
+    def of(self, event: str) -> list[Any]:
+        return [data for name, data in self.events if name == event]
+
+    async def wait_for(
+        self, event: str, where: Predicate = lambda _: True, timeout: float = 30, start: int = 0
+    ) -> Any:
+        """The first `event` (from index `start`) matching `where`, waiting up to `timeout`."""
+
+        def find() -> Any:
+            for name, data in self.events[start:]:
+                if name == event and where(data):
+                    return data
+            return None
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
+            return find()
+
+
+class Visitor:
+    """A visitor's widget: connects, asks for a session, says things, collects replies."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.seen = Recorder()
+        self.session_id = ""
+        self.sio.on("*", self.seen.record)
+
+    async def connect(self, session_id: str | None = None) -> str:
+        await self.sio.connect(self.url, transports=["websocket"])
+        mark = len(self.seen.events)
+        await self.sio.emit("session_request", {"session_id": session_id})
+        self.session_id = await self.seen.wait_for("session_confirm", start=mark, timeout=10)
+        return self.session_id
+
+    async def say(self, text: Any, **extra: Any) -> int:
+        """Send `user_uttered`; returns the event index to wait from."""
+        mark = len(self.seen.events)
+        payload = {"message": text, "session_id": self.session_id, **extra}
+        await self.sio.emit("user_uttered", payload)
+        return mark
+
+    async def ask(self, text: str, timeout: float = 30) -> dict[str, Any]:
+        """Say something and return the first `bot_uttered` that follows."""
+        mark = await self.say(text, message_id=f"t{next(_ids)}")
+        return await self.seen.wait_for("bot_uttered", start=mark, timeout=timeout)
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()

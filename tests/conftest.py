@@ -1,0 +1,58 @@
+"""Session fixtures: one real Redis, action server, Rasa server (trained model) and bridge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from clients import Visitor
+from stack import ROOT, Stack
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not any((ROOT / "models").glob("*.tar.gz")):
+        raise pytest.UsageError("No trained model in models/: run the tests with `make test`.")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Every Frontdesk process, started as `make run` starts them, on free ports."""
+    stack = Stack.create(tmp_path_factory.mktemp("frontdesk"))
+    try:
+        stack.start_redis()
+        stack.start_actions()
+        stack.start_rasa()
+        stack.start_bridge()
+        yield stack
+    finally:
+        stack.stop_all()
+
+
+@pytest.fixture
+async def redis(stack: Stack) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(stack.redis_url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def visitor(stack: Stack) -> AsyncIterator[Visitor]:
+    client = Visitor(stack.bridge_url)
+    await client.connect()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def faq_answers() -> dict[str, list[str]]:
+    """Every FAQ answer text by topic, read from the file business owners edit."""
+    import yaml
+
+    data = yaml.safe_load(Path(ROOT / "data" / "faq_answers.yml").read_text())
+    return {
+        name.removeprefix("utter_faq_"): [variant["text"] for variant in variants]
+        for name, variants in data["responses"].items()
+    }

@@ -1,0 +1,50 @@
+"""With Rasa stopped or too slow, the visitor is told within the timeout and queued for a person."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+from clients import Visitor
+from stack import Stack, free_port
+
+
+async def _told_within(stack: Stack, rasa_url: str, redis, timeout: float) -> float:
+    port = free_port()
+    bridge = stack.start_bridge(RASA_URL=rasa_url, RASA_TIMEOUT=str(timeout), FRONTDESK_PORT=str(port))
+    try:
+        client = Visitor(f"http://127.0.0.1:{port}")
+        await client.connect()
+        started = time.monotonic()
+        reply = await client.ask("what are your opening hours?", timeout=timeout + 10)
+        elapsed = time.monotonic() - started
+        assert reply["custom"]["handoff"]["reason"] == "bot_unavailable"
+        assert "a person will reply" in reply["text"]
+        assert await redis.hget(f"fd:conv:{client.session_id}", "owner") == "queue"
+        rows = await redis.xrange(f"fd:msgs:{client.session_id}")
+        assert [f["sender"] for _, f in rows] == ["visitor", "system"]
+        await client.close()
+        return elapsed
+    finally:
+        bridge.stop()
+
+
+async def test_rasa_stopped_visitor_is_told(stack: Stack, redis) -> None:
+    closed_port = free_port()  # nothing listens there: Rasa is down
+    elapsed = await _told_within(stack, f"http://127.0.0.1:{closed_port}", redis, timeout=3)
+    assert elapsed < 3
+
+
+async def test_rasa_too_slow_visitor_is_told_at_the_timeout(stack: Stack, redis) -> None:
+    # A server that accepts connections and never answers: Rasa hanging.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = silent.getsockname()[1]
+    try:
+        elapsed = await _told_within(stack, f"http://127.0.0.1:{port}", redis, timeout=2)
+        assert 1.5 <= elapsed < 4
+    finally:
+        silent.close()
+    await asyncio.sleep(0)
