@@ -1,10 +1,12 @@
-"""Command line: `python -m bot run NAME` starts one process; `python -m bot serve` the bridge."""
+"""Command line: `python -m bot run NAME` starts one process; `python -m bot agents ...` manages
+agent accounts."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from . import agents
 from .config import Settings
 from .processes import LAUNCHERS, run
 
@@ -15,8 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     start = commands.add_parser("run", help="start one Frontdesk process")
     start.add_argument("name", choices=sorted(LAUNCHERS))
     commands.add_parser("serve", help="start the bridge (same as 'run bridge')")
+    agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
     args = parser.parse_args(argv)
     settings = Settings.from_env()
+    if args.command == "agents":
+        return agents.main(args, settings)
     run("bridge" if args.command == "serve" else args.name, settings)
     return 0
 

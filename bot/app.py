@@ -1,4 +1,4 @@
-"""Assembles the bridge: aiohttp web app, Socket.IO server, store and Rasa client."""
+"""Assembles the bridge: aiohttp web app, Socket.IO server, store, Rasa client, namespaces."""
 
 from __future__ import annotations
 
@@ -7,19 +7,35 @@ import logging
 import socketio
 from aiohttp import web
 
+from . import metrics
+from .agents import Tokens
 from .config import ROOT, Settings
+from .console import AgentNamespace, login_route
+from .handoff import Handoff
 from .rasa import RasaClient
 from .redis_store import RedisStore
+from .relay import Relay
+from .sweeper import Sweeper
 from .visitor import VisitorNamespace
 
 log = logging.getLogger(__name__)
 
-STATIC = ROOT / "widget" / "dist"
+DIST = ROOT / "widget" / "dist"
 PAGES = ROOT / "widget" / "pages"
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", RedisStore)
 RASA = web.AppKey("rasa", RasaClient)
+SWEEPER = web.AppKey("sweeper", Sweeper)
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'self'"
+)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -32,27 +48,55 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=settings.allowed_origins,
         max_http_buffer_size=64 * 1024,
     )
-    sio.register_namespace(VisitorNamespace(store, rasa, settings.max_message_chars))
+    relay = Relay(sio, store)
+    handoff = Handoff(store, relay, settings)
+    tokens = Tokens(settings.secret_key, settings.agent_token_ttl)
+    agents = AgentNamespace(store, relay, handoff, tokens, settings)
+    sio.register_namespace(VisitorNamespace(store, rasa, relay, handoff, settings))
+    sio.register_namespace(agents)
 
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
     app[SETTINGS] = settings
     app[STORE] = store
     app[RASA] = rasa
+    app[SWEEPER] = Sweeper(store, handoff, settings, lambda: agents.local.values())
     sio.attach(app)
     app.router.add_get("/", page("demo.html"))
+    app.router.add_get("/console", page("console.html"))
+    app.router.add_get("/webchat", page("webchat.html"))
+    app.router.add_get("/widget.js", asset("widget.js"))
     app.router.add_get("/healthz", healthz)
-    if STATIC.is_dir():
-        app.router.add_static("/static/", STATIC)
-    app.on_startup.append(announce)
-    app.on_cleanup.append(close_clients)
+    app.router.add_get("/metrics", prometheus)
+    app.router.add_post("/api/login", login_route(store, tokens, settings))
+    if DIST.is_dir():
+        app.router.add_static("/static/", DIST)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
     return app
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.update(HEADERS)
+    if response.content_type == "text/html" or request.path in ("/", "/console"):
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    return response
 
 
 def page(name: str):
     """A handler serving one HTML page from widget/pages."""
 
     async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(PAGES / name)
+        return web.FileResponse(PAGES / name, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+def asset(name: str):
+    async def handler(request: web.Request) -> web.FileResponse:
+        headers = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+        return web.FileResponse(DIST / name, headers=headers)
 
     return handler
 
@@ -64,20 +108,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"redis": redis_ok, "rasa": rasa_ok}, status=status)
 
 
-async def announce(app: web.Application) -> None:
-    log.info("Frontdesk demo page: %s/", app[SETTINGS].public_url)
+async def prometheus(request: web.Request) -> web.Response:
+    return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
 
-async def close_clients(app: web.Application) -> None:
+async def start(app: web.Application) -> None:
+    app[SWEEPER].start()
+    log.info("Frontdesk demo page: %s/   agent console: %s/console",
+             app[SETTINGS].public_url, app[SETTINGS].public_url)
+
+
+async def stop(app: web.Application) -> None:
+    await app[SWEEPER].stop()
     await app[RASA].close()
     await app[STORE].close()
 
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None,
         shutdown_timeout=5,
     )
-
-

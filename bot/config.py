@@ -54,6 +54,25 @@ class Settings:
     max_message_chars: int
     allowed_origins: list[str] | str
     log_level: str
+    auto_assign: bool
+    remind_every: float
+    escalate_after: float
+    agent_grace: float
+    max_queue_wait: float
+    avg_handle_seconds: float
+    business_hours: str
+    business_timezone: str
+    agent_token_ttl: float
+    identity_secret: str
+    visitor_rate: int
+    agent_rate: int
+    login_rate: int
+    smtp_host: str
+    smtp_port: int
+    smtp_from: str
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,6 +103,25 @@ class Settings:
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 2000),
             allowed_origins="*" if origins == "*" else [o.strip() for o in origins.split(",")],
             log_level=env.get("LOG_LEVEL") or "INFO",
+            auto_assign=(env.get("AUTO_ASSIGN") or "true").lower() in ("1", "true", "yes"),
+            remind_every=_float(env, "REMIND_EVERY", 30),
+            escalate_after=_float(env, "ESCALATE_AFTER", 120),
+            agent_grace=_float(env, "AGENT_GRACE", 30),
+            max_queue_wait=_float(env, "MAX_QUEUE_WAIT", 300),
+            avg_handle_seconds=_float(env, "AVG_HANDLE_SECONDS", 180),
+            business_hours=env.get("BUSINESS_HOURS") or "",
+            business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",
+            agent_token_ttl=_float(env, "AGENT_TOKEN_TTL", 12 * 3600),
+            identity_secret=env.get("IDENTITY_SECRET") or "",
+            visitor_rate=_int(env, "VISITOR_RATE", 20),
+            agent_rate=_int(env, "AGENT_RATE", 60),
+            login_rate=_int(env, "LOGIN_RATE", 10),
+            smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+            smtp_port=_int(env, "SMTP_PORT", 25),
+            smtp_from=env.get("SMTP_FROM") or "Frontdesk <frontdesk@localhost>",
+            smtp_user=env.get("SMTP_USER") or "",
+            smtp_password=env.get("SMTP_PASSWORD") or "",
+            smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),
         )
 
     def redis_parts(self) -> dict[str, str]:

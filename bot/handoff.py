@@ -1,30 +1,43 @@
 """Who answers a conversation now: the bot, a queue, or a person. Read top to bottom.
 
-A conversation starts owned by the BOT. The assistant (or the bridge, when Rasa cannot answer)
-hands it to a department's QUEUE. An AGENT claims it from the queue; the agent may transfer it,
-hand it back to the BOT, or close it. A CLOSED conversation reopens with the bot when the visitor
+A conversation starts owned by the BOT. When the assistant hands over (or Rasa cannot answer),
+it goes to TRIAGE if nobody knows the department yet (the visitor picks one with a click), then
+to that department's QUEUE. An AGENT claims it from the queue, by hand or by auto-assignment; the
+agent may transfer it to a colleague (AGENT) or a department (QUEUE), hand it back to the BOT, or
+close it. If the agent's connection is gone for longer than the grace period the conversation
+goes back to the front of its queue. A CLOSED conversation reopens with the bot when the visitor
 writes again. Every move is one atomic compare-and-set in the store, so two bridge processes or
-two agents racing for the same conversation cannot both win.
+two agents racing for the same conversation cannot both win. Each move also tells the visitor
+and the agents what happened: nobody is left guessing.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from .models import Owner
+from . import hours, wording
+from .config import Settings
+from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender, Ticket
+from .relay import SUPERVISORS, Relay, agent_room, department_room
 from .storage import Store
 
 # The only moves there are: owner now -> owners it may pass the conversation to.
 TRANSITIONS: dict[Owner, frozenset[Owner]] = {
-    Owner.BOT: frozenset({Owner.QUEUE, Owner.CLOSED}),
-    Owner.QUEUE: frozenset({Owner.AGENT, Owner.BOT, Owner.CLOSED}),
+    Owner.BOT: frozenset({Owner.TRIAGE, Owner.QUEUE, Owner.CLOSED}),
+    Owner.TRIAGE: frozenset({Owner.QUEUE, Owner.BOT, Owner.CLOSED}),
+    Owner.QUEUE: frozenset({Owner.AGENT, Owner.QUEUE, Owner.BOT, Owner.CLOSED}),
     Owner.AGENT: frozenset({Owner.AGENT, Owner.QUEUE, Owner.BOT, Owner.CLOSED}),
     Owner.CLOSED: frozenset({Owner.BOT}),
 }
 
-REASONS = ("requested", "low_confidence", "out_of_scope", "bot_unavailable")
+REASONS = ("requested", "low_confidence", "out_of_scope", "bot_unavailable", "frustrated")
+
+# Owners in which a person (not the bot) is responsible for answering the visitor.
+WITH_PEOPLE = (Owner.TRIAGE, Owner.QUEUE, Owner.AGENT)
 
 
 def sources(to: Owner) -> list[Owner]:
@@ -47,6 +60,7 @@ class HandoffRequest:
         """Read the custom payload of Rasa's `action_handoff`."""
         reason = str(signal.get("reason") or "requested")
         ranking = signal.get("intent_ranking") or []
+        department = str(signal.get("department") or "")
         return cls(
             reason=reason if reason in REASONS else "requested",
             confidence=float(signal.get("confidence") or 0.0),
@@ -55,7 +69,7 @@ class HandoffRequest:
                 for i in ranking
                 if isinstance(i, dict)
             ][:5],
-            department=str(signal.get("department") or ""),
+            department=department if department in DEPARTMENTS else "",
             text=str(signal.get("text") or ""),
         )
 
@@ -69,39 +83,339 @@ class HandoffRequest:
         }
 
 
+class Refused(Exception):
+    """A move that is not allowed now (already claimed, not yours, full...)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class Handoff:
-    """The state machine over a `Store`: each method is one allowed move."""
+    """The state machine: each public method is one move, and says what it tells whom."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, relay: Relay, settings: Settings) -> None:
         self.store = store
+        self.relay = relay
+        self.settings = settings
 
-    async def owner(self, conversation_id: str) -> Owner | None:
+    async def conversation(self, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
-        return conversation.owner if conversation else None
+        if conversation is None:
+            raise Refused("unknown_conversation", "There is no such conversation.")
+        return conversation
 
-    async def to_queue(self, conversation_id: str, request: HandoffRequest) -> bool:
-        """The bot hands over: the conversation waits in a queue for a person."""
-        return await self.store.transition(
-            conversation_id,
-            [Owner.BOT],
-            Owner.QUEUE,
-            handoff=json.dumps(request.to_dict()),
-            department=request.department,
+    # bot -> triage / queue ---------------------------------------------------------------------
+
+    async def request(self, conversation_id: str, request: HandoffRequest) -> None:
+        """The bot hands over. The visitor is told, and picks a department if none is known."""
+        handoff = json.dumps(request.to_dict())
+        if not request.department:
+            moved = await self.store.transition(
+                conversation_id, [Owner.BOT], Owner.TRIAGE, handoff=handoff
+            )
+            if moved:
+                await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
+                await self.relay.post(
+                    conversation_id, Sender.SYSTEM, wording.CHOOSE_DEPARTMENT,
+                    {"buttons": wording.department_buttons()},
+                )
+            return
+        moved = await self.store.transition(
+            conversation_id, [Owner.BOT], Owner.QUEUE,
+            handoff=handoff, department=request.department, queued_at=repr(time.time()),
+        )
+        if moved:
+            await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
+            await self.queued(conversation_id, request.department)
+
+    async def tell(self, conversation_id: str, text: str, request: HandoffRequest) -> None:
+        custom = {"handoff": {"reason": request.reason, "department": request.department}}
+        await self.relay.post(conversation_id, Sender.SYSTEM, text, {"custom": custom})
+
+    async def choose_department(self, conversation_id: str, department: str) -> bool:
+        """The visitor picked a department (or typed instead: then `general`)."""
+        department = department if department in DEPARTMENTS else "general"
+        moved = await self.store.transition(
+            conversation_id, [Owner.TRIAGE], Owner.QUEUE,
+            department=department, queued_at=repr(time.time()),
+        )
+        if moved:
+            await self.queued(conversation_id, department)
+        return moved
+
+    async def queued(self, conversation_id: str, department: str) -> None:
+        """A conversation joined a queue: tell the visitor the truth, alert agents, try to assign."""
+        conversation = await self.conversation(conversation_id)
+        await self.relay.to_agents(
+            department_room(department), "handoff", {"conversation": conversation.summary()}
+        )
+        await self.relay.to_agents(SUPERVISORS, "handoff", {"conversation": conversation.summary()})
+        if self.settings.auto_assign and await self.assign(department):
+            return
+        why = await self.unavailable(department)
+        if why:
+            await self.offer_message(conversation_id, department, why)
+        else:
+            await self.announce_position(conversation_id, department, as_message=True)
+        await self.queue_changed(department)
+
+    async def unavailable(self, department: str) -> str:
+        """Why no person can answer this department now ('' when someone can)."""
+        if not hours.is_open(self.settings.business_hours, self.settings.business_timezone):
+            return "closed_hours"
+        if not await self.available_agents(department):
+            return "no_agent"
+        return ""
+
+    async def offer_message(self, conversation_id: str, department: str, why: str) -> None:
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.nobody_available(department, why),
+            {"buttons": [wording.leave_message_button()], "custom": {"leave_message": why}},
         )
 
-    async def claim(self, conversation_id: str, agent: str) -> bool:
+    # queue positions and agents ----------------------------------------------------------------
+
+    async def available_agents(self, department: str) -> list[Agent]:
+        """Online, connected agents of a department (supervisors count for every department)."""
+        agents = [
+            a for a in await self.store.agents()
+            if a.department == department or a.role is Role.SUPERVISOR
+        ]
+        presences = await self.store.presences()
+        connected = await self.store.connected(a.name for a in agents)
+        return [
+            a for a in agents
+            if a.name in connected and presences.get(a.name) is Presence.ONLINE
+        ]
+
+    async def eta(self, position: int, department: str) -> int:
+        agents = max(1, len(await self.available_agents(department)))
+        return int(position * self.settings.avg_handle_seconds / agents)
+
+    async def announce_position(
+        self, conversation_id: str, department: str, as_message: bool = False
+    ) -> None:
+        position = await self.store.queue_position(conversation_id, department)
+        if position is None:
+            return
+        eta = await self.eta(position, department)
+        payload = {"position": position, "eta_seconds": eta, "department": department}
+        await self.relay.to_visitor(conversation_id, "queue_position", payload)
+        if as_message:
+            await self.relay.post(
+                conversation_id, Sender.SYSTEM, wording.waiting(position, eta),
+                {"custom": {"queue": payload}},
+            )
+
+    async def queue_changed(self, department: str) -> None:
+        """Tell everyone waiting in a department their new place, and its agents the queue."""
+        waiting = await self.store.queue(department)
+        for conversation_id in waiting:
+            await self.announce_position(conversation_id, department)
+        await self.relay.to_agents(
+            department_room(department), "queue", {"department": department, "waiting": waiting}
+        )
+
+    async def assign(self, department: str) -> bool:
+        """Auto-assign the longest-waiting chat to the least-busy online agent with room."""
+        waiting = await self.store.queue(department)
+        if not waiting:
+            return False
+        agents = await self.available_agents(department)
+        loads = {a.name: len(await self.store.agent_chats(a.name)) for a in agents}
+        for agent in sorted(agents, key=lambda a: (loads[a.name] / max(a.capacity, 1), a.name)):
+            if loads[agent.name] >= agent.capacity:
+                continue
+            for conversation_id in waiting:
+                try:
+                    await self.claim(conversation_id, agent)
+                    return True
+                except Refused:
+                    continue
+        return False
+
+    # queue -> agent ----------------------------------------------------------------------------
+
+    async def claim(self, conversation_id: str, agent: Agent) -> Conversation:
         """An agent takes a waiting conversation; exactly one of several racing agents wins."""
-        return await self.store.transition(conversation_id, [Owner.QUEUE], Owner.AGENT, agent=agent)
+        before = await self.conversation(conversation_id)
+        moved = await self.store.transition(
+            conversation_id, [Owner.QUEUE], Owner.AGENT, capacity=agent.capacity, agent=agent.name
+        )
+        if not moved:
+            now = await self.conversation(conversation_id)
+            if now.owner is Owner.QUEUE:
+                raise Refused("at_capacity", "You already have as many chats as you can take.")
+            raise Refused("already_taken", "Someone else has already picked up this chat.")
+        await self.joined(conversation_id, agent)
+        await self.queue_changed(before.department)
+        return await self.conversation(conversation_id)
 
-    async def hand_back(self, conversation_id: str) -> bool:
-        """A person gives the conversation back to the bot."""
-        return await self.store.transition(
-            conversation_id, [Owner.QUEUE, Owner.AGENT], Owner.BOT, agent=""
+    async def joined(self, conversation_id: str, agent: Agent) -> None:
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.joined(agent.display_name),
+            {"agent_name": agent.display_name, "custom": {"agent_joined": agent.display_name}},
+        )
+        await self.relay.to_agents(
+            agent_room(agent.name), "assigned", {"conversation_id": conversation_id}
         )
 
-    async def close(self, conversation_id: str) -> bool:
-        return await self.store.transition(conversation_id, sources(Owner.CLOSED), Owner.CLOSED)
+    async def owned_by(self, conversation_id: str, agent: Agent) -> Conversation:
+        """The conversation, if this agent may act on it now (its owner, or a supervisor)."""
+        conversation = await self.conversation(conversation_id)
+        if conversation.owner is not Owner.AGENT:
+            raise Refused("not_assigned", "This chat is not assigned to anyone.")
+        if conversation.agent != agent.name and agent.role is not Role.SUPERVISOR:
+            raise Refused("not_yours", "This chat belongs to someone else.")
+        return conversation
+
+    # agent -> agent / queue / bot / closed -----------------------------------------------------
+
+    async def transfer_to_agent(
+        self, conversation_id: str, by: Agent, to: Agent, note: str
+    ) -> None:
+        """Pass a chat to a colleague, with a note only agents see; the transcript goes along."""
+        conversation = await self.owned_by(conversation_id, by)
+        if to.name == conversation.agent:
+            raise Refused("same_agent", "That agent already has this chat.")
+        await self.note(conversation_id, by, note, transfer_to=to.display_name)
+        moved = await self.store.transition(
+            conversation_id, [Owner.AGENT], Owner.AGENT, capacity=to.capacity, agent=to.name
+        )
+        if not moved:
+            raise Refused("at_capacity", f"{to.display_name} has no room for another chat.")
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.transferred(to.display_name),
+            {"custom": {"transfer": {"to": to.display_name}}},
+        )
+        await self.released(conversation.agent, conversation_id)
+        await self.joined(conversation_id, to)
+
+    async def transfer_to_department(
+        self, conversation_id: str, by: Agent, department: str, note: str
+    ) -> None:
+        conversation = await self.owned_by(conversation_id, by)
+        if department not in DEPARTMENTS:
+            raise Refused("unknown_department", "There is no such department.")
+        await self.note(conversation_id, by, note, transfer_to=DEPARTMENTS[department])
+        queued_at = conversation.queued_at or time.time()
+        await self.store.transition(
+            conversation_id, [Owner.AGENT], Owner.QUEUE,
+            agent="", department=department, queued_at=repr(queued_at),
+        )
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.transferred(DEPARTMENTS[department]),
+            {"custom": {"transfer": {"to": department}}},
+        )
+        await self.released(conversation.agent, conversation_id)
+        await self.queued(conversation_id, department)
+
+    async def requeue(self, conversation_id: str, agent_name: str) -> bool:
+        """The agent's connection is gone: back to the front of the queue, visitor told."""
+        conversation = await self.conversation(conversation_id)
+        moved = await self.store.transition(
+            conversation_id, [Owner.AGENT], Owner.QUEUE, agent="", score=0.0
+        )
+        if not moved or conversation.agent != agent_name:
+            return moved
+        agent = await self.store.get_agent(agent_name)
+        name = agent.display_name if agent else agent_name
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.agent_gone(name), {"custom": {"requeued": True}}
+        )
+        await self.queued(conversation_id, conversation.department)
+        return True
+
+    async def hand_back(self, conversation_id: str, by: Agent) -> None:
+        """A person gives the conversation back to the bot, which answers the next message."""
+        conversation = await self.conversation(conversation_id)
+        if conversation.owner is Owner.AGENT:
+            await self.owned_by(conversation_id, by)
+        moved = await self.store.transition(
+            conversation_id, [Owner.TRIAGE, Owner.QUEUE, Owner.AGENT], Owner.BOT, agent=""
+        )
+        if not moved:
+            raise Refused("not_with_people", "The bot already has this chat.")
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.HANDED_BACK, {"custom": {"handed_back": True}}
+        )
+        if conversation.agent:
+            await self.released(conversation.agent, conversation_id)
+        if conversation.owner is Owner.QUEUE:
+            await self.queue_changed(conversation.department)
+
+    async def close(self, conversation_id: str, by: Agent | None = None) -> None:
+        """End the chat: the visitor is told and asked for a one-click rating."""
+        conversation = await self.conversation(conversation_id)
+        if by is not None and conversation.owner is Owner.AGENT:
+            await self.owned_by(conversation_id, by)
+        moved = await self.store.transition(
+            conversation_id, sources(Owner.CLOSED), Owner.CLOSED, agent=""
+        )
+        if not moved:
+            raise Refused("already_closed", "This chat is already closed.")
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.CLOSED,
+            {"buttons": wording.rating_buttons(), "custom": {"closed": True}},
+        )
+        if conversation.agent:
+            await self.released(conversation.agent, conversation_id)
+        if conversation.owner is Owner.QUEUE:
+            await self.queue_changed(conversation.department)
+
+    async def released(self, agent_name: str, conversation_id: str) -> None:
+        await self.relay.to_agents(
+            agent_room(agent_name), "released", {"conversation_id": conversation_id}
+        )
+        agent = await self.store.get_agent(agent_name)
+        if agent and self.settings.auto_assign:
+            await self.assign(agent.department)
+
+    # closed -> bot, ratings, notes, left messages ----------------------------------------------
 
     async def reopen(self, conversation_id: str) -> bool:
         """A visitor writes into a closed conversation: the bot answers again."""
         return await self.store.transition(conversation_id, [Owner.CLOSED], Owner.BOT, agent="")
+
+    async def rate(self, conversation_id: str, rating: str) -> None:
+        await self.store.update_conversation(conversation_id, rating=rating)
+        await self.relay.post(conversation_id, Sender.SYSTEM, wording.THANKS_FOR_RATING)
+
+    async def note(
+        self, conversation_id: str, by: Agent, text: str, transfer_to: str = ""
+    ) -> None:
+        """An internal note: stored in the transcript, shown to agents, never to the visitor."""
+        if not text and not transfer_to:
+            return
+        data = {"agent_name": by.display_name}
+        if transfer_to:
+            data["transfer_to"] = transfer_to
+        await self.relay.post(conversation_id, Sender.NOTE, text, data)
+
+    async def leave_message(self, conversation_id: str, name: str, email: str, text: str) -> Ticket:
+        """Nobody could answer live: keep the message (with the transcript) as a ticket."""
+        conversation = await self.conversation(conversation_id)
+        transcript = [
+            {"sender": m.sender.value, "text": m.text, "ts": m.ts}
+            for m in await self.store.messages(conversation_id)
+            if m.sender is not Sender.NOTE
+        ]
+        ticket = Ticket(
+            id=secrets.token_hex(8), conversation_id=conversation_id, name=name, email=email,
+            message=text, department=conversation.department or "general",
+            created_at=time.time(), transcript=transcript,
+        )
+        await self.store.save_ticket(ticket)
+        await self.relay.post(
+            conversation_id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
+            {"custom": {"ticket": ticket.id}},
+        )
+        if conversation.owner in (Owner.TRIAGE, Owner.QUEUE):
+            await self.store.transition(conversation_id, sources(Owner.CLOSED), Owner.CLOSED)
+            await self.queue_changed(conversation.department)
+        summary = {"id": ticket.id, "department": ticket.department, "name": name}
+        await self.relay.to_agents(department_room(ticket.department), "ticket", summary)
+        await self.relay.to_agents(SUPERVISORS, "ticket", summary)
+        return ticket

@@ -12,6 +12,7 @@ class Owner(StrEnum):
     """Who answers the visitor now."""
 
     BOT = "bot"
+    TRIAGE = "triage"  # handed over; the visitor is picking a department
     QUEUE = "queue"
     AGENT = "agent"
     CLOSED = "closed"
@@ -22,6 +23,25 @@ class Sender(StrEnum):
     BOT = "bot"
     AGENT = "agent"
     SYSTEM = "system"
+    NOTE = "note"  # an agents-only internal note: never sent to the visitor
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+
+
+class Presence(StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+DEPARTMENTS: dict[str, str] = {
+    "tickets_billing": "Tickets & billing",
+    "website_technical": "Website & technical",
+    "general": "General",
+}
 
 
 @dataclass
@@ -72,6 +92,11 @@ class Conversation:
     agent: str = ""
     handoff: dict[str, Any] = field(default_factory=dict)
     page_url: str = ""
+    queued_at: float = 0.0
+    first_response_at: float = 0.0
+    rating: str = ""
+    user_id: str = ""
+    visitor: dict[str, Any] = field(default_factory=dict)
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -82,6 +107,28 @@ class Conversation:
             "agent": self.agent,
             "handoff": json.dumps(self.handoff, separators=(",", ":")),
             "page_url": self.page_url,
+            "queued_at": repr(self.queued_at),
+            "first_response_at": repr(self.first_response_at),
+            "rating": self.rating,
+            "user_id": self.user_id,
+            "visitor": json.dumps(self.visitor, separators=(",", ":")),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What an agent sees of a conversation in a list or on pick-up."""
+        return {
+            "id": self.id,
+            "owner": self.owner.value,
+            "department": self.department,
+            "agent": self.agent,
+            "handoff": self.handoff,
+            "page_url": self.page_url,
+            "created_at": self.created_at,
+            "queued_at": self.queued_at,
+            "first_response_at": self.first_response_at,
+            "rating": self.rating,
+            "user_id": self.user_id,
+            "visitor": self.visitor,
         }
 
     @classmethod
@@ -95,4 +142,76 @@ class Conversation:
             agent=fields.get("agent", ""),
             handoff=json.loads(fields.get("handoff") or "{}"),
             page_url=fields.get("page_url", ""),
+            queued_at=float(fields.get("queued_at") or 0),
+            first_response_at=float(fields.get("first_response_at") or 0),
+            rating=fields.get("rating", ""),
+            user_id=fields.get("user_id", ""),
+            visitor=json.loads(fields.get("visitor") or "{}"),
         )
+
+
+@dataclass
+class Agent:
+    """A person who answers handed-off chats; supervisors also manage canned responses."""
+
+    name: str
+    display_name: str
+    department: str
+    role: Role = Role.AGENT
+    capacity: int = 3
+    password_hash: str = ""
+
+    def to_fields(self) -> dict[str, str]:
+        return {
+            "display_name": self.display_name,
+            "department": self.department,
+            "role": self.role.value,
+            "capacity": str(self.capacity),
+            "password_hash": self.password_hash,
+        }
+
+    @classmethod
+    def from_fields(cls, name: str, fields: dict[str, str]) -> "Agent":
+        return cls(
+            name=name,
+            display_name=fields.get("display_name") or name,
+            department=fields.get("department", "general"),
+            role=Role(fields.get("role", Role.AGENT)),
+            capacity=int(fields.get("capacity") or 3),
+            password_hash=fields.get("password_hash", ""),
+        )
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "display_name": self.display_name,
+            "department": self.department,
+            "role": self.role.value,
+            "capacity": self.capacity,
+        }
+
+
+@dataclass
+class Ticket:
+    """A message a visitor left when nobody could answer live; agents reply by email."""
+
+    id: str
+    conversation_id: str
+    name: str
+    email: str
+    message: str
+    department: str = ""
+    created_at: float = 0.0
+    status: str = "open"
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> "Ticket":
+        return cls(**json.loads(raw))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

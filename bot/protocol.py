@@ -33,13 +33,13 @@ def require_dict(data: Any) -> dict[str, Any]:
     return data
 
 
-def message_text(data: dict[str, Any], max_chars: int) -> str:
-    """The visitor's text, checked: present, a string, not blank, not too long."""
-    if "message" not in data:
-        raise ProtocolError("missing_field", "The field 'message' is missing.")
-    text = data["message"]
+def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -> str:
+    """Someone's text, checked: present, a string, not blank, not too long."""
+    if field not in data:
+        raise ProtocolError("missing_field", f"The field '{field}' is missing.")
+    text = data[field]
     if not isinstance(text, str):
-        raise ProtocolError("message_not_string", "The field 'message' must be a string.")
+        raise ProtocolError("message_not_string", f"The field '{field}' must be a string.")
     if not text.strip():
         raise ProtocolError("message_empty", "The message is empty.")
     if len(text) > max_chars:

@@ -1,4 +1,10 @@
-"""The Redis implementation of `Store`: every key and script Frontdesk uses is here."""
+"""The Redis implementation of `Store`: every key and script Frontdesk uses is here.
+
+Keys (all under `fd:`): conv:{id} hash, msgs:{id} stream, seen:{id} client-id hash,
+queue:{department} sorted set by queue time, agent:{name} hash, agents set,
+agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets sorted set,
+ticket:{id} string, canned:{department} hash, and short-lived keys for limits and leases.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +14,38 @@ from typing import Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from .models import Conversation, Message, Owner
+from .models import Agent, Conversation, Message, Owner, Presence, Ticket
 
-PREFIX = "fd"
+PREFIX = "fd:"
 
-# KEYS: conversation hash. ARGV: comma-separated allowed owners, new owner, then field/value pairs.
+# KEYS: conversation hash. ARGV: prefix, conversation id, allowed owners (comma separated),
+# new owner, queue score, agent capacity ('' for none), then field/value pairs.
+# Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner.
 _TRANSITION = """
-local cur = redis.call('HGET', KEYS[1], 'owner')
+local conv, prefix, id = KEYS[1], ARGV[1], ARGV[2]
+local cur = redis.call('HGET', conv, 'owner')
 if not cur then return -1 end
 local ok = false
-for owner in string.gmatch(ARGV[1], '[^,]+') do
+for owner in string.gmatch(ARGV[3], '[^,]+') do
   if owner == cur then ok = true end
 end
 if not ok then return 0 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local to = ARGV[4]
+local old_dept = redis.call('HGET', conv, 'department') or ''
+local old_agent = redis.call('HGET', conv, 'agent') or ''
+local new = {department = old_dept, agent = old_agent}
+for i = 7, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+if to == 'agent' and ARGV[6] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
+  if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[6]) then
+    return -2
+  end
+end
+if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
+if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
+redis.call('HSET', conv, 'owner', to)
+for i = 7, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[5], id) end
+if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, id) end
 return 1
 """
 
@@ -39,26 +62,25 @@ if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
 return {id, 1}
 """
 
-
-def conversation_key(conversation_id: str) -> str:
-    return f"{PREFIX}:conv:{conversation_id}"
-
-
-def stream_key(conversation_id: str) -> str:
-    return f"{PREFIX}:msgs:{conversation_id}"
-
-
-def dedupe_key(conversation_id: str) -> str:
-    return f"{PREFIX}:seen:{conversation_id}"
+# KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
+_LEAD = """
+local cur = redis.call('GET', KEYS[1])
+if cur == false or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
 
 
 class RedisStore:
-    """`Store` on one Redis server (or cluster front), shared by every bridge process."""
+    """`Store` on one Redis server, shared by every bridge process."""
 
     def __init__(self, url: str) -> None:
         self.redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30)
         self._transition = self.redis.register_script(_TRANSITION)
         self._append = self.redis.register_script(_APPEND)
+        self._lead = self.redis.register_script(_LEAD)
 
     async def ping(self) -> bool:
         try:
@@ -69,31 +91,46 @@ class RedisStore:
     async def close(self) -> None:
         await self.redis.aclose()
 
+    # conversations and transcripts ------------------------------------------------------------
+
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
-        fields = await self.redis.hgetall(conversation_key(conversation_id))
+        fields = await self.redis.hgetall(f"{PREFIX}conv:{conversation_id}")
         return Conversation.from_fields(conversation_id, fields) if fields else None
 
     async def create_conversation(self, conversation: Conversation) -> bool:
         now = time.time()
         conversation.created_at = conversation.created_at or now
         conversation.updated_at = now
-        key = conversation_key(conversation.id)
+        key = f"{PREFIX}conv:{conversation.id}"
         fields = conversation.to_fields()
         created = await self.redis.hsetnx(key, "owner", fields.pop("owner"))
         if created:
             await self.redis.hset(key, mapping=fields)
         return bool(created)
 
+    async def update_conversation(self, conversation_id: str, **fields: str) -> None:
+        await self.redis.hset(f"{PREFIX}conv:{conversation_id}", mapping=fields)
+
     async def transition(
-        self, conversation_id: str, allowed_from: Iterable[Owner], to: Owner, **fields: str
+        self,
+        conversation_id: str,
+        allowed_from: Iterable[Owner],
+        to: Owner,
+        *,
+        capacity: int | None = None,
+        score: float | None = None,
+        **fields: str,
     ) -> bool:
-        pairs: list[str] = ["updated_at", repr(time.time())]
+        now = time.time()
+        pairs: list[str] = ["updated_at", repr(now)]
         for name, value in fields.items():
             pairs += [name, value]
-        allowed = ",".join(owner.value for owner in allowed_from)
-        result = await self._transition(
-            keys=[conversation_key(conversation_id)], args=[allowed, to.value, *pairs]
-        )
+        score = repr(score) if score is not None else fields.get("queued_at", repr(now))
+        args = [
+            PREFIX, conversation_id, ",".join(o.value for o in allowed_from), to.value,
+            score, "" if capacity is None else str(capacity), *pairs,
+        ]
+        result = await self._transition(keys=[f"{PREFIX}conv:{conversation_id}"], args=args)
         return result == 1
 
     async def append(self, conversation_id: str, message: Message) -> tuple[Message, bool]:
@@ -101,7 +138,7 @@ class RedisStore:
         args: list[str] = [message.client_id]
         for name, value in message.to_fields().items():
             args += [name, value]
-        keys = [stream_key(conversation_id), dedupe_key(conversation_id)]
+        keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}"]
         stored_id, is_new = await self._append(keys=keys, args=args)
         if is_new:
             message.id = stored_id
@@ -114,7 +151,112 @@ class RedisStore:
     ) -> list[Message]:
         start = f"({after}" if after else "-"
         try:
-            rows = await self.redis.xrange(stream_key(conversation_id), start, "+", count=limit)
+            rows = await self.redis.xrange(f"{PREFIX}msgs:{conversation_id}", start, "+", count=limit)
         except ResponseError:  # a malformed id from a client
             raise ValueError(f"not a message id: {after!r}") from None
         return [Message.from_fields(id, fields) for id, fields in rows]
+
+    # queues -----------------------------------------------------------------------------------
+
+    async def queue(self, department: str) -> list[str]:
+        return await self.redis.zrange(f"{PREFIX}queue:{department}", 0, -1)
+
+    async def queue_position(self, conversation_id: str, department: str) -> int | None:
+        rank = await self.redis.zrank(f"{PREFIX}queue:{department}", conversation_id)
+        return None if rank is None else rank + 1
+
+    # agents and presence ----------------------------------------------------------------------
+
+    async def save_agent(self, agent: Agent) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(f"{PREFIX}agent:{agent.name}", mapping=agent.to_fields())
+            pipe.sadd(f"{PREFIX}agents", agent.name)
+            await pipe.execute()
+
+    async def get_agent(self, name: str) -> Agent | None:
+        fields = await self.redis.hgetall(f"{PREFIX}agent:{name}")
+        return Agent.from_fields(name, fields) if fields else None
+
+    async def agents(self) -> list[Agent]:
+        names = sorted(await self.redis.smembers(f"{PREFIX}agents"))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(f"{PREFIX}agent:{name}")
+            rows = await pipe.execute()
+        return [Agent.from_fields(n, f) for n, f in zip(names, rows) if f]
+
+    async def remove_agent(self, name: str) -> bool:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{PREFIX}agent:{name}")
+            pipe.srem(f"{PREFIX}agents", name)
+            pipe.hdel(f"{PREFIX}presence", name)
+            deleted, _, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def agent_chats(self, name: str) -> set[str]:
+        return await self.redis.smembers(f"{PREFIX}agent_chats:{name}")
+
+    async def set_presence(self, name: str, presence: Presence) -> None:
+        await self.redis.hset(f"{PREFIX}presence", name, presence.value)
+
+    async def presences(self) -> dict[str, Presence]:
+        raw = await self.redis.hgetall(f"{PREFIX}presence")
+        return {name: Presence(value) for name, value in raw.items()}
+
+    async def keep_connected(self, names: Iterable[str], ttl: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.set(f"{PREFIX}alive:{name}", "1", px=int(ttl * 1000))
+            await pipe.execute()
+
+    async def connected(self, names: Iterable[str]) -> set[str]:
+        names = list(names)
+        if not names:
+            return set()
+        alive = await self.redis.mget([f"{PREFIX}alive:{n}" for n in names])
+        return {name for name, value in zip(names, alive) if value}
+
+    # tickets and canned responses -------------------------------------------------------------
+
+    async def save_ticket(self, ticket: Ticket) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json())
+            pipe.zadd(f"{PREFIX}tickets", {ticket.id: ticket.created_at})
+            await pipe.execute()
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        raw = await self.redis.get(f"{PREFIX}ticket:{ticket_id}")
+        return Ticket.from_json(raw) if raw else None
+
+    async def tickets(self, limit: int = 200) -> list[Ticket]:
+        ids = await self.redis.zrevrange(f"{PREFIX}tickets", 0, limit - 1)
+        if not ids:
+            return []
+        raws = await self.redis.mget([f"{PREFIX}ticket:{i}" for i in ids])
+        return [Ticket.from_json(r) for r in raws if r]
+
+    async def canned(self, department: str) -> dict[str, str]:
+        return await self.redis.hgetall(f"{PREFIX}canned:{department}")
+
+    async def set_canned(self, department: str, key: str, text: str) -> None:
+        await self.redis.hset(f"{PREFIX}canned:{department}", key, text)
+
+    async def delete_canned(self, department: str, key: str) -> bool:
+        return bool(await self.redis.hdel(f"{PREFIX}canned:{department}", key))
+
+    # coordination -----------------------------------------------------------------------------
+
+    async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> bool:
+        full = f"{PREFIX}limit:{key}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(full, 0, nx=True, px=int(window * 1000))
+            pipe.incrby(full, cost)
+            _, count = await pipe.execute()
+        return count <= limit if cost else count < limit
+
+    async def lead(self, name: str, holder: str, ttl: float) -> bool:
+        result = await self._lead(keys=[f"{PREFIX}lease:{name}"], args=[holder, int(ttl * 1000)])
+        return result == 1
+
+    async def once(self, key: str, ttl: float) -> bool:
+        return bool(await self.redis.set(f"{PREFIX}once:{key}", "1", nx=True, px=int(ttl * 1000)))

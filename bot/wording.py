@@ -1,5 +1,9 @@
 """What the bridge itself says to visitors, in one place for whoever edits the tone."""
 
+from __future__ import annotations
+
+from .models import DEPARTMENTS
+
 TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/human_handoff"}
 
 HANDOFF = {
@@ -15,3 +19,62 @@ HANDOFF = {
 
 NO_REPLY = "Sorry, I don't have an answer for that. Would you like to talk to a person?"
 
+CHOOSE_DEPARTMENT = "So I can find the right person: what is it about?"
+
+RATINGS = {"good": "Great", "ok": "OK", "poor": "Poor"}
+
+
+def department_buttons() -> list[dict[str, str]]:
+    return [{"title": title, "payload": f"/department {key}"} for key, title in DEPARTMENTS.items()]
+
+
+def rating_buttons() -> list[dict[str, str]]:
+    return [{"title": title, "payload": f"/rate {key}"} for key, title in RATINGS.items()]
+
+
+def leave_message_button() -> dict[str, str]:
+    return {"title": "Leave a message", "payload": "/leave_message"}
+
+
+def waiting(position: int, eta_seconds: int) -> str:
+    minutes = max(1, round(eta_seconds / 60))
+    ahead = "You're next" if position == 1 else f"You're number {position} in the queue"
+    return f"{ahead}; the wait is about {minutes} minute{'s' if minutes != 1 else ''}. Please hold on."
+
+
+def nobody_available(department: str, why: str) -> str:
+    team = DEPARTMENTS.get(department, "our team")
+    reasons = {
+        "no_agent": f"Nobody from {team} is online right now.",
+        "closed_hours": "We're outside our opening hours right now.",
+        "long_wait": "I'm sorry, this is taking longer than it should.",
+        "asked": "Of course.",
+    }
+    return (
+        f"{reasons[why]} You can leave a message with your email address and we'll reply "
+        "as soon as we can, or keep waiting here."
+    )
+
+
+def joined(agent_name: str) -> str:
+    return f"{agent_name} joined the chat."
+
+
+def transferred(to: str) -> str:
+    return f"I'm transferring you to {to}. They can see our whole conversation."
+
+
+def agent_gone(agent_name: str) -> str:
+    return (
+        f"{agent_name} lost their connection. You're back at the front of the queue; the next "
+        "person from our team will pick up right where you left off."
+    )
+
+
+HANDED_BACK = "You're back with the virtual assistant. Ask me anything, or ask for a person again."
+
+CLOSED = "This chat has been closed. Thanks for getting in touch! How did we do?"
+
+THANKS_FOR_RATING = "Thank you for your feedback."
+
+MESSAGE_LEFT = "Thanks, your message is saved. We'll reply to {email} as soon as we can."

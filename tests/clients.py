@@ -75,3 +75,47 @@ class Visitor:
     async def close(self) -> None:
         if self.sio.connected:
             await self.sio.disconnect()
+
+
+async def login(base_url: str, name: str, password: str) -> tuple[int, dict[str, Any]]:
+    """POST /api/login; returns the HTTP status and the JSON body."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{base_url}/api/login", json={"name": name, "password": password}
+        ) as response:
+            return response.status, await response.json()
+
+
+class AgentClient:
+    """An agent's console: logs in over HTTP, then talks on the /agent namespace."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.seen = Recorder()
+        self.token = ""
+        self.sio.on("*", self.seen.record, namespace="/agent")
+
+    async def connect(self, name: str = "", password: str = "", token: str = "") -> None:
+        if not token:
+            status, body = await login(self.url, name, password)
+            assert status == 200, body
+            token = body["token"]
+        self.token = token
+        await self.sio.connect(
+            self.url, namespaces=["/agent"], transports=["websocket"], auth={"token": token}
+        )
+
+    async def call(self, event: str, payload: Any = None, timeout: float = 20) -> dict[str, Any]:
+        return await self.sio.call(event, payload or {}, namespace="/agent", timeout=timeout)
+
+    async def must(self, event: str, payload: Any = None) -> dict[str, Any]:
+        result = await self.call(event, payload)
+        assert result["ok"], result
+        return result
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()

@@ -20,7 +20,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Every Frontdesk process, started as `make run` starts them, on free ports."""
-    stack = Stack.create(tmp_path_factory.mktemp("frontdesk"))
+    stack = Stack.create(
+        tmp_path_factory.mktemp("frontdesk"),
+        AUTO_ASSIGN="false", AGENT_GRACE="2", REMIND_EVERY="2", ESCALATE_AFTER="3",
+        MAX_QUEUE_WAIT="3600", LOGIN_RATE="1000",
+    )
     try:
         stack.start_redis()
         stack.start_actions()
@@ -44,6 +48,29 @@ async def visitor(stack: Stack) -> AsyncIterator[Visitor]:
     await client.connect()
     yield client
     await client.close()
+
+
+@pytest.fixture
+def make_agent(stack: Stack):
+    """Create an agent with the real command line; returns (name, password)."""
+    import subprocess
+    import sys
+    import uuid
+
+    def make(department: str = "tickets_billing", role: str = "agent", capacity: int = 3,
+             display_name: str = "", redis_url: str = "") -> tuple[str, str]:
+        name = f"{display_name or 'agent'}-{uuid.uuid4().hex[:6]}".lower()
+        password = uuid.uuid4().hex
+        env = {**stack.env, "REDIS_URL": redis_url or stack.redis_url}
+        subprocess.run(
+            [sys.executable, "-m", "bot", "agents", "add", name, "--department", department,
+             "--role", role, "--capacity", str(capacity), "--display-name",
+             display_name or name, "--password", password],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )
+        return name, password
+
+    return make
 
 
 @pytest.fixture

@@ -1,0 +1,367 @@
+"""The agent side of the bridge: HTTP login and the `/agent` Socket.IO namespace.
+
+Every agent event is a request with an acknowledgement: the handler's return value
+(`{"ok": true, ...}` or `{"ok": false, "error": {"code", "message"}}`) is the answer.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Awaitable, Callable
+
+import socketio
+from aiohttp import web
+
+from . import metrics, protocol
+from .agents import TokenError, Tokens, login
+from .config import Settings
+from .handoff import Handoff, Refused
+from .limits import RateLimit
+from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
+from .protocol import ProtocolError
+from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
+from .storage import Store
+
+Result = dict[str, Any]
+
+
+def ok(**fields: Any) -> Result:
+    return {"ok": True, **fields}
+
+
+def refused(code: str, message: str) -> Result:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def conversation_id_of(payload: dict[str, Any]) -> str:
+    value = payload.get("conversation_id")
+    if not isinstance(value, str) or not protocol.SESSION_ID.match(value):
+        raise ProtocolError("missing_field", "A valid 'conversation_id' is required.")
+    return value
+
+
+def text_of(payload: dict[str, Any], max_chars: int) -> str:
+    return protocol.message_text(payload, max_chars, field="text")
+
+
+class AgentNamespace(socketio.AsyncNamespace):
+    """Agents' consoles: presence, queues, claim, reply, notes, transfer, hand-back, close."""
+
+    def __init__(
+        self, store: Store, relay: Relay, handoff: Handoff, tokens: Tokens, settings: Settings
+    ) -> None:
+        super().__init__(AGENT_NS)
+        self.store = store
+        self.relay = relay
+        self.handoff = handoff
+        self.tokens = tokens
+        self.settings = settings
+        self.limit = RateLimit(settings.agent_rate)
+        self.local: dict[str, str] = {}  # sid -> agent name, for connections on this process
+
+    # --- authentication -----------------------------------------------------------------------
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        try:
+            name = self.tokens.verify(token)
+        except TokenError as error:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": error.code, "message": error.message}
+            ) from None
+        agent = await self.store.get_agent(name)
+        if agent is None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                {"code": "token_invalid", "message": "This agent no longer exists."}
+            )
+        await self.save_session(sid, {"token": token, "name": name})
+        self.local[sid] = name
+        metrics.CONNECTIONS.labels("agent").inc()
+        await self.enter_room(sid, agent_room(name))
+        departments = list(DEPARTMENTS) if agent.role is Role.SUPERVISOR else [agent.department]
+        for department in departments:
+            await self.enter_room(sid, department_room(department))
+        if agent.role is Role.SUPERVISOR:
+            await self.enter_room(sid, SUPERVISORS)
+        await self.store.keep_connected([name], ttl=self.keepalive_ttl)
+        if name not in (await self.store.presences()):
+            await self.store.set_presence(name, Presence.ONLINE)
+
+    @property
+    def keepalive_ttl(self) -> float:
+        return max(3.0, min(self.settings.agent_grace, 10.0))
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.local.pop(sid, None)
+        self.limit.forget(sid)
+        metrics.CONNECTIONS.labels("agent").dec()
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        """Every event: check the token again (it may have expired), the rate, the payload."""
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        sid = args[0]
+        handler: Callable[..., Awaitable[Result]] | None = getattr(self, f"do_{event}", None)
+        if handler is None:
+            return refused("unknown_event", f"There is no agent event {event!r}.")
+        session = await self.get_session(sid)
+        try:
+            self.tokens.verify(session.get("token"))
+        except TokenError as error:
+            await self.disconnect(sid)
+            return refused(error.code, error.message)
+        if not self.limit.allow(sid):
+            return refused("rate_limited", "Too many requests; slow down a little.")
+        agent = await self.store.get_agent(session["name"])
+        if agent is None:
+            await self.disconnect(sid)
+            return refused("token_invalid", "This agent no longer exists.")
+        payload = args[1] if len(args) > 1 else {}
+        try:
+            return await handler(sid, agent, protocol.require_dict(payload))
+        except ProtocolError as error:
+            return refused(error.code, error.message)
+        except Refused as error:
+            return refused(error.code, error.message)
+
+    # --- what the agent sees ------------------------------------------------------------------
+
+    async def do_hello(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        """Who am I, my open chats, the queues I serve, departments."""
+        departments = list(DEPARTMENTS) if agent.role is Role.SUPERVISOR else [agent.department]
+        queues = {d: await self.waiting(d) for d in departments}
+        presence = (await self.store.presences()).get(agent.name, Presence.ONLINE)
+        return ok(
+            agent=agent.public(), presence=presence.value, departments=DEPARTMENTS,
+            chats=sorted(await self.store.agent_chats(agent.name)), queues=queues,
+        )
+
+    async def waiting(self, department: str) -> list[dict[str, Any]]:
+        now = time.time()
+        items = []
+        for conversation_id in await self.store.queue(department):
+            conversation = await self.store.get_conversation(conversation_id)
+            if conversation:
+                summary = conversation.summary()
+                summary["waited_seconds"] = round(now - conversation.queued_at, 1)
+                items.append(summary)
+        return items
+
+    async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        department = payload.get("department") or agent.department
+        if department not in DEPARTMENTS:
+            raise ProtocolError("unknown_department", "There is no such department.")
+        return ok(department=department, waiting=await self.waiting(department))
+
+    async def visible(self, agent: Agent, conversation: Conversation) -> None:
+        """Agents see their own chats and their department's; supervisors see everything."""
+        if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
+            return
+        if conversation.department == agent.department and conversation.owner is not Owner.BOT:
+            return
+        raise Refused("not_yours", "This chat belongs to another department or agent.")
+
+    async def full(self, conversation: Conversation) -> Result:
+        """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
+        summary = conversation.summary()
+        if conversation.queued_at:
+            summary["waited_seconds"] = round(time.time() - conversation.queued_at, 1)
+        messages = await self.store.messages(conversation.id)
+        return ok(
+            conversation=summary, messages=[protocol.transcript_entry(m) for m in messages]
+        )
+
+    async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        """Follow a conversation live (this connection) and get its whole transcript."""
+        conversation = await self.handoff.conversation(conversation_id_of(payload))
+        await self.visible(agent, conversation)
+        await self.relay.follow(sid, conversation.id)
+        return await self.full(conversation)
+
+    async def do_leave(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        await self.relay.unfollow(sid, conversation_id_of(payload))
+        return ok()
+
+    async def do_history(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation = await self.handoff.conversation(conversation_id_of(payload))
+        await self.visible(agent, conversation)
+        after = payload.get("after") or None
+        if after is not None and not isinstance(after, str):
+            raise ProtocolError("invalid_message_id", "'after' must be a message id.")
+        try:
+            messages = await self.store.messages(conversation.id, after)
+        except ValueError as error:
+            raise ProtocolError("invalid_message_id", str(error)) from None
+        return ok(messages=[protocol.transcript_entry(m) for m in messages])
+
+    async def do_agents(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        """Colleagues with presence and load, for transfers."""
+        agents = await self.store.agents()
+        presences = await self.store.presences()
+        connected = await self.store.connected(a.name for a in agents)
+        listing = []
+        for other in agents:
+            presence = presences.get(other.name, Presence.OFFLINE)
+            listing.append({
+                **other.public(),
+                "presence": presence.value if other.name in connected else "offline",
+                "chats": len(await self.store.agent_chats(other.name)),
+            })
+        return ok(agents=listing)
+
+    # --- presence -----------------------------------------------------------------------------
+
+    async def do_presence(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        try:
+            presence = Presence(payload.get("status"))
+        except ValueError:
+            raise ProtocolError("invalid_status", "status is online, away or offline.") from None
+        await self.store.set_presence(agent.name, presence)
+        if presence is Presence.ONLINE and self.settings.auto_assign:
+            await self.handoff.assign(agent.department)
+        return ok(presence=presence.value)
+
+    # --- moves --------------------------------------------------------------------------------
+
+    async def do_claim(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        conversation = await self.handoff.conversation(conversation_id)
+        await self.visible(agent, conversation)
+        await self.relay.follow(sid, conversation_id)
+        claimed = await self.handoff.claim(conversation_id, agent)
+        metrics.QUEUE_WAIT.observe(max(0.0, time.time() - conversation.queued_at))
+        return await self.full(claimed)
+
+    async def do_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        text = text_of(payload, self.settings.max_message_chars)
+        client_id = protocol.client_id(payload)
+        conversation = await self.handoff.owned_by(conversation_id, agent)
+        stored, is_new = await self.relay.post(
+            conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name}, client_id
+        )
+        if is_new and conversation.queued_at and not conversation.first_response_at:
+            await self.store.update_conversation(conversation_id, first_response_at=repr(stored.ts))
+            metrics.FIRST_RESPONSE.observe(max(0.0, stored.ts - conversation.queued_at))
+        return ok(id=stored.id, duplicate=not is_new)
+
+    async def do_typing(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        await self.handoff.owned_by(conversation_id, agent)
+        await self.relay.to_visitor(
+            conversation_id, "agent_typing",
+            {"on": bool(payload.get("on", True)), "agent_name": agent.display_name},
+        )
+        return ok()
+
+    async def do_note(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        text = text_of(payload, self.settings.max_message_chars)
+        conversation = await self.handoff.conversation(conversation_id)
+        await self.visible(agent, conversation)
+        await self.handoff.note(conversation_id, agent, text)
+        return ok()
+
+    async def do_transfer(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        note = str(payload.get("note") or "")[: self.settings.max_message_chars]
+        if payload.get("to_agent"):
+            target = await self.store.get_agent(str(payload["to_agent"]))
+            if target is None:
+                raise Refused("unknown_agent", "There is no such agent.")
+            await self.handoff.transfer_to_agent(conversation_id, agent, target, note)
+        elif payload.get("department"):
+            await self.handoff.transfer_to_department(
+                conversation_id, agent, str(payload["department"]), note
+            )
+        else:
+            raise ProtocolError("missing_field", "Give 'to_agent' or 'department'.")
+        return ok()
+
+    async def do_hand_back(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        await self.handoff.hand_back(conversation_id, agent)
+        return ok()
+
+    async def do_close(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        conversation_id = conversation_id_of(payload)
+        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        await self.handoff.close(conversation_id, agent)
+        return ok()
+
+    # --- canned responses and tickets ---------------------------------------------------------
+
+    async def do_canned(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        department = payload.get("department") or agent.department
+        return ok(department=department, canned=await self.store.canned(str(department)))
+
+    async def do_canned_set(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        if agent.role is not Role.SUPERVISOR:
+            raise Refused("forbidden", "Only supervisors manage canned responses.")
+        department, key = payload.get("department"), payload.get("key")
+        if department not in DEPARTMENTS or not isinstance(key, str) or not 0 < len(key) <= 40:
+            raise ProtocolError("invalid_payload", "Give a department and a key (1-40 chars).")
+        if payload.get("delete"):
+            await self.store.delete_canned(department, key)
+        else:
+            await self.store.set_canned(
+                department, key, text_of(payload, self.settings.max_message_chars)
+            )
+        return ok(canned=await self.store.canned(department))
+
+    async def do_tickets(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        tickets = await self.store.tickets()
+        if agent.role is not Role.SUPERVISOR:
+            tickets = [t for t in tickets if t.department == agent.department]
+        return ok(tickets=[t.to_dict() for t in tickets])
+
+    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        from .mail import send_reply  # imported here: only ticket replies need SMTP
+
+        ticket = await self.store.get_ticket(str(payload.get("ticket_id") or ""))
+        if ticket is None:
+            raise Refused("unknown_ticket", "There is no such ticket.")
+        if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
+            raise Refused("not_yours", "This ticket belongs to another department.")
+        text = text_of(payload, 20_000)
+        try:
+            await send_reply(self.settings, ticket, agent, text)
+        except OSError as error:
+            raise Refused("email_failed", f"The email could not be sent: {error}") from None
+        ticket.replies.append({"agent": agent.display_name, "text": text, "ts": time.time()})
+        ticket.status = "answered"
+        await self.store.save_ticket(ticket)
+        return ok(ticket=ticket.to_dict())
+
+
+def login_route(store: Store, tokens: Tokens, settings: Settings):
+    """POST /api/login {name, password} -> {token, agent}; rate-limited per name and address."""
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            name, password = str(body["name"]), str(body["password"])
+        except (ValueError, KeyError, TypeError):
+            return web.json_response(
+                refused("invalid_payload", "Send JSON with name and password."), status=400
+            )
+        keys = (f"login:name:{name[:100]}", f"login:addr:{request.remote or '?'}")
+        for key in keys:  # only failed attempts count
+            if not await store.hit(key, settings.login_rate, 300, cost=0):
+                return web.json_response(
+                    refused("rate_limited", "Too many failed attempts; try again later."),
+                    status=429,
+                )
+        agent = await login(store, name, password)
+        if agent is None:
+            for key in keys:
+                await store.hit(key, settings.login_rate, 300)
+            return web.json_response(
+                refused("bad_credentials", "Wrong name or password."), status=401
+            )
+        return web.json_response(
+            ok(token=tokens.issue(agent), agent=agent.public(), expires_in=tokens.ttl)
+        )
+
+    return handler

@@ -1,0 +1,32 @@
+"""Business hours: when a person can be expected to answer, e.g. "Tue-Sat 12:00-20:00"."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_RULE = re.compile(r"^(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse(spec: str) -> list[tuple[set[int], time, time]]:
+    """Rules separated by ';' ("Mon-Fri 09:00-17:00; Sat 10:00-14:00"); '' means always open."""
+    rules = []
+    for part in filter(None, (p.strip() for p in spec.split(";"))):
+        match = _RULE.match(part.lower())
+        if not match:
+            raise ValueError(f"BUSINESS_HOURS: cannot read {part!r}; write e.g. 'Mon-Fri 09:00-17:00'")
+        first, last, h1, m1, h2, m2 = match.groups()
+        a, b = DAYS.index(first), DAYS.index(last or first)
+        days = set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(0, b + 1))
+        rules.append((days, time(int(h1), int(m1)), time(int(h2), int(m2))))
+    return rules
+
+
+def is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
+    rules = parse(spec)
+    if not rules:
+        return True
+    now = now or datetime.now(ZoneInfo(timezone))
+    return any(now.weekday() in days and start <= now.time() < end for days, start, end in rules)

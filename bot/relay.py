@@ -1,0 +1,81 @@
+"""Delivers what happens in a conversation to everyone who should see it, on any bridge process.
+
+Visitors' tabs join the room `conv:{id}` on the default namespace; agents following a
+conversation join the same room name on `/agent`, their own room `agent:{name}`, and their
+department's room `dept:{department}`. python-socketio's Redis manager carries every emit to the
+other bridge processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+
+from . import protocol
+from .models import Message, Sender
+from .storage import Store
+
+AGENT_NS = "/agent"
+
+
+def conversation_room(conversation_id: str) -> str:
+    return f"conv:{conversation_id}"
+
+
+def agent_room(name: str) -> str:
+    return f"agent:{name}"
+
+
+def department_room(department: str) -> str:
+    return f"dept:{department}"
+
+
+SUPERVISORS = "supervisors"
+
+
+class Relay:
+    def __init__(self, sio: socketio.AsyncServer, store: Store) -> None:
+        self.sio = sio
+        self.store = store
+
+    async def post(
+        self,
+        conversation_id: str,
+        sender: Sender,
+        text: str,
+        data: dict[str, Any] | None = None,
+        client_id: str = "",
+    ) -> tuple[Message, bool]:
+        """Store a message once (by client id) and deliver it; returns it and whether it is new."""
+        message = Message(sender, text, client_id=client_id, data=data or {})
+        stored, is_new = await self.store.append(conversation_id, message)
+        if is_new:
+            await self.deliver(conversation_id, stored)
+        return stored, is_new
+
+    async def deliver(self, conversation_id: str, message: Message) -> None:
+        room = conversation_room(conversation_id)
+        if message.sender not in (Sender.VISITOR, Sender.NOTE):
+            await self.sio.emit("bot_uttered", protocol.bot_uttered(message), room=room)
+        await self.sio.emit(
+            "message",
+            {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)},
+            room=room,
+            namespace=AGENT_NS,
+        )
+
+    async def to_visitor(self, conversation_id: str, event: str, payload: Any) -> None:
+        await self.sio.emit(event, payload, room=conversation_room(conversation_id))
+
+    async def to_agents(self, room: str, event: str, payload: Any) -> None:
+        await self.sio.emit(event, payload, room=room, namespace=AGENT_NS)
+
+    async def follow(self, sid: str, conversation_id: str) -> None:
+        """Let one agent connection (on this process) receive a conversation's messages.
+
+        Connections on other processes are told with an `assigned` event and answer `open`."""
+        await self.sio.enter_room(sid, conversation_room(conversation_id), namespace=AGENT_NS)
+
+    async def unfollow(self, sid: str, conversation_id: str) -> None:
+        await self.sio.leave_room(sid, conversation_room(conversation_id), namespace=AGENT_NS)

@@ -1,0 +1,106 @@
+"""Periodic duties: keep agents' connections marked alive, and (on one bridge at a time) remind
+agents of waiting chats, escalate to supervisors, offer a message on long waits, retry
+auto-assignment, and requeue the chats of agents gone longer than the grace period."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import time
+
+from . import metrics
+from .config import Settings
+from .handoff import Handoff
+from .models import DEPARTMENTS
+from .relay import SUPERVISORS, department_room
+from .storage import Store
+
+log = logging.getLogger(__name__)
+TICK = 1.0
+
+
+class Sweeper:
+    def __init__(self, store: Store, handoff: Handoff, settings: Settings, local_agents) -> None:
+        self.store = store
+        self.handoff = handoff
+        self.settings = settings
+        self.local_agents = local_agents  # () -> names connected to this process
+        self.holder = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.gone_since: dict[str, float] = {}
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep sweeping whatever one tick met
+                log.exception("sweeper tick failed")
+            await asyncio.sleep(TICK)
+
+    async def tick(self) -> None:
+        ttl = max(3.0, min(self.settings.agent_grace, 10.0))
+        await self.store.keep_connected(set(self.local_agents()), ttl=ttl)
+        if not await self.store.lead("sweeper", self.holder, ttl=5 * TICK):
+            return
+        for department in DEPARTMENTS:
+            await self.waiting(department)
+        await self.departed()
+
+    async def waiting(self, department: str) -> None:
+        now, s = time.time(), self.settings
+        queue = await self.store.queue(department)
+        metrics.QUEUED.labels(department).set(len(queue))
+        for conversation_id in queue:
+            conversation = await self.store.get_conversation(conversation_id)
+            if conversation is None:
+                continue
+            waited = now - conversation.queued_at
+            payload = {"conversation_id": conversation_id, "waited_seconds": round(waited),
+                       "department": department}
+            round_ = int(waited // s.remind_every)
+            if round_ >= 1 and await self.store.once(f"remind:{conversation_id}:{round_}", 3600):
+                await self.handoff.relay.to_agents(department_room(department), "reminder", payload)
+            if waited >= s.escalate_after and await self.store.once(
+                f"escalate:{conversation_id}", 86400
+            ):
+                await self.handoff.relay.to_agents(SUPERVISORS, "escalation", payload)
+            if waited >= s.max_queue_wait and await self.store.once(
+                f"longwait:{conversation_id}", 86400
+            ):
+                await self.handoff.offer_message(conversation_id, department, "long_wait")
+        if queue and s.auto_assign:
+            while await self.handoff.assign(department):
+                pass
+
+    async def departed(self) -> None:
+        """Requeue the chats of agents whose every connection has been gone for the grace time."""
+        now = time.time()
+        agents = await self.store.agents()
+        connected = await self.store.connected(a.name for a in agents)
+        for agent in agents:
+            if agent.name in connected:
+                self.gone_since.pop(agent.name, None)
+                continue
+            chats = await self.store.agent_chats(agent.name)
+            if not chats:
+                continue
+            since = self.gone_since.setdefault(agent.name, now)
+            if now - since >= self.settings.agent_grace:
+                for conversation_id in sorted(chats):
+                    await self.handoff.requeue(conversation_id, agent.name)
+                self.gone_since.pop(agent.name, None)

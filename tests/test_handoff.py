@@ -1,0 +1,199 @@
+"""Human handoff end to end: real Redis, real Rasa, real Socket.IO visitors and agents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+
+from clients import AgentClient, Visitor
+from handoff_flow import queue_visitor, texts
+from stack import Stack
+
+
+async def test_full_story(stack: Stack, make_agent, redis, faq_answers) -> None:
+    alex_name, alex_pw = make_agent("tickets_billing", display_name="Alex")
+    sam_name, sam_pw = make_agent("tickets_billing", display_name="Sam")
+    alex, sam = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
+    await alex.connect(alex_name, alex_pw)
+    await sam.connect(sam_name, sam_pw)
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+
+    # The bot answers a FAQ, then the visitor asks for a person.
+    answer = await visitor.ask("how much are tickets?")
+    assert answer["text"] in faq_answers["pricing"]
+    mark = await visitor.say("I want to talk to a person please", message_id="ask-person")
+    told = await visitor.seen.wait_for("bot_uttered", lambda m: "handoff" in m.get("custom", {}),
+                                       start=mark)
+    assert told["custom"]["handoff"]["reason"] == "requested"
+    if not told["custom"]["handoff"]["department"]:
+        await visitor.seen.wait_for("bot_uttered", lambda m: "quick_replies" in m, start=mark)
+        await visitor.say("/department tickets_billing")
+    position = await visitor.seen.wait_for("queue_position", start=mark)
+    assert position["position"] >= 1 and position["eta_seconds"] > 0
+
+    # Alex is told, with context, and claims it.
+    note = await alex.seen.wait_for("handoff", lambda e: e["conversation"]["id"] == cid)
+    assert note["conversation"]["handoff"]["reason"] == "requested"
+    picked = await alex.must("claim", {"conversation_id": cid})
+    convo, transcript = picked["conversation"], picked["messages"]
+    assert convo["handoff"]["reason"] == "requested"
+    assert convo["handoff"]["intent_ranking"] and convo["department"] == "tickets_billing"
+    assert convo["waited_seconds"] >= 0 and "page_url" in convo
+    said = [(m["sender"], m["text"]) for m in transcript]
+    assert ("visitor", "how much are tickets?") in said
+    assert ("bot", answer["text"]) in said
+    assert await redis.hget(f"fd:conv:{cid}", "owner") == "agent"
+
+    # The visitor is told who joined, and the agent's replies carry the name.
+    joined = await visitor.seen.wait_for("bot_uttered", lambda m: "joined" in m["text"])
+    assert joined["text"] == "Alex joined the chat."
+    mark = len(visitor.seen.events)
+    await alex.must("reply", {"conversation_id": cid, "text": "Hi, Alex here. How can I help?"})
+    reply = await visitor.seen.wait_for("bot_uttered", lambda m: m["sender"] == "agent",
+                                        start=mark)
+    assert reply["agent_name"] == "Alex" and reply["text"] == "Hi, Alex here. How can I help?"
+
+    # While Alex owns it, the visitor's words reach Alex and never the bot.
+    mark = await visitor.say("what are your opening hours?", message_id="to-alex")
+    got = await alex.seen.wait_for("message", lambda e: e["message"]["text"] ==
+                                   "what are your opening hours?")
+    assert got["conversation_id"] == cid and got["message"]["sender"] == "visitor"
+    await asyncio.sleep(1.0)
+    assert not [t for t in texts(visitor, mark) if t in faq_answers["opening_hours"]]
+
+    # Typing both ways.
+    await alex.must("typing", {"conversation_id": cid, "on": True})
+    typing = await visitor.seen.wait_for("agent_typing")
+    assert typing == {"on": True, "agent_name": "Alex"}
+    await visitor.sio.emit("typing", {"on": True})
+    assert (await alex.seen.wait_for("visitor_typing"))["conversation_id"] == cid
+
+    # Internal note: agents only.
+    await alex.must("note", {"conversation_id": cid, "text": "VIP subscriber"})
+
+    # Transfer to Sam with a note: Sam gets everything.
+    await alex.must("transfer", {"conversation_id": cid, "to_agent": sam_name,
+                                 "note": "Wants to change seats"})
+    assigned = await sam.seen.wait_for("assigned", lambda e: e["conversation_id"] == cid)
+    assert assigned
+    opened = await sam.must("open", {"conversation_id": cid})
+    notes = [m for m in opened["messages"] if m["sender"] == "note"]
+    assert [n["text"] for n in notes] == ["VIP subscriber", "Wants to change seats"]
+    assert any(m["text"] == "how much are tickets?" for m in opened["messages"])
+    assert (await alex.seen.wait_for("released"))["conversation_id"] == cid
+    assert (await alex.call("reply", {"conversation_id": cid, "text": "still me?"}))["error"][
+        "code"] == "not_yours"
+    await visitor.seen.wait_for("bot_uttered", lambda m: "transferring you to Sam" in m["text"])
+    assert not [t for t in texts(visitor) if "VIP" in t or "change seats" in t]
+
+    # Hand back: the bot answers again.
+    await sam.must("hand_back", {"conversation_id": cid})
+    await visitor.seen.wait_for("bot_uttered", lambda m: m.get("custom", {}).get("handed_back"))
+    answer = await visitor.ask("where is the theatre?")
+    assert answer["text"] in faq_answers["location"]
+
+    # Ask again, Sam claims, closes; the visitor rates in one click.
+    await queue_visitor(visitor)
+    await sam.must("claim", {"conversation_id": cid})
+    await sam.must("close", {"conversation_id": cid})
+    closing = await visitor.seen.wait_for("bot_uttered", lambda m: m.get("custom", {}).get("closed"))
+    payloads = [q["payload"] for q in closing["quick_replies"]]
+    assert "/rate good" in payloads
+    mark = await visitor.say("/rate good")
+    await visitor.seen.wait_for("bot_uttered", lambda m: "feedback" in m["text"], start=mark)
+    assert await redis.hget(f"fd:conv:{cid}", "rating") == "good"
+    assert await redis.hget(f"fd:conv:{cid}", "owner") == "closed"
+
+    # The visitor's own history never shows notes.
+    await visitor.sio.emit("history", {})
+    history = await visitor.seen.wait_for("history")
+    assert not [m for m in history["messages"] if m["sender"] == "note"]
+    for client in (visitor, alex, sam):
+        await client.close()
+
+
+async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> None:
+    from bot.handoff import HandoffRequest  # set-up through the store, races through Socket.IO
+    from bot.models import Conversation, Owner
+    from bot.redis_store import RedisStore
+
+    store = RedisStore(stack.redis_url)
+    one = AgentClient(stack.bridge_url)
+    two = AgentClient(stack.bridge_url)
+    await one.connect(*make_agent("general", capacity=1000))
+    await two.connect(*make_agent("general", capacity=1000))
+    ids = []
+    for i in range(200):
+        conversation = Conversation(id=f"race{i:04d}{'x' * 20}")
+        await store.create_conversation(conversation)
+        handoff = json.dumps(HandoffRequest("requested").to_dict())
+        assert await store.transition(conversation.id, [Owner.BOT], Owner.QUEUE,
+                                      department="general", handoff=handoff, queued_at="1")
+        ids.append(conversation.id)
+
+    async def race(cid: str) -> list[bool]:
+        results = await asyncio.gather(
+            one.call("claim", {"conversation_id": cid}), two.call("claim", {"conversation_id": cid})
+        )
+        return [r["ok"] for r in results]
+
+    outcomes = await asyncio.gather(*(race(cid) for cid in ids))
+    assert all(sum(o) == 1 for o in outcomes), outcomes
+    losers = [r for r in await asyncio.gather(*(one.call("claim", {"conversation_id": c})
+                                                for c in ids[:5]))]
+    assert all(r["error"]["code"] == "already_taken" for r in losers)
+    for cid in ids:
+        assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "agent"
+    await one.close()
+    await two.close()
+    await store.close()
+
+
+async def test_agent_disconnect_requeues_at_front(stack: Stack, make_agent, redis) -> None:
+    alex = AgentClient(stack.bridge_url)
+    name, password = make_agent("website_technical", display_name="Robin")
+    await alex.connect(name, password)
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "website_technical")
+    await alex.seen.wait_for("handoff", lambda e: e["conversation"]["id"] == cid)
+    await alex.must("claim", {"conversation_id": cid})
+    await alex.close()  # gone; grace is 2 s in tests
+    told = await visitor.seen.wait_for(
+        "bot_uttered", lambda m: m.get("custom", {}).get("requeued"), timeout=20
+    )
+    assert "Robin lost their connection" in told["text"]
+    assert await redis.hget(f"fd:conv:{cid}", "owner") == "queue"
+    assert (await redis.zrange("fd:queue:website_technical", 0, 0)) == [cid]
+    position = await visitor.seen.wait_for("queue_position", lambda p: p["position"] == 1)
+    assert position["department"] == "website_technical"
+    await visitor.close()
+
+
+async def test_waiting_chat_reminds_agents_and_escalates(stack: Stack, make_agent) -> None:
+    agent = AgentClient(stack.bridge_url)
+    boss = AgentClient(stack.bridge_url)
+    await agent.connect(*make_agent("general"))
+    await boss.connect(*make_agent("general", role="supervisor"))
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "general")
+    reminder = await agent.seen.wait_for("reminder", lambda e: e["conversation_id"] == cid,
+                                         timeout=15)
+    assert reminder["waited_seconds"] >= 2
+    escalation = await boss.seen.wait_for("escalation", lambda e: e["conversation_id"] == cid,
+                                          timeout=15)
+    assert escalation["waited_seconds"] >= 3
+    await agent.must("hand_back", {"conversation_id": cid})
+    for client in (agent, boss, visitor):
+        await client.close()
+
+
+def test_metrics_are_exposed(stack: Stack) -> None:
+    body = urllib.request.urlopen(f"{stack.bridge_url}/metrics", timeout=10).read().decode()
+    for name in ("frontdesk_conversations_total", "frontdesk_handoffs_total",
+                 "frontdesk_active_connections", "frontdesk_rasa_latency_seconds",
+                 "frontdesk_queue_wait_seconds", "frontdesk_first_response_seconds"):
+        assert name in body

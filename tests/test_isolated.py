@@ -1,0 +1,229 @@
+"""Behaviour that needs its own bridge settings, each on its own Redis database."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+from email import message_from_bytes
+from typing import AsyncIterator
+
+import pytest
+import socketio
+from aiosmtpd.controller import Controller
+
+from clients import AgentClient, Visitor, login
+from handoff_flow import queue_visitor
+from stack import Stack, free_port
+
+_databases = itertools.count(2)
+
+
+@pytest.fixture
+def isolated(stack: Stack):
+    """Start a bridge with its own settings and its own Redis database; returns its URL."""
+    started = []
+
+    def start(**env: str) -> tuple[str, str]:
+        redis_url = stack.redis_url.rsplit("/", 1)[0] + f"/{next(_databases)}"
+        port = str(free_port())
+        process = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, **env)
+        started.append(process)
+        return f"http://127.0.0.1:{port}", redis_url
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> AsyncIterator[tuple[int, Inbox]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+async def test_no_agent_online_leave_message_ticket_email(isolated, make_agent, smtp) -> None:
+    smtp_port, inbox = smtp
+    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example")
+    visitor = Visitor(url)
+    cid = await visitor.connect()
+    await visitor.ask("hello")
+    await queue_visitor(visitor, "website_technical")
+    offer = await visitor.seen.wait_for(
+        "bot_uttered", lambda m: m.get("custom", {}).get("leave_message")
+    )
+    assert "Nobody from Website & technical is online" in offer["text"]
+    assert offer["quick_replies"][0]["payload"] == "/leave_message"
+
+    # A bad email is refused; a good one becomes a ticket with the transcript.
+    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "nope", "text": "hi"})
+    assert (await visitor.seen.wait_for("chat_error"))["code"] == "invalid_email"
+    await visitor.sio.emit("leave_message", {
+        "name": "Kim", "email": "kim@example.org",
+        "text": "My e-tickets never arrived for Friday.",
+    })
+    left = await visitor.seen.wait_for("message_left")
+    ack = await visitor.seen.wait_for("bot_uttered", lambda m: "kim@example.org" in m["text"])
+    assert ack["custom"]["ticket"] == left["ticket_id"]
+
+    name, password = make_agent("website_technical", display_name="Jo", redis_url=redis_url)
+    agent = AgentClient(url)
+    await agent.connect(name, password)
+    tickets = (await agent.must("tickets"))["tickets"]
+    ticket = next(t for t in tickets if t["id"] == left["ticket_id"])
+    assert ticket["conversation_id"] == cid and ticket["email"] == "kim@example.org"
+    assert any(line["text"] == "hello" for line in ticket["transcript"])
+    answered = await agent.must("ticket_reply", {"ticket_id": ticket["id"],
+                                                 "text": "Sorry! I've re-sent them just now."})
+    assert answered["ticket"]["status"] == "answered"
+    for _ in range(50):
+        if inbox.messages:
+            break
+        await asyncio.sleep(0.1)
+    recipients, email = inbox.messages[0]
+    assert recipients == ["kim@example.org"]
+    body = email.get_payload(decode=True).decode()
+    assert "re-sent them" in body and "> My e-tickets never arrived" in body
+    await visitor.close()
+    await agent.close()
+
+
+async def test_outside_business_hours_visitor_is_told(isolated, make_agent) -> None:
+    url, redis_url = isolated(BUSINESS_HOURS="Mon-Sun 00:00-00:01")
+    agent = AgentClient(url)
+    await agent.connect(*make_agent("general", redis_url=redis_url))
+    visitor = Visitor(url)
+    await visitor.connect()
+    await queue_visitor(visitor, "general")
+    offer = await visitor.seen.wait_for(
+        "bot_uttered", lambda m: m.get("custom", {}).get("leave_message") == "closed_hours"
+    )
+    assert "outside our opening hours" in offer["text"]
+    await visitor.close()
+    await agent.close()
+
+
+async def test_auto_assign_picks_least_busy_agent(isolated, make_agent) -> None:
+    url, redis_url = isolated(AUTO_ASSIGN="true")
+    busy, free = AgentClient(url), AgentClient(url)
+    await busy.connect(*make_agent("general", capacity=2, redis_url=redis_url))
+    await free.connect(*make_agent("general", capacity=2, redis_url=redis_url))
+    first = Visitor(url)
+    await first.connect()
+    await queue_visitor(first, "general")
+    # Whoever got the first chat is busier; the second chat goes to the other agent.
+    got_first = await asyncio.wait_for(_first_assigned(busy, free), 20)
+    other = free if got_first is busy else busy
+    second = Visitor(url)
+    second_id = await second.connect()
+    await queue_visitor(second, "general")
+    assigned = await other.seen.wait_for("assigned", lambda e: e["conversation_id"] == second_id)
+    assert assigned
+    joined = await second.seen.wait_for("bot_uttered", lambda m: "joined the chat" in m["text"])
+    assert joined["agent_name"]
+    for client in (busy, free, first, second):
+        await client.close()
+
+
+async def _first_assigned(a: AgentClient, b: AgentClient) -> AgentClient:
+    while True:
+        for client in (a, b):
+            if client.seen.of("assigned"):
+                return client
+        await asyncio.sleep(0.05)
+
+
+async def test_agent_auth_is_required_and_checked(isolated, make_agent) -> None:
+    url, redis_url = isolated(AGENT_TOKEN_TTL="2", LOGIN_RATE="3")
+    name, password = make_agent("general", redis_url=redis_url)
+
+    for auth in (None, {"token": ""}, {"token": "forged.token.value"}):
+        client = socketio.AsyncClient(reconnection=False)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(url, namespaces=["/agent"], transports=["websocket"], auth=auth)
+
+    status, body = await login(url, name, "wrong-password")
+    assert status == 401 and body["error"]["code"] == "bad_credentials"
+    status, body = await login(url, "nobody", "whatever")
+    assert status == 401
+
+    agent = AgentClient(url)
+    await agent.connect(name, password)
+    assert (await agent.call("hello"))["ok"]
+    assert (await agent.call("no_such_event"))["error"]["code"] == "unknown_event"
+    assert (await agent.call("claim", "not an object"))["error"]["code"] == "invalid_payload"
+    assert (await agent.call("claim", {"conversation_id": 5}))["error"]["code"] == "missing_field"
+    assert (await agent.call("reply", {"conversation_id": "z" * 32, "text": "x" * 2001}))[
+        "error"]["code"] == "message_too_long"
+    assert (await agent.call("canned_set", {"department": "general", "key": "hi",
+                                            "text": "Hello!"}))["error"]["code"] == "forbidden"
+    await asyncio.sleep(2.5)  # the token expires
+    expired = await agent.call("hello")
+    assert expired["error"]["code"] == "token_expired"
+    await agent.close()
+
+    # Failed logins are limited per name (3 in this bridge): the right password is refused too.
+    for _ in range(3):
+        await login(url, name, "wrong-again")
+    status, body = await login(url, name, password)
+    assert status == 429 and body["error"]["code"] == "rate_limited"
+
+
+async def test_agents_see_only_their_department(isolated, make_agent) -> None:
+    url, redis_url = isolated()
+    visitor = Visitor(url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "tickets_billing")
+    outsider = AgentClient(url)
+    await outsider.connect(*make_agent("website_technical", redis_url=redis_url))
+    for event in ("open", "claim", "history", "note"):
+        result = await outsider.call(event, {"conversation_id": cid, "text": "peek"})
+        assert result["error"]["code"] == "not_yours", (event, result)
+    boss = AgentClient(url)
+    await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
+    assert (await boss.must("open", {"conversation_id": cid}))["conversation"]["id"] == cid
+    await boss.must("canned_set", {"department": "general", "key": "hi", "text": "Hello!"})
+    assert (await outsider.must("canned", {"department": "general"}))["canned"] == {"hi": "Hello!"}
+    for client in (visitor, outsider, boss):
+        await client.close()
+
+
+async def test_identity_verification(isolated) -> None:
+    url, _ = isolated(IDENTITY_SECRET="site-secret")
+    good = hmac.new(b"site-secret", b"user-42", hashlib.sha256).hexdigest()
+    visitor = Visitor(url)
+    await visitor.sio.connect(url, transports=["websocket"])
+    await visitor.sio.emit("session_request", {"user_id": "user-42", "user_hash": "0" * 64})
+    assert (await visitor.seen.wait_for("chat_error"))["code"] == "identity_invalid"
+    await visitor.sio.emit("session_request", {"user_id": "user-42", "user_hash": good})
+    session_id = await visitor.seen.wait_for("session_confirm")
+    # Someone else who learns the session id cannot take over a verified user's conversation.
+    intruder = Visitor(url)
+    assert await intruder.connect(session_id) != session_id
+    await visitor.close()
+    await intruder.close()
+
+
+async def test_visitor_flood_is_rate_limited(isolated) -> None:
+    url, _ = isolated(VISITOR_RATE="3", RASA_URL="http://127.0.0.1:9")
+    visitor = Visitor(url)
+    await visitor.connect()
+    for i in range(5):
+        await visitor.say(f"message {i}", message_id=f"flood-{i}")
+    error = await visitor.seen.wait_for("chat_error")
+    assert error["code"] == "rate_limited"
+    await visitor.close()
