@@ -6,6 +6,7 @@ Every agent event is a request with an acknowledgement: the handler's return val
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, Awaitable, Callable
 
@@ -58,6 +59,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.settings = settings
         self.limit = RateLimit(settings.agent_rate)
         self.local: dict[str, str] = {}  # sid -> agent name, for connections on this process
+        self._kicks: set[asyncio.Task] = set()
 
     # --- authentication -----------------------------------------------------------------------
 
@@ -96,6 +98,17 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limit.forget(sid)
         metrics.CONNECTIONS.labels("agent").dec()
 
+    def kick(self, sid: str) -> None:
+        """Disconnect soon, after the refusal has been acknowledged."""
+
+        async def later() -> None:
+            await asyncio.sleep(0.2)
+            await self.disconnect(sid)
+
+        task = asyncio.create_task(later())
+        self._kicks.add(task)
+        task.add_done_callback(self._kicks.discard)
+
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event: check the token again (it may have expired), the rate, the payload."""
         if event in ("connect", "disconnect"):
@@ -108,13 +121,13 @@ class AgentNamespace(socketio.AsyncNamespace):
         try:
             self.tokens.verify(session.get("token"))
         except TokenError as error:
-            await self.disconnect(sid)
+            self.kick(sid)
             return refused(error.code, error.message)
         if not self.limit.allow(sid):
             return refused("rate_limited", "Too many requests; slow down a little.")
         agent = await self.store.get_agent(session["name"])
         if agent is None:
-            await self.disconnect(sid)
+            self.kick(sid)
             return refused("token_invalid", "This agent no longer exists.")
         payload = args[1] if len(args) > 1 else {}
         try:

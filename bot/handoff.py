@@ -190,9 +190,10 @@ class Handoff:
             if a.name in connected and presences.get(a.name) is Presence.ONLINE
         ]
 
-    async def eta(self, position: int, department: str) -> int:
-        agents = max(1, len(await self.available_agents(department)))
-        return int(position * self.settings.avg_handle_seconds / agents)
+    async def eta(self, position: int, department: str, agents: int | None = None) -> int:
+        if agents is None:
+            agents = len(await self.available_agents(department))
+        return int(position * self.settings.avg_handle_seconds / max(1, agents))
 
     async def announce_position(
         self, conversation_id: str, department: str, as_message: bool = False
@@ -200,20 +201,23 @@ class Handoff:
         position = await self.store.queue_position(conversation_id, department)
         if position is None:
             return
-        eta = await self.eta(position, department)
-        payload = {"position": position, "eta_seconds": eta, "department": department}
+        payload = {"position": position, "eta_seconds": await self.eta(position, department),
+                   "department": department}
         await self.relay.to_visitor(conversation_id, "queue_position", payload)
         if as_message:
             await self.relay.post(
-                conversation_id, Sender.SYSTEM, wording.waiting(position, eta),
-                {"custom": {"queue": payload}},
+                conversation_id, Sender.SYSTEM,
+                wording.waiting(position, payload["eta_seconds"]), {"custom": {"queue": payload}},
             )
 
     async def queue_changed(self, department: str) -> None:
         """Tell everyone waiting in a department their new place, and its agents the queue."""
         waiting = await self.store.queue(department)
-        for conversation_id in waiting:
-            await self.announce_position(conversation_id, department)
+        agents = len(await self.available_agents(department)) if waiting else 0
+        for position, conversation_id in enumerate(waiting, start=1):
+            payload = {"position": position, "eta_seconds": await self.eta(position, department,
+                       agents), "department": department}
+            await self.relay.to_visitor(conversation_id, "queue_position", payload)
         await self.relay.to_agents(
             department_room(department), "queue", {"department": department, "waiting": waiting}
         )

@@ -178,9 +178,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
             conversation_id = await self.bound_conversation(sid, payload)
             name = str(payload.get("name") or "").strip()[:100]
             email = str(payload.get("email") or "").strip()
-            text = protocol.message_text(payload, self.settings.max_message_chars)
             if not EMAIL.match(email):
                 raise ProtocolError("invalid_email", "Please give a valid email address.")
+            text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
             if not self.limit.allow(sid):
                 raise ProtocolError("rate_limited", "Too many messages; wait a few seconds.")
         except ProtocolError as error:

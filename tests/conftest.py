@@ -23,7 +23,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack = Stack.create(
         tmp_path_factory.mktemp("frontdesk"),
         AUTO_ASSIGN="false", AGENT_GRACE="2", REMIND_EVERY="2", ESCALATE_AFTER="3",
-        MAX_QUEUE_WAIT="3600", LOGIN_RATE="1000",
+        MAX_QUEUE_WAIT="3600", LOGIN_RATE="1000", AGENT_RATE="100000",
     )
     try:
         stack.start_redis()

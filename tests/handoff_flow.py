@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+
 from clients import Visitor
+
+_ids = itertools.count(1)
 
 
 async def queue_visitor(visitor: Visitor, department: str = "tickets_billing") -> None:
-    """Ask for a person and, if asked which department, pick `department`."""
-    mark = await visitor.say("/human_handoff", message_id=f"h-{visitor.session_id[:8]}")
+    """Ask for a person, pick `department` if asked, and wait until queued (or assigned)."""
+    mark = await visitor.say("/human_handoff", message_id=f"handoff-{next(_ids)}")
     first = await visitor.seen.wait_for(
         "bot_uttered", lambda m: "handoff" in m.get("custom", {}), start=mark
     )
-    if first["custom"]["handoff"]["department"]:
-        return
-    await visitor.seen.wait_for("bot_uttered", lambda m: "quick_replies" in m, start=mark)
-    await visitor.say(f"/department {department}")
+    if not first["custom"]["handoff"]["department"]:
+        await visitor.seen.wait_for("bot_uttered", lambda m: "quick_replies" in m, start=mark)
+        mark = await visitor.say(f"/department {department}")
+    queued = asyncio.ensure_future(visitor.seen.wait_for("queue_position", start=mark))
+    joined = asyncio.ensure_future(visitor.seen.wait_for(
+        "bot_uttered", lambda m: "agent_joined" in m.get("custom", {}), start=mark
+    ))
+    done, pending = await asyncio.wait({queued, joined}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        task.result()
 
 
 def texts(visitor: Visitor, start: int = 0) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import time
 import urllib.request
 
 from clients import AgentClient, Visitor
@@ -124,14 +126,6 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
     two = AgentClient(stack.bridge_url)
     await one.connect(*make_agent("general", capacity=1000))
     await two.connect(*make_agent("general", capacity=1000))
-    ids = []
-    for i in range(200):
-        conversation = Conversation(id=f"race{i:04d}{'x' * 20}")
-        await store.create_conversation(conversation)
-        handoff = json.dumps(HandoffRequest("requested").to_dict())
-        assert await store.transition(conversation.id, [Owner.BOT], Owner.QUEUE,
-                                      department="general", handoff=handoff, queued_at="1")
-        ids.append(conversation.id)
 
     async def race(cid: str) -> list[bool]:
         results = await asyncio.gather(
@@ -139,13 +133,25 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
         )
         return [r["ok"] for r in results]
 
-    outcomes = await asyncio.gather(*(race(cid) for cid in ids))
+    outcomes: list[list[bool]] = []
+    for batch in range(10):  # 200 races, 20 chats waiting at a time
+        ids = []
+        for i in range(20):
+            conversation = Conversation(id=f"race{batch:02d}{i:02d}{secrets.token_hex(8)}")
+            await store.create_conversation(conversation)
+            handoff = json.dumps(HandoffRequest("requested").to_dict())
+            assert await store.transition(conversation.id, [Owner.BOT], Owner.QUEUE,
+                                          department="general", handoff=handoff,
+                                          queued_at=repr(time.time()))
+            ids.append(conversation.id)
+        outcomes += await asyncio.gather(*(race(cid) for cid in ids))
+        again = await one.call("claim", {"conversation_id": ids[0]})
+        assert again["error"]["code"] == "already_taken"
+        for cid in ids:
+            assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "agent"
+            await store.transition(cid, [Owner.AGENT], Owner.CLOSED, agent="")
+    assert len(outcomes) == 200
     assert all(sum(o) == 1 for o in outcomes), outcomes
-    losers = [r for r in await asyncio.gather(*(one.call("claim", {"conversation_id": c})
-                                                for c in ids[:5]))]
-    assert all(r["error"]["code"] == "already_taken" for r in losers)
-    for cid in ids:
-        assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "agent"
     await one.close()
     await two.close()
     await store.close()

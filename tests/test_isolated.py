@@ -171,7 +171,7 @@ async def test_agent_auth_is_required_and_checked(isolated, make_agent) -> None:
         "error"]["code"] == "message_too_long"
     assert (await agent.call("canned_set", {"department": "general", "key": "hi",
                                             "text": "Hello!"}))["error"]["code"] == "forbidden"
-    await asyncio.sleep(2.5)  # the token expires
+    await asyncio.sleep(3.5)  # the token expires (whole seconds are signed)
     expired = await agent.call("hello")
     assert expired["error"]["code"] == "token_expired"
     await agent.close()
