@@ -53,8 +53,12 @@ class VisitorNamespace(socketio.AsyncNamespace):
             self._locks[conversation_id] = lock
         return lock
 
+    async def direct(self, sid: str, event: str, payload: Any) -> None:
+        """Emit to one connection of this process, without a trip through Redis pub/sub."""
+        await self.emit(event, payload, to=sid, ignore_queue=True)
+
     async def error(self, sid: str, event: str, error: ProtocolError) -> None:
-        await self.emit("chat_error", error.to_event(event), to=sid)
+        await self.direct(sid, "chat_error", error.to_event(event))
 
     # --- connection and session ---------------------------------------------------------------
 
@@ -87,10 +91,10 @@ class VisitorNamespace(socketio.AsyncNamespace):
         if old and old != conversation_id:
             await self.leave_room(sid, conversation_room(old))
         await self.enter_room(sid, conversation_room(conversation_id))
-        await self.emit("session_confirm", conversation_id, to=sid)
+        await self.direct(sid, "session_confirm", conversation_id)
         owner = existing.owner if existing else Owner.BOT
         state = {"session_id": conversation_id, "owner": owner.value, "resumed": bool(existing)}
-        await self.emit("session_state", state, to=sid)
+        await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
 
@@ -169,7 +173,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.error(sid, "history", error)
             return
         entries = [protocol.transcript_entry(m) for m in messages if m.sender is not Sender.NOTE]
-        await self.emit("history", {"session_id": conversation_id, "messages": entries}, to=sid)
+        await self.direct(sid, "history", {"session_id": conversation_id, "messages": entries})
 
     async def on_leave_message(self, sid: str, data: Any = None) -> None:
         """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
@@ -187,7 +191,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.error(sid, "leave_message", error)
             return
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)
-        await self.emit("message_left", {"ticket_id": ticket.id}, to=sid)
+        await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
     # --- the conversation ---------------------------------------------------------------------
 
@@ -208,9 +212,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         stored, is_new = await self.relay.post(
             conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id
         )
-        await self.emit(
-            "message_ack", {"id": stored.id, "client_id": client_id, "ts": stored.ts}, to=sid
-        )
+        ack = {"id": stored.id, "client_id": client_id, "ts": stored.ts}
+        await self.direct(sid, "message_ack", ack)
         if not is_new:
             return  # a resend after a reconnect: stored once, answered once
         metrics.VISITOR_MESSAGES.inc()

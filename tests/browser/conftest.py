@@ -6,20 +6,13 @@ A missing browser is a failure, never a skip: the UI would go untested without a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright, expect
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run",
-]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 375, "height": 667}
+from webui import ARGS, CHROMIUM, DESKTOP
 
 expect.set_options(timeout=30_000)  # Rasa on a small machine can take a few seconds
 

@@ -8,8 +8,7 @@ from pathlib import Path
 from playwright.async_api import expect
 
 from clients import AgentClient
-from conftest import CHROMIUM, PHONE  # tests/browser/conftest.py
-from webui import Widget
+from webui import CHROMIUM, PHONE, Console, Widget
 
 
 def test_chromium_is_installed() -> None:
@@ -156,8 +155,6 @@ async def test_keyboard_only(stack, new_context) -> None:
 
 
 async def test_leave_a_message_becomes_a_ticket(stack, new_context, make_agent) -> None:
-    from webui import Console
-
     name, password = make_agent(department="website_technical", display_name="Kim")
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,13 @@ from playwright.async_api import BrowserContext, Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 667}
 W = "#frontdesk-widget"  # the widget's host element; Playwright's CSS pierces its shadow root
 
 
@@ -79,9 +87,10 @@ class Widget(Watched):
             "() => JSON.parse(localStorage.getItem('frontdesk:' + location.origin)).session"
         )
 
-    async def hand_over(self, department: str = "Tickets & billing") -> str:
-        """Ask for a person and pick a department if asked; returns the conversation id."""
-        await self.q(".actions .person").click()
+    async def hand_over(self, department: str = "Tickets & billing", via: Locator | None = None) -> str:
+        """Ask for a person (the footer button, or `via`), pick a department if asked; returns
+        the conversation id."""
+        await (via or self.q(".actions .person")).click()
         choice = self.button(department)
         waiting = self.q(".queue:not([hidden]), form.leave:not([hidden])")
         await choice.or_(waiting).first.wait_for()
