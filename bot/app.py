@@ -10,7 +10,7 @@ from aiohttp import web
 from . import metrics
 from .agents import Tokens
 from .config import ROOT, Settings
-from .console import AgentNamespace, login_route
+from .console import AgentNamespace, insights_route, login_route
 from .handoff import Handoff
 from .rasa import RasaClient
 from .redis_store import RedisStore
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     app.router.add_post("/api/login", login_route(store, tokens, settings))
+    app.router.add_get("/api/insights", insights_route(store, tokens))
     if DIST.is_dir():
         app.router.add_static("/static/", DIST)
     app.on_startup.append(start)

@@ -242,7 +242,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         await self.visible(agent, conversation)
         await self.relay.follow(sid, conversation_id)
         claimed = await self.handoff.claim(conversation_id, agent)
-        metrics.QUEUE_WAIT.observe(max(0.0, time.time() - conversation.queued_at))
+        waited = max(0.0, time.time() - conversation.queued_at)
+        metrics.QUEUE_WAIT.observe(waited)
+        await self.store.sample("queue_wait", waited)
         return await self.full(claimed)
 
     async def do_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -255,7 +257,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         )
         if is_new and conversation.queued_at and not conversation.first_response_at:
             await self.store.update_conversation(conversation_id, first_response_at=repr(stored.ts))
-            metrics.FIRST_RESPONSE.observe(max(0.0, stored.ts - conversation.queued_at))
+            first = max(0.0, stored.ts - conversation.queued_at)
+            metrics.FIRST_RESPONSE.observe(first)
+            await self.store.sample("first_response", first)
         return ok(id=stored.id, duplicate=not is_new)
 
     async def do_typing(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -346,6 +350,28 @@ class AgentNamespace(socketio.AsyncNamespace):
         ticket.status = "answered"
         await self.store.save_ticket(ticket)
         return ok(ticket=ticket.to_dict())
+
+
+def insights_route(store: Store, tokens: Tokens):
+    """GET /api/insights?days=N with `Authorization: Bearer <agent token>`: figures for plots."""
+
+    async def handler(request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        try:
+            tokens.verify(token)
+        except TokenError as error:
+            return web.json_response(refused(error.code, error.message), status=401)
+        try:
+            days = max(1, min(90, int(request.query.get("days", "14"))))
+        except ValueError:
+            return web.json_response(refused("invalid_payload", "days is a number."), status=400)
+        data = await store.insights(days)
+        for day in data["daily"]:
+            started, handed = day.get("conversations", 0), day.get("handoffs", 0)
+            day["containment"] = round(1 - handed / started, 3) if started else None
+        return web.json_response(ok(**data))
+
+    return handler
 
 
 def login_route(store: Store, tokens: Tokens, settings: Settings):

@@ -244,6 +244,35 @@ class RedisStore:
     async def delete_canned(self, department: str, key: str) -> bool:
         return bool(await self.redis.hdel(f"{PREFIX}canned:{department}", key))
 
+    # insights ---------------------------------------------------------------------------------
+
+    async def count(self, field: str, amount: int = 1) -> None:
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        await self.redis.hincrby(f"{PREFIX}stats:{day}", field, amount)
+
+    async def sample(self, name: str, value: float) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.lpush(f"{PREFIX}samples:{name}", repr(round(value, 3)))
+            pipe.ltrim(f"{PREFIX}samples:{name}", 0, 999)
+            await pipe.execute()
+
+    async def insights(self, days: int) -> dict:
+        now = time.time()
+        dates = [time.strftime("%Y-%m-%d", time.gmtime(now - 86400 * d)) for d in range(days)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for date in reversed(dates):
+                pipe.hgetall(f"{PREFIX}stats:{date}")
+            for name in ("queue_wait", "first_response"):
+                pipe.lrange(f"{PREFIX}samples:{name}", 0, -1)
+            rows = await pipe.execute()
+        daily = [{"date": d, **{k: int(v) for k, v in r.items()}}
+                 for d, r in zip(reversed(dates), rows[:days])]
+        return {
+            "daily": daily,
+            "queue_wait": [float(v) for v in rows[days]],
+            "first_response": [float(v) for v in rows[days + 1]],
+        }
+
     # coordination -----------------------------------------------------------------------------
 
     async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> bool:

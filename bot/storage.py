@@ -91,6 +91,16 @@ class Store(Protocol):
 
     async def delete_canned(self, department: str, key: str) -> bool: ...
 
+    # figures for the Insights page
+    async def count(self, field: str, amount: int = 1) -> None:
+        """Add to today's tally of `field` (conversations, handoffs, handoff:<reason>...)."""
+
+    async def sample(self, name: str, value: float) -> None:
+        """Keep a recent measurement (queue_wait, first_response), the last 1,000 of each."""
+
+    async def insights(self, days: int) -> dict:
+        """Daily tallies for the last `days` days and the kept samples."""
+
     # coordination between bridge processes
     async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> bool:
         """Count `cost` events against `limit` per `window` seconds; False when over the limit

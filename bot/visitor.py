@@ -125,6 +125,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             page_url=page[:500] if isinstance(page, str) else session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation)
+        await self.store.count("conversations")
         metrics.CONVERSATIONS.inc()
         return conversation.id
 
@@ -259,6 +260,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         metrics.HANDOFFS.labels(request.reason).inc()
         try:
             await self.handoff.request(conversation_id, request)
+            await self.store.count("handoffs")
+            await self.store.count(f"handoff:{request.reason}")
         except Refused as refused:  # pragma: no cover - the conversation vanished
             log.warning("handoff refused for %s: %s", conversation_id, refused.message)
 

@@ -203,3 +203,26 @@ def test_metrics_are_exposed(stack: Stack) -> None:
                  "frontdesk_active_connections", "frontdesk_rasa_latency_seconds",
                  "frontdesk_queue_wait_seconds", "frontdesk_first_response_seconds"):
         assert name in body
+
+
+async def test_insights_need_a_token_and_count_handoffs(stack: Stack, make_agent) -> None:
+    import aiohttp
+
+    from clients import login
+
+    visitor = Visitor(stack.bridge_url)
+    await visitor.connect()
+    await queue_visitor(visitor, "general")
+    status, body = await login(stack.bridge_url, *make_agent("general"))
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{stack.bridge_url}/api/insights") as response:
+            assert response.status == 401
+        headers = {"Authorization": f"Bearer {body['token']}"}
+        async with http.get(f"{stack.bridge_url}/api/insights?days=3", headers=headers) as response:
+            assert response.status == 200
+            data = await response.json()
+    today = data["daily"][-1]
+    assert len(data["daily"]) == 3 and today["conversations"] >= 1
+    assert today["handoffs"] >= 1 and today["handoff:requested"] >= 1
+    assert 0 <= today["containment"] < 1
+    await visitor.close()

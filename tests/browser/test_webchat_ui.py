@@ -13,7 +13,7 @@ async def test_rasa_webchat_gets_a_bot_reply(stack, new_context, faq_answers) ->
     context = await new_context()
     page = Watched(await context.new_page()).page
     loaded: list[str] = []
-    page.on("requestfinished", lambda request: loaded.append(request.url))
+    page.on("request", lambda request: loaded.append(request.url))
     await page.goto(stack.bridge_url + "/webchat")
 
     await page.locator(".rw-launcher").click()
