@@ -76,8 +76,13 @@ return 0
 class RedisStore:
     """`Store` on one Redis server, shared by every bridge process."""
 
-    def __init__(self, url: str) -> None:
-        self.redis = aioredis.from_url(url, decode_responses=True, health_check_interval=30)
+    def __init__(self, url: str, max_connections: int = 64) -> None:
+        # A bounded pool that waits for a free connection instead of failing under bursts.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, health_check_interval=30,
+            max_connections=max_connections, timeout=20,
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
         self._transition = self.redis.register_script(_TRANSITION)
         self._append = self.redis.register_script(_APPEND)
         self._lead = self.redis.register_script(_LEAD)
@@ -89,7 +94,7 @@ class RedisStore:
             return False
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        await self.redis.aclose(close_connection_pool=True)
 
     # conversations and transcripts ------------------------------------------------------------
 

@@ -139,3 +139,22 @@ def test_demo_page_and_widget_are_served(stack: Stack) -> None:
     assert "/static/widget.js" in page
     widget = urllib.request.urlopen(f"{stack.bridge_url}/static/widget.js", timeout=10).read()
     assert b"session_request" in widget
+
+
+async def test_a_burst_of_visitors_all_get_sessions(stack: Stack) -> None:
+    """300 widgets opening at once (more than the Redis pool holds) all get a session."""
+    import aiohttp
+
+    async def open_one(http: aiohttp.ClientSession) -> str:
+        ws = await http.ws_connect(f"{stack.bridge_url}/socket.io/?EIO=4&transport=websocket")
+        await ws.receive()
+        await ws.send_str("40")
+        await ws.receive()
+        await ws.send_str('42["session_request",{}]')
+        confirm = await asyncio.wait_for(ws.receive(), 15)
+        await ws.close()
+        return json.loads(confirm.data[2:])[1]
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        sessions = await asyncio.gather(*(open_one(http) for _ in range(300)))
+    assert len(set(sessions)) == 300
