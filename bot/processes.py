@@ -63,7 +63,7 @@ def rasa(settings: Settings) -> None:
         "--enable-api",
         "--interface", "127.0.0.1",
         "--port", str(settings.rasa_port),
-        "--auth-token", settings.rasa_token,
+        f"--auth-token={settings.rasa_token}",  # one argument: a token may start with '-'
         "--endpoints", "endpoints.yml",
         "--credentials", "credentials.yml",
         "--model", str(settings.model_dir),

@@ -46,18 +46,23 @@ class Relay:
         text: str,
         data: dict[str, Any] | None = None,
         client_id: str = "",
+        agents: bool = True,
     ) -> tuple[Message, bool]:
-        """Store a message once (by client id) and deliver it; returns it and whether it is new."""
+        """Store a message once (by client id) and deliver it; returns it and whether it is new.
+
+        `agents=False` skips the agents' live view (nobody follows a chat the bot owns)."""
         message = Message(sender, text, client_id=client_id, data=data or {})
         stored, is_new = await self.store.append(conversation_id, message)
         if is_new:
-            await self.deliver(conversation_id, stored)
+            await self.deliver(conversation_id, stored, agents)
         return stored, is_new
 
-    async def deliver(self, conversation_id: str, message: Message) -> None:
+    async def deliver(self, conversation_id: str, message: Message, agents: bool = True) -> None:
         room = conversation_room(conversation_id)
         if message.sender not in (Sender.VISITOR, Sender.NOTE):
             await self.sio.emit("bot_uttered", protocol.bot_uttered(message), room=room)
+        if not agents:
+            return
         await self.sio.emit(
             "message",
             {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)},
