@@ -10,13 +10,17 @@ from clients import Visitor
 _ids = itertools.count(1)
 
 
-async def queue_visitor(visitor: Visitor, department: str = "tickets_billing") -> None:
-    """Ask for a person, pick `department` if asked, and wait until queued (or assigned)."""
+async def queue_visitor(visitor: Visitor, department: str = "tickets_billing") -> str:
+    """Ask for a person, pick `department` if asked, and wait until queued (or assigned).
+    Returns the department the chat went to (the bot's guess when it had one)."""
     mark = await visitor.say("/human_handoff", message_id=f"handoff-{next(_ids)}")
     first = await visitor.seen.wait_for(
         "bot_uttered", lambda m: "handoff" in m.get("custom", {}), start=mark
     )
-    if not first["custom"]["handoff"]["department"]:
+    guessed = first["custom"]["handoff"]["department"]
+    if guessed:
+        department = guessed
+    else:
         await visitor.seen.wait_for("bot_uttered", lambda m: "quick_replies" in m, start=mark)
         mark = await visitor.say(f"/department {department}")
     queued = asyncio.ensure_future(visitor.seen.wait_for("queue_position", start=mark))
@@ -28,6 +32,7 @@ async def queue_visitor(visitor: Visitor, department: str = "tickets_billing") -
         task.cancel()
     for task in done:
         task.result()
+    return department
 
 
 def texts(visitor: Visitor, start: int = 0) -> list[str]:

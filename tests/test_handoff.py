@@ -96,8 +96,11 @@ async def test_full_story(stack: Stack, make_agent, redis, faq_answers) -> None:
     answer = await visitor.ask("where is the theatre?")
     assert answer["text"] in faq_answers["location"]
 
-    # Ask again, Sam claims, closes; the visitor rates in one click.
-    await queue_visitor(visitor)
+    # A ticket question, then a person again: the bot's department guess routes it to Sam's
+    # queue. Sam claims, closes; the visitor rates in one click.
+    answer = await visitor.ask("can I get a refund for my tickets?")
+    assert answer["text"] in faq_answers["refunds"]
+    assert await queue_visitor(visitor, "general") == "tickets_billing"
     await sam.must("claim", {"conversation_id": cid})
     await sam.must("close", {"conversation_id": cid})
     closing = await visitor.seen.wait_for("bot_uttered", lambda m: m.get("custom", {}).get("closed"))

@@ -37,10 +37,10 @@ async def test_visitor_on_a_agent_on_b_converse(stack: Stack, second: str, make_
     visitor = Visitor(stack.bridge_url)
     agent = AgentClient(second)
     cid = await visitor.connect()
-    await agent.connect(*make_agent("tickets_billing", display_name="Bea"))
+    await agent.connect(*make_agent("general", display_name="Bea"))
     answer = await visitor.ask("where is the theatre?")
     assert answer["text"] in faq_answers["location"]
-    await queue_visitor(visitor, "tickets_billing")
+    assert await queue_visitor(visitor, "general") == "general"
     await agent.seen.wait_for("handoff", lambda e: e["conversation"]["id"] == cid)
     picked = await agent.must("claim", {"conversation_id": cid})
     assert any(m["text"] == "where is the theatre?" for m in picked["messages"])

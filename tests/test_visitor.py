@@ -136,8 +136,8 @@ def test_healthz_reports_redis_and_rasa(stack: Stack) -> None:
 
 def test_demo_page_and_widget_are_served(stack: Stack) -> None:
     page = urllib.request.urlopen(f"{stack.bridge_url}/", timeout=10).read().decode()
-    assert "/static/widget.js" in page
-    widget = urllib.request.urlopen(f"{stack.bridge_url}/static/widget.js", timeout=10).read()
+    assert 'src="/widget.js"' in page
+    widget = urllib.request.urlopen(f"{stack.bridge_url}/widget.js", timeout=10).read()
     assert b"session_request" in widget
 
 
