@@ -1,0 +1,148 @@
+"""Custom actions of the Lantern Street Theatre assistant.
+
+`action_handoff` tells the bridge that a person should take over. It sends no text, only one
+custom JSON message: {"handoff": {reason, confidence, intent_ranking, department, text}}.
+The bridge decides who answers next, so the action returns no events.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+TICKETS_BILLING = "tickets_billing"
+WEBSITE_TECHNICAL = "website_technical"
+GENERAL = "general"
+
+# FAQ intent -> department that handles it.
+INTENT_DEPARTMENTS: Dict[str, str] = {
+    "faq_pricing": TICKETS_BILLING,
+    "faq_payment_methods": TICKETS_BILLING,
+    "faq_refunds": TICKETS_BILLING,
+    "faq_missed_show": TICKETS_BILLING,
+    "faq_order_status": TICKETS_BILLING,
+    "faq_delivery": TICKETS_BILLING,
+    "faq_cancel_order": TICKETS_BILLING,
+    "faq_invoice": TICKETS_BILLING,
+    "faq_gift_cards": TICKETS_BILLING,
+    "faq_account": WEBSITE_TECHNICAL,
+    "faq_accessibility": GENERAL,
+    "faq_parking": GENERAL,
+    "faq_location": GENERAL,
+    "faq_opening_hours": GENERAL,
+    "faq_contact": GENERAL,
+}
+
+# Words in the latest message -> department (checked in this order).
+KEYWORD_DEPARTMENTS: List[tuple[str, "re.Pattern[str]"]] = [
+    (
+        WEBSITE_TECHNICAL,
+        re.compile(
+            r"\b(account|log ?in|logging in|sign ?in|sign ?up|password|website|web ?site|site|"
+            r"page|app|browser|error|bug|crash\w*|technical|username|e-?mail address|"
+            r"checkout (?:is )?(?:not|broken)|won'?t load|not loading)\b",
+            re.I,
+        ),
+    ),
+    (
+        TICKETS_BILLING,
+        re.compile(
+            r"\b(tickets?|refund\w*|pric\w*|cost\w*|pay\w*|charg\w*|invoice\w*|receipt\w*|"
+            r"bill\w*|orders?|booking\w*|booked|book|reservation\w*|seats?|deliver\w*|"
+            r"post(?:ed|age)?|cancel\w*|gift|vouchers?|money|exchange|credit|card|"
+            r"discount\w*|concession\w*)\b",
+            re.I,
+        ),
+    ),
+    (
+        GENERAL,
+        re.compile(
+            r"\b(wheelchair|access\w*|disab\w*|hearing|parking|park|car|location|address|"
+            r"directions?|where|hours|open\w*|bar|toilets?)\b",
+            re.I,
+        ),
+    ),
+]
+
+# A FAQ intent in the latest ranking counts as a guess above this confidence.
+RANKING_GUESS_MIN = 0.15
+
+
+def guess_department(
+    text: str,
+    recent_intents: Iterable[str],
+    ranking: Iterable[Dict[str, Any]] = (),
+    use_ranking: bool = False,
+) -> Optional[str]:
+    """Department for a handoff: latest words, then (if asked) the latest ranking's FAQ guess,
+    then FAQ intents seen in the conversation, most recent first. None when unknown."""
+    for department, pattern in KEYWORD_DEPARTMENTS:
+        if pattern.search(text or ""):
+            return department
+    if use_ranking:
+        for entry in ranking:
+            name = entry.get("name") or ""
+            if name in INTENT_DEPARTMENTS and float(entry.get("confidence") or 0) >= RANKING_GUESS_MIN:
+                return INTENT_DEPARTMENTS[name]
+    for intent in recent_intents:
+        if intent in INTENT_DEPARTMENTS:
+            return INTENT_DEPARTMENTS[intent]
+    return None
+
+
+def handoff_reason(intent: str) -> str:
+    """Why a person should take over, from the latest message's intent."""
+    if intent == "out_of_scope":
+        return "out_of_scope"
+    if intent == "nlu_fallback":
+        return "low_confidence"
+    return "requested"
+
+
+def user_intents(tracker: Tracker) -> List[str]:
+    """Intents of the visitor's messages, most recent first."""
+    names = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name:
+                names.append(name)
+    return names
+
+
+class ActionHandoff(Action):
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        raw_ranking = message.get("intent_ranking") or []
+        ranking = [
+            {"name": str(e.get("name")), "confidence": float(e.get("confidence") or 0.0)}
+            for e in raw_ranking[:5]
+        ]
+        text = message.get("text") or ""
+        reason = handoff_reason(str(intent.get("name") or ""))
+        # With a button payload (/human_handoff) the text names no topic; skip it then.
+        words = "" if text.startswith("/") else text
+        department = guess_department(
+            words, user_intents(tracker), raw_ranking, use_ranking=reason != "requested"
+        )
+        dispatcher.utter_message(
+            json_message={
+                "handoff": {
+                    "reason": reason,
+                    "confidence": float(intent.get("confidence") or 0.0),
+                    "intent_ranking": ranking,
+                    "department": department,
+                    "text": text,
+                }
+            }
+        )
+        return []
