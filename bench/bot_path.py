@@ -96,15 +96,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=30)
     args = parser.parse_args()
     print(f"# bot path on {common.machine()}, commit {common.git_head()}", flush=True)
-    stack = common.new_stack(VISITOR_RATE="1000000")
-    try:
-        stack.start_redis()
-        stack.start_actions()
-        stack.start_rasa()
-        stack.start_bridge()
+    with common.full_stack(VISITOR_RATE="1000000") as stack:
         asyncio.run(run(stack.bridge_url, stack.rasa_url, args.visitors, args.questions))
-    finally:
-        stack.stop_all()
 
 
 if __name__ == "__main__":

@@ -67,3 +67,24 @@ def git_head() -> str:
                                        text=True).strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
+
+
+class full_stack:
+    """Redis, action server, Rasa and one bridge for a benchmark; stopped on exit."""
+
+    def __init__(self, **env: str) -> None:
+        self.stack = new_stack(**env)
+
+    def __enter__(self) -> Stack:
+        try:
+            self.stack.start_redis()
+            self.stack.start_actions()
+            self.stack.start_rasa()
+            self.stack.start_bridge()
+        except BaseException:
+            self.stack.stop_all()
+            raise
+        return self.stack
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.stop_all()

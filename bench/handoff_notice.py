@@ -91,15 +91,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=5)
     args = parser.parse_args()
     print(f"# handoff notice on {common.machine()}, commit {common.git_head()}", flush=True)
-    stack = common.new_stack(AUTO_ASSIGN="false", VISITOR_RATE="1000000")
-    try:
-        stack.start_redis()
-        stack.start_actions()
-        stack.start_rasa()
-        stack.start_bridge()
+    with common.full_stack(AUTO_ASSIGN="false", VISITOR_RATE="1000000") as stack:
         asyncio.run(run(stack.bridge_url, stack.redis_url, args.handoffs, args.concurrency))
-    finally:
-        stack.stop_all()
 
 
 if __name__ == "__main__":

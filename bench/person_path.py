@@ -121,36 +121,14 @@ async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], s
             await client.call("open", {"conversation_id": ids[i]}, namespace="/agent")
         return client
 
-    visitors = await connect_many([lambda i=i: visitor(i) for i in range(n)])
-    agents = await connect_many([lambda a=a: agent(a) for a in range(AGENTS)], batch=AGENTS)
-    await asyncio.sleep(1)
-    seq = itertools.count()
+    async def from_visitor(client, k: int, tag: str) -> None:
+        await client.emit("user_uttered", {"message": tag, "message_id": f"m{tag}"})
 
-    async def send_one(i: int) -> None:
-        k = i % n
-        tag = str(next(seq))
-        if i % 2 == 0:
-            v2a.sent[tag] = time.perf_counter()
-            await visitors[k].emit("user_uttered", {"message": tag, "message_id": f"m{tag}"})
-        else:
-            a2v.sent[tag] = time.perf_counter()
-            await agents[k % AGENTS].emit(
-                "reply", {"conversation_id": ids[k], "text": tag}, namespace="/agent")
+    async def from_agent(client, k: int, tag: str) -> None:
+        await client.emit("reply", {"conversation_id": ids[k], "text": tag}, namespace="/agent")
 
-    rows = []
-    for rate in rates:
-        v2a.latencies, a2v.latencies = [], []
-        before = common.redis_commands(redis_url)
-        started = time.perf_counter()
-        sent = await drive(rate, seconds, send_one)
-        await settle([v2a, a2v])
-        row = report(f"frontdesk x{len(urls)}", rate, sent, time.perf_counter() - started, v2a, a2v)
-        row["redis_commands_per_message"] = round(
-            (common.redis_commands(redis_url) - before) / max(1, sent), 2)
-        rows.append(row)
-        v2a.sent.clear(), a2v.sent.clear()
-    for client in visitors + agents:
-        await client.disconnect()
+    rows = await exchange(f"frontdesk x{len(urls)}", n, visitor, agent, from_visitor, from_agent,
+                          v2a, a2v, rates, seconds, redis_url)
     await store.close()
     return rows
 
@@ -176,29 +154,45 @@ async def echo(url: str, n: int, rates: list[int], seconds: float):
             await client.emit("join", f"room{i}")
         return client
 
+    async def from_visitor(client, k: int, tag: str) -> None:
+        await client.emit("relay", {"room": f"room{k}", "seq": tag})
+
+    return await exchange("echo", n, visitor, agent, from_visitor, from_visitor, v2a, a2v, rates,
+                          seconds)
+
+
+async def exchange(name: str, n: int, visitor, agent, from_visitor, from_agent, v2a: Meter,
+                   a2v: Meter, rates: list[int], seconds: float, redis_url: str = "") -> list:
+    """Connect n visitors and the agents, then alternate visitor->agent and agent->visitor
+    messages at each rate; one result row per rate."""
     visitors = await connect_many([lambda i=i: visitor(i) for i in range(n)])
     agents = await connect_many([lambda a=a: agent(a) for a in range(AGENTS)], batch=AGENTS)
     await asyncio.sleep(1)
     seq = itertools.count()
 
     async def send_one(i: int) -> None:
-        k = i % n
-        tag = str(next(seq))
+        k, tag = i % n, str(next(seq))
         if i % 2 == 0:
             v2a.sent[tag] = time.perf_counter()
-            await visitors[k].emit("relay", {"room": f"room{k}", "seq": tag})
+            await from_visitor(visitors[k], k, tag)
         else:
             a2v.sent[tag] = time.perf_counter()
-            await agents[k % AGENTS].emit("relay", {"room": f"room{k}", "seq": tag})
+            await from_agent(agents[k % AGENTS], k, tag)
 
     rows = []
     for rate in rates:
         v2a.latencies, a2v.latencies = [], []
+        before = common.redis_commands(redis_url) if redis_url else 0
         started = time.perf_counter()
         sent = await drive(rate, seconds, send_one)
         await settle([v2a, a2v])
-        rows.append(report("echo", rate, sent, time.perf_counter() - started, v2a, a2v))
-        v2a.sent.clear(), a2v.sent.clear()
+        row = report(name, rate, sent, time.perf_counter() - started, v2a, a2v)
+        if redis_url:
+            row["redis_commands_per_message"] = round(
+                (common.redis_commands(redis_url) - before) / max(1, sent), 2)
+        rows.append(row)
+        v2a.sent.clear()
+        a2v.sent.clear()
     for client in visitors + agents:
         await client.disconnect()
     return rows
