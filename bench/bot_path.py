@@ -30,7 +30,7 @@ async def through_bridge(url: str, visitor: socketio.AsyncClient, question: str,
     await visitor.emit("user_uttered", {"message": question, "message_id": secrets.token_hex(6)})
     reply = await asyncio.wait_for(replies.get(), 30)
     elapsed = (time.perf_counter() - started) * 1000
-    if reply.get("sender") != "bot":  # handed over: start afresh so the bot answers again
+    if reply["metadata"]["sender"] != "bot":  # handed over: start afresh so the bot answers again
         await asyncio.sleep(0.2)
         await new_session(visitor)
     await asyncio.sleep(0.05)

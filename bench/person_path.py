@@ -105,7 +105,7 @@ async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], s
 
     async def visitor(i: int):
         client = socketio.AsyncClient(reconnection=False)
-        client.on("bot_uttered", lambda m: a2v.arrived(m["text"]) if m["sender"] == "agent"
+        client.on("bot_uttered", lambda m: a2v.arrived(m["text"]) if m["metadata"]["sender"] == "agent"
                   else None)
         await client.connect(urls[i % len(urls)], transports=["websocket"])
         await client.emit("session_request", {"session_id": ids[i]})

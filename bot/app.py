@@ -80,7 +80,7 @@ def create_app(settings: Settings) -> web.Application:
 async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers.update(HEADERS)
-    if response.content_type == "text/html" or request.path in ("/", "/console"):
+    if response.content_type == "text/html" or request.path in ("/", "/console", "/webchat"):
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
     return response
 

@@ -69,12 +69,12 @@ class AgentNamespace(socketio.AsyncNamespace):
             name = self.tokens.verify(token)
         except TokenError as error:
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": error.code, "message": error.message}
+                error.message, {"code": error.code}
             ) from None
         agent = await self.store.get_agent(name)
         if agent is None:
             raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "token_invalid", "message": "This agent no longer exists."}
+                "This agent no longer exists.", {"code": "token_invalid"}
             )
         await self.save_session(sid, {"token": token, "name": name})
         self.local[sid] = name

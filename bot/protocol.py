@@ -77,31 +77,39 @@ def metadata(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def bot_uttered(message: Message) -> dict[str, Any]:
-    """A stored bot, agent or system message as Rasa's `bot_uttered` payload (plus our fields)."""
-    payload: dict[str, Any] = {
-        "text": message.text,
-        "id": message.id,
-        "ts": message.ts,
-        "sender": message.sender.value,
-    }
+    """A stored bot, agent or system message as Rasa's `bot_uttered` payload.
+
+    Top-level keys are exactly Rasa's (rasa-webchat shows nothing else); Frontdesk's own fields
+    (id, ts, sender, agent_name, custom) travel in `metadata`."""
+    payload: dict[str, Any] = {"text": message.text}
     data = message.data
     if data.get("buttons"):
-        payload["quick_replies"] = [
-            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
-            for b in data["buttons"]
-        ]
+        payload["quick_replies"] = quick_replies(data["buttons"])
     if data.get("image"):
         payload["attachment"] = {"type": "image", "payload": {"src": data["image"]}}
-    if data.get("custom"):
-        payload["custom"] = data["custom"]
-    if data.get("agent_name"):
-        payload["agent_name"] = data["agent_name"]
+    payload["metadata"] = frontdesk_fields(message)
     return payload
 
 
+def quick_replies(buttons: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+
+
+def frontdesk_fields(message: Message) -> dict[str, Any]:
+    fields: dict[str, Any] = {"id": message.id, "ts": message.ts, "sender": message.sender.value}
+    for key in ("agent_name", "custom", "transfer_to"):
+        if message.data.get(key):
+            fields[key] = message.data[key]
+    return fields
+
+
 def transcript_entry(message: Message) -> dict[str, Any]:
-    """A message as history replay shows it."""
-    entry = bot_uttered(message)
+    """A message as history replay and the agents' live view show it (flat)."""
+    entry: dict[str, Any] = {"text": message.text, **frontdesk_fields(message)}
+    if message.data.get("buttons"):
+        entry["quick_replies"] = quick_replies(message.data["buttons"])
+    if message.data.get("image"):
+        entry["attachment"] = {"type": "image", "payload": {"src": message.data["image"]}}
     if message.client_id:
         entry["client_id"] = message.client_id
     return entry

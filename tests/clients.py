@@ -20,6 +20,8 @@ class Recorder:
         self._changed = asyncio.Condition()
 
     async def record(self, event: str, data: Any) -> None:
+        if event == "bot_uttered" and isinstance(data, dict):
+            data = {**data.get("metadata", {}), **data}  # Frontdesk's fields sit in metadata
         async with self._changed:
             self.events.append((event, data))
             self._changed.notify_all()

@@ -200,6 +200,30 @@ async def test_waiting_chat_reminds_agents_and_escalates(stack: Stack, make_agen
         await client.close()
 
 
+async def test_transfer_to_a_department_keeps_everything(stack: Stack, make_agent) -> None:
+    first, second = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
+    await first.connect(*make_agent("general", display_name="Gale"))
+    await second.connect(*make_agent("website_technical", display_name="Wren"))
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "general")
+    await first.must("claim", {"conversation_id": cid})
+    await visitor.say("my login keeps failing", message_id="login-1")
+    await first.seen.wait_for("message", lambda e: e["message"]["text"] == "my login keeps failing")
+    await first.must("transfer", {"conversation_id": cid, "department": "website_technical",
+                                  "note": "Login problem, tried reset twice"})
+    await second.seen.wait_for("handoff", lambda e: e["conversation"]["id"] == cid)
+    told = await visitor.seen.wait_for("bot_uttered", lambda m: "transfer" in m.get("custom", {}))
+    assert "Website & technical" in told["text"]
+    picked = await second.must("claim", {"conversation_id": cid})
+    texts_seen = [m["text"] for m in picked["messages"]]
+    assert "my login keeps failing" in texts_seen and "Login problem, tried reset twice" in texts_seen
+    assert picked["conversation"]["department"] == "website_technical"
+    await second.must("close", {"conversation_id": cid})
+    for client in (first, second, visitor):
+        await client.close()
+
+
 def test_metrics_are_exposed(stack: Stack) -> None:
     body = urllib.request.urlopen(f"{stack.bridge_url}/metrics", timeout=10).read().decode()
     for name in ("frontdesk_conversations_total", "frontdesk_handoffs_total",

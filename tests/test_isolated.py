@@ -227,3 +227,33 @@ async def test_visitor_flood_is_rate_limited(isolated) -> None:
     error = await visitor.seen.wait_for("chat_error")
     assert error["code"] == "rate_limited"
     await visitor.close()
+
+
+async def test_long_wait_offers_a_message(isolated, make_agent) -> None:
+    url, redis_url = isolated(MAX_QUEUE_WAIT="2")
+    agent = AgentClient(url)  # online, but nobody picks the chat up
+    await agent.connect(*make_agent("general", redis_url=redis_url))
+    visitor = Visitor(url)
+    await visitor.connect()
+    await queue_visitor(visitor, "general")
+    offer = await visitor.seen.wait_for(
+        "bot_uttered", lambda m: m.get("custom", {}).get("leave_message") == "long_wait",
+        timeout=15,
+    )
+    assert "taking longer than it should" in offer["text"]
+    await visitor.close()
+    await agent.close()
+
+
+async def test_only_allowed_origins_may_connect(isolated) -> None:
+    url, _ = isolated(ALLOWED_ORIGINS="https://theatre.example")
+    stranger = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await stranger.connect(url, transports=["websocket"],
+                               headers={"Origin": "https://evil.example"})
+    friend = Visitor(url)
+    await friend.sio.connect(url, transports=["websocket"],
+                             headers={"Origin": "https://theatre.example"})
+    await friend.sio.emit("session_request", {})
+    assert await friend.seen.wait_for("session_confirm", timeout=10)
+    await friend.close()

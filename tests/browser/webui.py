@@ -90,9 +90,10 @@ class Widget(Watched):
     async def hand_over(self, department: str = "Tickets & billing", via: Locator | None = None) -> str:
         """Ask for a person (the footer button, or `via`), pick a department if asked; returns
         the conversation id."""
-        await (via or self.q(".actions .person")).click()
         choice = self.button(department)
         waiting = self.q(".queue:not([hidden]), form.leave:not([hidden])")
+        if not (await choice.is_visible() or await waiting.first.is_visible()):  # not handed over yet
+            await (via or self.q(".actions .person")).click()
         await choice.or_(waiting).first.wait_for()
         if await choice.is_visible():
             await choice.click()

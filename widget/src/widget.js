@@ -1,123 +1,411 @@
-// Frontdesk visitor widget: one <script src=".../widget.js" async> tag on any page.
-// Everything people type is shown with textContent, never as HTML.
+// Frontdesk visitor widget: one tag on any page,
+//   <script src="https://HOST/widget.js" data-title="…" data-color="#1f5f8b" async></script>
+// Speaks docs/protocol.md on the visitor namespace. Everything people or the bot write is
+// rendered with textContent: no HTML from the wire ever reaches the DOM.
 import { io } from "socket.io-client";
+import { el, svgIcon, textOn, inkOn } from "./dom.js";
+import { widgetCss } from "./widget-css.js";
 
-const script = document.currentScript;
-const opts = (script && script.dataset) || {};
-const server = opts.server || (script && script.src ? new URL(script.src).origin : location.origin);
-const title = opts.title || "Chat with us";
-const color = opts.color || "#1f5f8b";
-const KEY = "frontdesk:" + server;
+(function main() {
+  if (window.Frontdesk) return; // the tag was included twice
+  const script = document.currentScript;
+  const opts = (script && script.dataset) || {};
+  const server = opts.server || (script && script.src ? new URL(script.src, location.href).origin : location.origin);
+  const title = opts.title || "Chat with us";
+  const color = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(opts.color || "") ? opts.color : "#1f5f8b";
+  const KEY = "frontdesk:" + server;
+  const WITH_PEOPLE = ["triage", "queue", "agent"];
 
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function load() {
-  try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
-}
-function save(state) {
-  try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
-}
-
-const state = load();
-const seen = new Set();
-const root = el("div", { class: "fd-root" });
-const css = `.fd-root{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:15px/1.4 system-ui,sans-serif}
-.fd-launch{background:${color};color:#fff;border:0;border-radius:24px;padding:12px 18px;cursor:pointer;font:inherit}
-.fd-panel{display:none;flex-direction:column;width:min(360px,calc(100vw - 32px));height:min(520px,calc(100vh - 96px));background:#fff;color:#111;border:1px solid #ccc;border-radius:10px;box-shadow:0 4px 24px #0003;margin-bottom:8px;overflow:hidden}
-.fd-open .fd-panel{display:flex}.fd-head{background:${color};color:#fff;padding:10px 12px;font-weight:600;display:flex;justify-content:space-between}
-.fd-head button{background:none;border:0;color:#fff;font:inherit;cursor:pointer}
-.fd-log{flex:1;overflow-y:auto;padding:10px;display:flex;flex-direction:column;gap:6px}
-.fd-msg{max-width:85%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}
-.fd-visitor{align-self:flex-end;background:${color};color:#fff}.fd-bot{align-self:flex-start;background:#eef1f4}
-.fd-agent{align-self:flex-start;background:#e6f4ea}.fd-system{align-self:center;background:none;color:#444;font-size:13px;text-align:center}
-.fd-who{display:block;font-size:12px;color:#444;margin-bottom:2px}.fd-qr{display:flex;flex-wrap:wrap;gap:6px}
-.fd-qr button,.fd-person{border:1px solid ${color};background:#fff;color:${color};border-radius:14px;padding:4px 10px;cursor:pointer;font:inherit;font-size:13px}
-.fd-status{font-size:12px;color:#444;padding:0 10px}.fd-form{display:flex;border-top:1px solid #ddd}
-.fd-form input{flex:1;border:0;padding:10px;font:inherit}.fd-form button{border:0;background:${color};color:#fff;padding:0 14px;font:inherit;cursor:pointer}`;
-root.appendChild(el("style", {}, css));
-
-const panel = el("div", { class: "fd-panel", role: "dialog", "aria-label": title });
-const head = el("div", { class: "fd-head" });
-head.appendChild(el("span", {}, title));
-const close = el("button", { type: "button", "aria-label": "Close chat" }, "×");
-head.appendChild(close);
-const log = el("div", { class: "fd-log", role: "log", "aria-live": "polite" });
-const status = el("div", { class: "fd-status", "aria-live": "polite" });
-const person = el("button", { type: "button", class: "fd-person" }, "Talk to a person");
-const form = el("form", { class: "fd-form" });
-const input = el("input", { type: "text", "aria-label": "Your message", maxlength: "2000", placeholder: "Type your message…" });
-form.appendChild(input);
-form.appendChild(el("button", { type: "submit" }, "Send"));
-panel.append(head, log, status, el("div", { class: "fd-status" }), form);
-panel.children[3].appendChild(person);
-const launch = el("button", { type: "button", class: "fd-launch", "aria-expanded": "false" }, title);
-root.append(panel, launch);
-
-function setOpen(open) {
-  root.classList.toggle("fd-open", open);
-  launch.setAttribute("aria-expanded", String(open));
-  if (open) input.focus(); else launch.focus();
-}
-launch.addEventListener("click", () => setOpen(!root.classList.contains("fd-open")));
-close.addEventListener("click", () => setOpen(false));
-
-function show(msg) {
-  if (msg.id && seen.has(msg.id)) return;
-  if (msg.id) seen.add(msg.id);
-  const sender = msg.sender || "bot";
-  const bubble = el("div", { class: "fd-msg fd-" + sender });
-  const who = sender === "agent" ? (msg.agent_name || "Agent") : sender === "bot" ? "Assistant" : "";
-  if (who) bubble.appendChild(el("span", { class: "fd-who" }, who));
-  bubble.appendChild(document.createTextNode(msg.text || ""));
-  log.appendChild(bubble);
-  if (msg.quick_replies && msg.quick_replies.length) {
-    const qr = el("div", { class: "fd-qr" });
-    for (const q of msg.quick_replies) {
-      const b = el("button", { type: "button" }, q.title);
-      b.addEventListener("click", () => send(q.payload, q.title));
-      qr.appendChild(b);
-    }
-    log.appendChild(qr);
+  // --- state kept across reloads: session id, last message id, unacknowledged messages -------
+  const state = Object.assign({ session: "", last: "", pending: [], open: false }, load());
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { return {}; }
   }
-  if (msg.id && (!state.last || msg.id > state.last)) { state.last = msg.id; save(state); }
-  log.scrollTop = log.scrollHeight;
-}
+  function save() {
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
 
-const socket = io(server, { transports: ["websocket", "polling"] });
-let counter = 0;
+  // --- DOM (in a shadow root, so the host page's CSS and ours never mix) ---------------------
+  const host = el("div", { id: "frontdesk-widget" });
+  const shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  shadow.appendChild(el("style", {}, widgetCss(color, textOn(color), inkOn(color))));
 
-function send(text, shown) {
-  const id = Date.now().toString(36) + "-" + (counter++) + "-" + Math.random().toString(36).slice(2, 8);
-  show({ sender: "visitor", text: shown || text, id: "local:" + id });
-  socket.emit("user_uttered", { message: text, session_id: state.session, message_id: id, metadata: { page_url: location.href } });
-}
+  const root = el("div", { class: "root" });
+  const panel = el("section", { class: "panel", id: "fd-panel", role: "dialog", "aria-label": title, hidden: "" });
+  const headTitle = el("h2", { class: "title" }, title);
+  const subtitle = el("p", { class: "subtitle" }, "Virtual assistant");
+  const closeBtn = el("button", { type: "button", class: "icon", "aria-label": "Close chat" }, svgIcon("close"));
+  panel.appendChild(el("header", { class: "head" }, el("div", {}, headTitle, subtitle), closeBtn));
 
-socket.on("connect", () => { status.textContent = ""; socket.emit("session_request", { session_id: state.session }); });
-socket.on("disconnect", () => { status.textContent = "Reconnecting…"; });
-socket.on("session_confirm", (sid) => {
-  const id = typeof sid === "string" ? sid : sid && sid.session_id;
-  if (id !== state.session) { state.session = id; state.last = ""; save(state); }
-  socket.emit("history", { session_id: id, after: log.children.length ? state.last : "" });
-});
-socket.on("history", (data) => { for (const m of data.messages || []) show(m); });
-socket.on("bot_uttered", show);
-socket.on("message_ack", (ack) => { seen.add(ack.id); });
-socket.on("chat_error", (err) => { status.textContent = err.message; });
+  const banner = el("div", { class: "banner", role: "status", hidden: "" }, "Reconnecting…");
+  const log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation", tabindex: "0" });
+  const queueBar = el("div", { class: "queue", role: "status", hidden: "" });
+  const typingEl = el("div", { class: "typing", "aria-live": "polite", hidden: "" });
+  const leave = leaveForm();
+  const personBtn = el("button", { type: "button", class: "chip person" }, "Talk to a person");
+  const leaveBtn = el("button", { type: "button", class: "chip", hidden: "" }, "Leave a message");
+  const actions = el("div", { class: "actions" }, personBtn, leaveBtn);
+  const input = el("textarea", { rows: "1", "aria-label": "Your message", maxlength: "2000", placeholder: "Type your message…", autocomplete: "off" });
+  const sendBtn = el("button", { type: "submit", class: "send", "aria-label": "Send" }, svgIcon("send"));
+  const composer = el("form", { class: "composer" }, input, sendBtn);
+  const errorEl = el("div", { class: "error", role: "alert" });
+  log.appendChild(leave.form); // the form sits at the end of the conversation when shown
+  panel.append(banner, log, queueBar, typingEl, actions, errorEl, composer);
 
-form.addEventListener("submit", (e) => {
-  e.preventDefault();
-  const text = input.value.trim();
-  if (!text) return;
-  input.value = "";
-  send(text);
-});
-person.addEventListener("click", () => send("/human_handoff", "Talk to a person"));
+  const badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
+  const launch = el("button", { type: "button", class: "launch", "aria-expanded": "false", "aria-controls": "fd-panel", "aria-label": "Open chat: " + title }, svgIcon("chat"), badge);
+  root.append(panel, launch);
+  shadow.appendChild(root);
 
-(document.body || document.documentElement).appendChild(root);
-if (opts.open === "true") setOpen(true);
-window.Frontdesk = { open: () => setOpen(true), socket };
+  // --- opening and closing ----------------------------------------------------------------
+  let unread = 0;
+  function setOpen(open, focus = true) {
+    state.open = open;
+    save();
+    panel.hidden = !open;
+    root.classList.toggle("open", open);
+    launch.setAttribute("aria-expanded", String(open));
+    launch.setAttribute("aria-label", (open ? "Close chat: " : "Open chat: ") + title);
+    if (open) {
+      unread = 0;
+      showBadge();
+      scrollDown();
+      if (focus) input.focus();
+    } else if (focus) {
+      launch.focus();
+    }
+  }
+  function showBadge() {
+    badge.hidden = !unread;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
+    if (unread && !state.open) launch.setAttribute("aria-label", `Open chat: ${title} (${unread} new)`);
+  }
+  launch.addEventListener("click", () => setOpen(!state.open));
+  closeBtn.addEventListener("click", () => setOpen(false));
+  panel.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); setOpen(false); }
+  });
+
+  // --- the transcript -----------------------------------------------------------------------
+  const byId = new Map(); // server message id -> row
+  const byClient = new Map(); // client message id -> row (the visitor's own messages)
+  const titles = { "/human_handoff": "Talk to a person", "/leave_message": "Leave a message" };
+  let owner = "bot";
+  let agentName = "";
+  let replaying = false;
+
+  function cmp(a, b) { // stream ids "ms-seq"; rows without an id (not yet stored) sort last
+    if (!a) return b ? 1 : 0;
+    if (!b) return -1;
+    const [a1, a2] = a.split("-").map(Number);
+    const [b1, b2] = b.split("-").map(Number);
+    return a1 - b1 || a2 - b2;
+  }
+
+  function place(row, id) {
+    let before = null;
+    for (let node = log.lastElementChild; node; node = node.previousElementSibling) {
+      if (node === leave.form || cmp(node.dataset.id || "", id) > 0) before = node; else break;
+    }
+    log.insertBefore(row, before);
+  }
+
+  function show(msg, live) {
+    if (msg.id && byId.has(msg.id)) return;
+    const sender = msg.sender || "bot";
+    if (sender === "visitor" && msg.client_id && byClient.has(msg.client_id)) {
+      acked(msg.client_id, msg.id);
+      return;
+    }
+    const row = render(msg, sender);
+    if (msg.id) { row.dataset.id = msg.id; byId.set(msg.id, row); }
+    if (msg.client_id) byClient.set(msg.client_id, row);
+    place(row, msg.id || "");
+    if (sender === "visitor") clearQuickReplies(row);
+    facts(msg, live);
+    if (msg.id && cmp(msg.id, state.last) > 0) {
+      state.last = msg.id;
+      save();
+      if (live && sender !== "visitor" && !state.open) { unread++; showBadge(); }
+    }
+    scrollDown();
+  }
+
+  function render(msg, sender) {
+    const custom = msg.custom || {};
+    const row = el("div", { class: "row " + sender });
+    if (sender === "system") {
+      row.classList.toggle("joined", !!custom.agent_joined);
+      row.append(el("span", { class: "sr" }, "Notice: "), el("span", {}, msg.text || ""));
+    } else {
+      const who = sender === "visitor" ? "You" : sender === "agent" ? (msg.agent_name || "Agent") : "Assistant";
+      if (sender !== "visitor") {
+        row.appendChild(el("div", { class: "who" }, el("span", { class: "avatar", "aria-hidden": "true" }, sender === "agent" ? who.charAt(0).toUpperCase() : svgIcon("bot")), el("span", {}, who)));
+      } else {
+        row.appendChild(el("span", { class: "sr" }, "You: "));
+      }
+      const clicked = sender === "visitor" && /^\//.test(msg.text || "") && titles[msg.text];
+      const text = clicked || msg.text;
+      const bubble = el("div", { class: "bubble" }, text || "");
+      if (sender !== "visitor") bubble.prepend(el("span", { class: "sr" }, who + ": "));
+      row.appendChild(bubble);
+      const src = msg.attachment && msg.attachment.payload && msg.attachment.payload.src;
+      if (typeof src === "string" && /^(https?:|data:image\/)/.test(src)) {
+        row.appendChild(el("img", { class: "image", src, alt: "Image from " + who }));
+      }
+    }
+    if (msg.ts) row.title = new Date(msg.ts * 1000).toLocaleString();
+    const replies = msg.quick_replies || [];
+    if (replies.length) {
+      const group = el("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
+      for (const q of replies) {
+        titles[q.payload] = q.title;
+        const b = el("button", { type: "button", class: "chip" }, q.title);
+        b.addEventListener("click", () => quickReply(q));
+        group.appendChild(b);
+      }
+      row.appendChild(group);
+    }
+    return row;
+  }
+
+  function clearQuickReplies(row) { // once the visitor answers, earlier suggestions are stale
+    for (const group of log.querySelectorAll(".replies")) {
+      if (row.compareDocumentPosition(group) & Node.DOCUMENT_POSITION_PRECEDING) group.remove();
+    }
+  }
+
+  function facts(msg, live) { // machine-readable facts in `custom` move the widget's state
+    const c = msg.custom || {};
+    if (c.agent_joined) agentName = c.agent_joined;
+    if (msg.sender === "agent" && msg.agent_name) agentName = msg.agent_name;
+    if (!live) return;
+    if (c.handoff) setOwner(c.handoff.department ? "queue" : "triage");
+    if (c.queue || c.requeued) setOwner("queue");
+    if (c.agent_joined) setOwner("agent");
+    if (c.transfer) setOwner("queue"); // "agent_joined" follows when it went to a person
+    if (c.handed_back) setOwner("bot");
+    if (c.closed) setOwner("closed");
+    if (c.leave_message && c.leave_message !== "asked") leave.open(false);
+    if (c.ticket) { leave.close(); if (owner === "queue" || owner === "triage") setOwner("closed"); }
+  }
+
+  function setOwner(next) {
+    owner = next;
+    const people = WITH_PEOPLE.includes(owner);
+    subtitle.textContent = owner === "agent" ? `Chatting with ${agentName || "our team"}`
+      : owner === "queue" || owner === "triage" ? "Waiting for a person…"
+      : owner === "closed" ? "Chat closed" : "Virtual assistant";
+    personBtn.hidden = people;
+    leaveBtn.hidden = !(owner === "queue" || owner === "triage");
+    if (owner !== "queue") queueBar.hidden = true;
+    if (owner !== "agent") showTyping(false);
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  // --- sending ------------------------------------------------------------------------------
+  let counter = 0;
+  function newId() {
+    return "w" + Date.now().toString(36) + "-" + (counter++).toString(36) + Math.random().toString(36).slice(2, 8);
+  }
+
+  function send(text) {
+    if (owner === "closed" && !/^\/rate /.test(text)) setOwner("bot"); // writing again reopens the chat
+    const message = { id: newId(), text };
+    state.pending.push(message);
+    save();
+    show({ sender: "visitor", text, client_id: message.id }, true);
+    byClient.get(message.id).classList.add("pending");
+    emitMessage(message);
+    typing(false);
+  }
+
+  function emitMessage(message) {
+    if (!ready) return; // sent (again, with the same id) once the session is confirmed
+    socket.emit("user_uttered", {
+      message: message.text, session_id: state.session, message_id: message.id,
+      metadata: { page_url: location.href },
+    });
+  }
+
+  function acked(clientId, id) {
+    state.pending = state.pending.filter((m) => m.id !== clientId);
+    save();
+    const row = byClient.get(clientId);
+    if (!row) return;
+    row.classList.remove("pending");
+    if (id && !row.dataset.id) {
+      row.dataset.id = id;
+      byId.set(id, row);
+      if (cmp(id, state.last) > 0) { state.last = id; save(); }
+    }
+  }
+
+  function quickReply(q) {
+    if (q.payload === "/leave_message") { leave.open(true); return; }
+    send(q.payload);
+    input.focus();
+  }
+
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    if (text.length > 2000) { errorEl.textContent = "That message is too long (2,000 characters at most)."; return; }
+    errorEl.textContent = "";
+    input.value = "";
+    send(text);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); composer.requestSubmit ? composer.requestSubmit() : sendBtn.click(); }
+  });
+  input.addEventListener("input", () => typing(!!input.value.trim()));
+  personBtn.addEventListener("click", () => { send("/human_handoff"); input.focus(); });
+  leaveBtn.addEventListener("click", () => leave.open(true));
+
+  // typing indicator, sent at most every 3 s while typing, and "off" after 4 s of quiet
+  let typingSent = 0;
+  let typingTimer = 0;
+  function typing(on) {
+    clearTimeout(typingTimer);
+    if (!ready || !WITH_PEOPLE.includes(owner)) return;
+    if (on) {
+      if (Date.now() - typingSent > 3000) { socket.emit("typing", { on: true }); typingSent = Date.now(); }
+      typingTimer = setTimeout(() => typing(false), 4000);
+    } else if (typingSent) {
+      socket.emit("typing", { on: false });
+      typingSent = 0;
+    }
+  }
+  let agentTypingTimer = 0;
+  function showTyping(on, name) {
+    clearTimeout(agentTypingTimer);
+    typingEl.hidden = !on;
+    typingEl.textContent = "";
+    if (!on) return;
+    typingEl.append(el("span", { class: "dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")), `${name || agentName || "Our team"} is typing…`);
+    agentTypingTimer = setTimeout(() => showTyping(false), 10000);
+  }
+
+  // --- leave a message ------------------------------------------------------------------------
+  function leaveForm() {
+    const name = el("input", { id: "fd-l-name", autocomplete: "name", maxlength: "100", required: "" });
+    const email = el("input", { id: "fd-l-email", type: "email", autocomplete: "email", required: "" });
+    const text = el("textarea", { id: "fd-l-text", rows: "3", maxlength: "2000", required: "" });
+    const error = el("p", { class: "error", role: "alert" });
+    const submit = el("button", { type: "submit", class: "primary" }, "Send message");
+    const cancel = el("button", { type: "button", class: "chip" }, "Cancel");
+    const form = el("form", { class: "leave", hidden: "", "aria-labelledby": "fd-l-head" },
+      el("h3", { id: "fd-l-head" }, "Leave us a message"),
+      el("p", { class: "hint" }, "We'll answer by email as soon as we can."),
+      el("label", { for: "fd-l-name" }, "Your name"), name,
+      el("label", { for: "fd-l-email" }, "Email"), email,
+      el("label", { for: "fd-l-text" }, "Message"), text,
+      error, el("div", { class: "buttons" }, submit, cancel));
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!ready) { error.textContent = "Not connected; please try again in a moment."; return; }
+      if (!text.value.trim()) { error.textContent = "Please write a message."; return; }
+      error.textContent = "";
+      submit.disabled = true;
+      socket.emit("leave_message", { name: name.value.trim(), email: email.value.trim(), text: text.value.trim() });
+    });
+    cancel.addEventListener("click", () => { api.close(); input.focus(); });
+    const api = {
+      form,
+      open(focus) {
+        form.hidden = false;
+        form.scrollIntoView({ block: "nearest" });
+        if (focus) name.focus();
+      },
+      close() { form.hidden = true; submit.disabled = false; },
+      done() {
+        const refocus = form.contains(shadow.activeElement);
+        api.close();
+        text.value = "";
+        if (refocus) input.focus();
+      },
+      failed(message) { submit.disabled = false; error.textContent = message; },
+    };
+    return api;
+  }
+
+  // --- the connection -----------------------------------------------------------------------
+  const socket = io(server, { autoConnect: false, reconnectionDelayMax: 5000 });
+  let ready = false; // this connection is bound to our session
+
+  function sessionRequest() {
+    let timezone = "";
+    try { timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* old browser */ }
+    socket.emit("session_request", {
+      session_id: state.session || undefined, page_url: location.href, timezone,
+      local_time: new Date().toString().slice(0, 100), language: navigator.language || "",
+    });
+  }
+
+  socket.on("connect", () => { banner.hidden = true; sessionRequest(); });
+  socket.on("disconnect", () => { ready = false; banner.hidden = false; });
+  socket.on("connect_error", () => { banner.hidden = false; });
+  socket.on("session_confirm", (sid) => {
+    const id = typeof sid === "string" ? sid : sid && sid.session_id;
+    if (id !== state.session) { // a new conversation: nothing of the old one applies
+      state.session = id;
+      state.last = "";
+      state.pending = [];
+      save();
+      log.replaceChildren(leave.form);
+      byId.clear();
+      byClient.clear();
+    }
+    ready = true;
+    const shown = [...byId.keys()].sort(cmp).pop() || "";
+    replaying = !shown;
+    log.setAttribute("aria-busy", String(replaying));
+    socket.emit("history", { session_id: id, after: shown });
+    for (const message of state.pending) {
+      if (!byClient.has(message.id)) { show({ sender: "visitor", text: message.text, client_id: message.id }, false); byClient.get(message.id).classList.add("pending"); }
+      emitMessage(message);
+    }
+  });
+  socket.on("session_state", (s) => { if (s && s.owner) setOwner(s.owner); });
+  // Frontdesk's extras (id, ts, sender, agent_name, custom) may sit at the top level or, in the
+  // Rasa-compatible shape that rasa-webchat can also read, under `metadata`: accept both.
+  const flat = (m) => (m && m.metadata && typeof m.metadata === "object" ? { ...m.metadata, ...m } : m);
+  socket.on("history", (data) => {
+    for (const m of (data && data.messages) || []) show(flat(m), !replaying);
+    replaying = false;
+    log.setAttribute("aria-busy", "false");
+    if (owner !== "agent") showTyping(false);
+  });
+  socket.on("bot_uttered", (m) => { showTyping(false); show(flat(m), true); });
+  socket.on("message_ack", (ack) => acked(ack.client_id, ack.id));
+  socket.on("queue_position", (q) => {
+    setOwner("queue");
+    const minutes = Math.max(1, Math.round((q.eta_seconds || 0) / 60));
+    queueBar.textContent = (q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`) + ` · about ${minutes} min`;
+    queueBar.hidden = false;
+  });
+  socket.on("agent_typing", (t) => showTyping(!!(t && t.on), t && t.agent_name));
+  socket.on("message_left", () => leave.done());
+  socket.on("chat_error", (err) => {
+    if (err.event === "leave_message") { leave.failed(err.message); return; }
+    if (err.code === "no_session") { sessionRequest(); return; }
+    if (err.code === "rate_limited") setTimeout(() => state.pending.forEach(emitMessage), 5000);
+    else if (err.event === "user_uttered") { // refused for good: drop what was not stored
+      for (const m of state.pending) { const row = byClient.get(m.id); if (row) row.classList.add("failed"); }
+      state.pending = [];
+      save();
+    }
+    errorEl.textContent = err.message || "Something went wrong.";
+  });
+
+  // the browser knows before the socket does when the network goes away
+  window.addEventListener("offline", () => { banner.hidden = false; socket.disconnect(); });
+  window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
+
+  (document.body || document.documentElement).appendChild(host);
+  if (opts.open === "true" || state.open) setOpen(true, false);
+  socket.connect();
+  window.Frontdesk = { open: () => setOpen(true), close: () => setOpen(false), socket };
+})();

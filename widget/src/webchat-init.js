@@ -1,0 +1,15 @@
+// Starts the unmodified rasa-webchat bundle (window.WebChat, from /static/rasa-webchat.js)
+// against this bridge. Kept in its own file: the page's CSP allows no inline scripts.
+window.WebChat.default(
+  {
+    socketUrl: window.location.origin,
+    socketPath: "/socket.io/",
+    initPayload: "/greet",
+    customData: { language: "en", page_url: window.location.href },
+    title: "Lantern Street Theatre",
+    subtitle: "Box office assistant",
+    inputTextFieldHint: "Type a message…",
+    params: { storage: "session" },
+  },
+  null,
+);
