@@ -24,6 +24,7 @@ from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
 from .storage import Store
 
 Result = dict[str, Any]
+AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 
 
 def ok(**fields: Any) -> Result:
@@ -98,6 +99,14 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limit.forget(sid)
         metrics.CONNECTIONS.labels("agent").dec()
 
+    async def current_agent(self, session: dict[str, Any]) -> Agent | None:
+        """The agent's record, read again from the store at most every few seconds."""
+        cached, read_at = session.get("agent"), session.get("agent_read_at", 0.0)
+        if cached is None or time.monotonic() - read_at > AGENT_REFRESH:
+            cached = await self.store.get_agent(session["name"])
+            session["agent"], session["agent_read_at"] = cached, time.monotonic()
+        return cached
+
     def kick(self, sid: str) -> None:
         """Disconnect soon, after the refusal has been acknowledged."""
 
@@ -125,7 +134,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             return refused(error.code, error.message)
         if not self.limit.allow(sid):
             return refused("rate_limited", "Too many requests; slow down a little.")
-        agent = await self.store.get_agent(session["name"])
+        agent = await self.current_agent(session)
         if agent is None:
             self.kick(sid)
             return refused("token_invalid", "This agent no longer exists.")
@@ -366,9 +375,9 @@ def insights_route(store: Store, tokens: Tokens):
         except ValueError:
             return web.json_response(refused("invalid_payload", "days is a number."), status=400)
         data = await store.insights(days)
-        for day in data["daily"]:
-            started, handed = day.get("conversations", 0), day.get("handoffs", 0)
-            day["containment"] = round(1 - handed / started, 3) if started else None
+        for day in data["daily"]:  # containment: conversations the bot handled alone
+            started, handed = day.get("conversations", 0), day.get("handed_off", 0)
+            day["containment"] = round(max(0.0, 1 - handed / started), 3) if started else None
         return web.json_response(ok(**data))
 
     return handler

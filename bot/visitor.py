@@ -265,6 +265,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.handoff.request(conversation_id, request)
             await self.store.count("handoffs")
             await self.store.count(f"handoff:{request.reason}")
+            if await self.store.once(f"handed_off:{conversation_id}", 90 * 86400):
+                await self.store.count("handed_off")  # conversations, each counted once
         except Refused as refused:  # pragma: no cover - the conversation vanished
             log.warning("handoff refused for %s: %s", conversation_id, refused.message)
 

@@ -12,6 +12,12 @@ ATTACK = "<img src=x onerror=alert(1)>"
 AGENT_ATTACK = "<img src=x onerror=alert(2)><script>alert(3)</script>"
 
 
+def chart(insights, title: str):
+    """The Insights figure whose heading starts with `title`."""
+    heading = insights.page.get_by_role("heading", name=re.compile("^" + re.escape(title)))
+    return insights.locator("figure.chart", has=heading)
+
+
 async def test_handoff_claim_and_reply(stack, new_context, make_agent) -> None:
     name, password = make_agent(department="tickets_billing", display_name="Alex")
     console = await Console.login(await new_context(), stack.bridge_url, name, password)
@@ -59,9 +65,17 @@ async def test_handoff_claim_and_reply(stack, new_context, make_agent) -> None:
     await chat.get_by_label("Internal note (agents only)").uncheck()
     await console.screenshot("console-chat.png")
 
+    # Insights come from /api/insights (Redis): this handoff is counted, whichever process served it
     await page.get_by_role("button", name="Insights").click()
-    await expect(page.locator(".kpi").first).to_be_visible()
-    await expect(page.locator("#insights svg").first).to_be_visible()
+    insights = page.locator("#insights")
+    containment = insights.locator(".kpi", has_text="Answered by the bot alone").locator(".value")
+    await expect(containment).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
+    await expect(chart(insights, "Containment over time").locator("circle.dot").first).to_be_visible()
+    handoffs = chart(insights, "Handoffs by reason")
+    await expect(handoffs.locator("svg text", has_text=re.compile(r"^requested$"))).to_be_visible()
+    await expect(handoffs.locator("rect.bar").first).to_be_visible()
+    await expect(chart(insights, "Queue wait").locator("rect.bar").first).to_be_visible()
+    await expect(insights).not_to_contain_text("could not be loaded")
     await console.screenshot("console-insights.png", full_page=True)
     await page.get_by_role("button", name="Chats").click()
 

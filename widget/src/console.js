@@ -143,6 +143,7 @@ $("login-form").addEventListener("submit", async (e) => {
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN);
+  clearInterval(insightsTimer);
   if (socket) { socket.off(); socket.disconnect(); socket = null; }
   chats.clear();
   activeId = "";
@@ -774,11 +775,23 @@ function showView(name) {
 }
 for (const button of document.querySelectorAll("[data-view]")) button.addEventListener("click", () => showView(button.dataset.view));
 
+async function figures() {
+  const response = await fetch("/api/insights?days=14", {
+    cache: "no-store", headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN) || ""}` },
+  });
+  const body = await response.json();
+  if (response.status === 401) signOut(body.error && body.error.message);
+  return body.ok ? body : null;
+}
+
 async function insights() {
-  let text = "";
-  try { text = await (await fetch("/metrics", { cache: "no-store" })).text(); } catch (e) { /* shown as empty */ }
-  const answer = await call("agents");
-  renderInsights($("insights"), { metrics: text, queues, agents: answer.ok ? answer.agents : [], departments: me.departments });
+  const [figs, text, answer] = await Promise.all([
+    figures().catch(() => null),
+    fetch("/metrics", { cache: "no-store" }).then((r) => r.text()).catch(() => ""),
+    call("agents"),
+  ]);
+  if ($("app").hidden) return; // signed out meanwhile
+  renderInsights($("insights"), { insights: figs, metrics: text, queues, agents: answer.ok ? answer.agents : [], departments: me.departments });
 }
 $("insights-refresh").addEventListener("click", insights);
 

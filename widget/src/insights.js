@@ -1,9 +1,10 @@
-// The console's Insights view: Prometheus text from /metrics plus live queues and team,
-// drawn as small inline SVG charts (labels set with textContent).
+// The console's Insights view: daily tallies and wait samples from GET /api/insights (kept in
+// Redis, shared by all bridge processes), the live queues and team, and the Rasa latency of this
+// process from /metrics; drawn as small inline SVG charts (labels set with textContent).
 import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const SAMPLES = "frontdesk:insight-samples";
+const BUCKETS = [15, 30, 60, 120, 300, 600, Infinity]; // seconds: the wait histograms
 
 function svg(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG, tag);
@@ -24,9 +25,6 @@ export function parseMetrics(text) {
   return series;
 }
 
-const sum = (series, name, where = () => true) =>
-  series.filter((s) => s.name === name && where(s.labels)).reduce((t, s) => t + s.value, 0);
-
 function histogram(series, base) {
   const buckets = series.filter((s) => s.name === `${base}_bucket`).map((s) => ({ le: s.labels.le, value: s.value }));
   const num = (le) => (le === "+Inf" ? Infinity : Number(le));
@@ -40,8 +38,24 @@ function histogram(series, base) {
 }
 
 function fmtSeconds(s) {
-  return s >= 60 ? `${Math.round(s / 60)}m` : `${s}s`;
+  return s >= 60 ? `${round(s / 60)} min` : `${s} s`;
 }
+
+// Samples (seconds) counted into BUCKETS, for barChart.
+function bucketed(values) {
+  const counts = BUCKETS.map(() => 0);
+  for (const v of values) counts[BUCKETS.findIndex((le) => v <= le)]++;
+  return BUCKETS.map((le, i) => ({ label: le === Infinity ? "more" : `≤${fmtSeconds(le)}`, value: counts[i] }));
+}
+
+// Nearest-rank quantile of the samples, or null when there are none.
+function quantile(values, q) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
+}
+
+const duration = (s) => (s === null ? "—" : s >= 60 ? `${round(s / 60)} min` : `${round(s)} s`);
 
 function barChart(title, items, { unit = "", alt = false, empty = "No data yet." } = {}) {
   const box = el("figure", { class: "chart" }, el("h3", {}, title));
@@ -64,22 +78,30 @@ function barChart(title, items, { unit = "", alt = false, empty = "No data yet."
   return box;
 }
 
-function lineChart(title, points, { unit = "%", empty } = {}) {
+// One point per day (`v` 0..100 or null: no conversations that day), the days evenly spaced.
+function lineChart(title, days, { unit = "%", empty } = {}) {
   const box = el("figure", { class: "chart" }, el("h3", {}, title));
-  if (points.length < 2) { box.appendChild(el("p", { class: "muted" }, empty)); return box; }
-  const [w, h, pad] = [360, 160, 30];
-  const t0 = points[0].t;
-  const t1 = points[points.length - 1].t;
-  const x = (t) => pad + ((w - pad - 10) * (t - t0)) / Math.max(1, t1 - t0);
+  const known = days.filter((d) => d.v !== null);
+  if (!known.length) { box.appendChild(el("p", { class: "muted" }, empty)); return box; }
+  const [w, h, pad] = [360, 160, 40];
+  const x = (i) => pad + ((w - pad - 14) * i) / Math.max(1, days.length - 1);
   const y = (v) => h - 20 - ((h - 30) * v) / 100;
-  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": `${title}: latest ${round(points[points.length - 1].v)}${unit}` });
+  const latest = known[known.length - 1];
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": `${title}: ` + known.map((d) => `${d.label} ${round(d.v)}${unit}`).join(", ") });
   chart.appendChild(svg("line", { class: "axis", x1: pad, y1: y(0), x2: w - 10, y2: y(0) }));
   chart.appendChild(svg("line", { class: "axis", x1: pad, y1: y(0), x2: pad, y2: y(100) }));
   for (const v of [0, 50, 100]) chart.appendChild(svg("text", { x: pad - 4, y: y(v) + 4, "text-anchor": "end" }, `${v}${unit}`));
-  chart.appendChild(svg("polyline", { class: "line", points: points.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" ") }));
-  const label = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  chart.appendChild(svg("text", { x: pad, y: h - 4 }, label(t0)));
-  chart.appendChild(svg("text", { x: w - 10, y: h - 4, "text-anchor": "end" }, label(t1)));
+  let run = []; // consecutive days with a value; a day without conversations breaks the line
+  days.forEach((d, i) => {
+    if (d.v !== null) run.push(`${x(i).toFixed(1)},${y(d.v).toFixed(1)}`);
+    if ((d.v === null || i === days.length - 1) && run.length > 1) chart.appendChild(svg("polyline", { class: "line", points: run.join(" ") }));
+    if (d.v === null) run = [];
+    else chart.appendChild(svg("circle", { class: "dot", cx: x(i).toFixed(1), cy: y(d.v).toFixed(1), r: 3 }));
+  });
+  const li = days.indexOf(latest);
+  chart.appendChild(svg("text", { x: x(li), y: Math.max(12, y(latest.v) - 8), "text-anchor": li > days.length / 2 ? "end" : "start" }, `${round(latest.v)}${unit}`));
+  chart.appendChild(svg("text", { x: pad, y: h - 4 }, days[0].label));
+  chart.appendChild(svg("text", { x: w - 10, y: h - 4, "text-anchor": "end" }, days[days.length - 1].label));
   box.appendChild(chart);
   return box;
 }
@@ -90,51 +112,45 @@ function kpi(label, value) {
   return el("div", { class: "kpi" }, el("div", { class: "value" }, value), el("div", { class: "label" }, label));
 }
 
-function samples(conversations, handoffs) {
-  let list = [];
-  try { list = JSON.parse(sessionStorage.getItem(SAMPLES)) || []; } catch (e) { /* none yet */ }
-  const last = list[list.length - 1];
-  if (!last || last.c !== conversations || last.h !== handoffs || Date.now() - last.t > 60000) {
-    list.push({ t: Date.now(), c: conversations, h: handoffs });
-    list = list.slice(-240);
-    try { sessionStorage.setItem(SAMPLES, JSON.stringify(list)); } catch (e) { /* full */ }
-  }
-  return list.filter((s) => s.c > 0).map((s) => ({ t: s.t, v: 100 * (1 - s.h / s.c) }));
-}
+const dayLabel = (date) => new Date(`${date}T00:00:00Z`).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
 
-export function renderInsights(box, { metrics, queues, agents, departments }) {
+export function renderInsights(box, { insights, metrics, queues, agents, departments }) {
   const series = parseMetrics(metrics || "");
-  const conversations = sum(series, "frontdesk_conversations_total");
-  const handoffs = sum(series, "frontdesk_handoffs_total");
-  const botReplies = sum(series, "frontdesk_bot_replies_total");
-  const waitCount = sum(series, "frontdesk_queue_wait_seconds_count");
-  const firstCount = sum(series, "frontdesk_first_response_seconds_count");
-  const avgWait = waitCount ? sum(series, "frontdesk_queue_wait_seconds_sum") / waitCount : null;
-  const avgFirst = firstCount ? sum(series, "frontdesk_first_response_seconds_sum") / firstCount : null;
+  const daily = (insights && insights.daily) || [];
+  const waits = (insights && insights.queue_wait) || [];
+  const firsts = (insights && insights.first_response) || [];
+  const total = (field) => daily.reduce((t, d) => t + (d[field] || 0), 0);
+  const conversations = total("conversations");
+  const handoffs = total("handed_off");
   const containment = conversations ? 100 * Math.max(0, 1 - handoffs / conversations) : null;
   const waiting = Object.values(queues).reduce((t, list) => t + list.length, 0);
   const online = agents.filter((a) => a.presence === "online").length;
 
   const reasons = {};
-  for (const s of series.filter((x) => x.name === "frontdesk_handoffs_total")) reasons[s.labels.reason] = (reasons[s.labels.reason] || 0) + s.value;
+  for (const day of daily) {
+    for (const [field, n] of Object.entries(day)) if (field.startsWith("handoff:")) reasons[field.slice(8)] = (reasons[field.slice(8)] || 0) + n;
+  }
+  const p90 = (values) => (values.length ? ` (p90 ${duration(quantile(values, 0.9))})` : "");
+  const span = `last ${daily.length || 14} days`;
 
   box.replaceChildren(
+    ...(insights ? [] : [el("p", { class: "muted", role: "status" }, "The figures could not be loaded; showing the live parts only.")]),
     el("div", { class: "kpis" },
-      kpi("Conversations", String(conversations)),
+      kpi(`Conversations (${span})`, String(conversations)),
       kpi("Answered by the bot alone", containment === null ? "—" : `${round(containment)}%`),
       kpi("Handed to people", String(handoffs)),
-      kpi("Bot replies", String(botReplies)),
-      kpi("Average queue wait", avgWait === null ? "—" : `${round(avgWait)} s`),
-      kpi("Average first response", avgFirst === null ? "—" : `${round(avgFirst)} s`),
+      kpi("Median queue wait" + p90(waits), duration(quantile(waits, 0.5))),
+      kpi("Median first response" + p90(firsts), duration(quantile(firsts, 0.5))),
       kpi("Waiting now", String(waiting)),
       kpi("Agents online", `${online} of ${agents.length}`)),
     el("div", { class: "charts" },
-      lineChart("Containment over time", samples(conversations, handoffs), { empty: "Collecting: the trend appears after a couple of samples (every 15 s while this view is open)." }),
-      barChart("Handoffs by reason", Object.entries(reasons).map(([label, value]) => ({ label, value }))),
-      barChart("Queue wait (picked-up chats)", histogram(series, "frontdesk_queue_wait_seconds")),
-      barChart("Time to first response", histogram(series, "frontdesk_first_response_seconds"), { alt: true }),
+      lineChart(`Containment over time (${span})`, daily.map((d) => ({ label: dayLabel(d.date), v: d.containment === null || d.containment === undefined ? null : 100 * d.containment })),
+        { empty: "No conversations in this period yet." }),
+      barChart(`Handoffs by reason (${span})`, Object.entries(reasons).map(([label, value]) => ({ label, value }))),
+      barChart(`Queue wait (last ${waits.length} picked-up chats)`, bucketed(waits)),
+      barChart(`Time to first response (last ${firsts.length} chats)`, bucketed(firsts), { alt: true }),
       barChart("Waiting now, by department", Object.keys(departments).map((key) => ({ label: departments[key], value: (queues[key] || []).length })), { empty: "Nobody is waiting." }),
       barChart("Open chats per agent (online or busy)", agents.filter((a) => a.presence !== "offline" || a.chats)
         .map((a) => ({ label: `${a.display_name} (${a.presence})`, value: a.chats })), { alt: true, empty: "No chats open." }),
-      barChart("Assistant latency (Rasa round trip)", histogram(series, "frontdesk_rasa_latency_seconds"))));
+      barChart("Assistant latency (Rasa round trip, this process)", histogram(series, "frontdesk_rasa_latency_seconds"))));
 }
