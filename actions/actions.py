@@ -107,9 +107,13 @@ def user_intents(tracker: Tracker) -> List[str]:
     names = []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            parse_data = event.get("parse_data") or {}
+            name = (parse_data.get("intent") or {}).get("name")
             if name:
                 names.append(name)
+            # A shouted message became `frustrated` (actions/components.py); keep its topic.
+            if parse_data.get("shouting_intent"):
+                names.append(parse_data["shouting_intent"])
     return names
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import socketio
@@ -27,6 +28,7 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", RedisStore)
 RASA = web.AppKey("rasa", RasaClient)
 SWEEPER = web.AppKey("sweeper", Sweeper)
+READY = web.AppKey("ready", asyncio.Task)
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -115,11 +117,21 @@ async def prometheus(request: web.Request) -> web.Response:
 
 async def start(app: web.Application) -> None:
     app[SWEEPER].start()
-    log.info("Frontdesk demo page: %s/   agent console: %s/console",
-             app[SETTINGS].public_url, app[SETTINGS].public_url)
+    app[READY] = asyncio.create_task(announce_when_ready(app))
+
+
+async def announce_when_ready(app: web.Application) -> None:
+    """Print the URLs once Rasa answers; until then visitors are told the assistant is away."""
+    url = app[SETTINGS].public_url
+    log.info("Bridge listening on %s; waiting for Rasa at %s", url, app[SETTINGS].rasa_url)
+    if await app[RASA].wait_until_ready(600):
+        log.info("Frontdesk is ready. Demo page: %s/   Agent console: %s/console", url, url)
+    else:
+        log.warning("Rasa has not answered for 10 minutes; visitors are being handed to people.")
 
 
 async def stop(app: web.Application) -> None:
+    app[READY].cancel()
     await app[SWEEPER].stop()
     await app[RASA].close()
     await app[STORE].close()

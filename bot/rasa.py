@@ -10,6 +10,9 @@ from typing import Any
 import aiohttp
 
 
+RETRY_PAUSE = 0.5  # seconds between attempts while Rasa refuses connections
+
+
 class RasaUnavailable(Exception):
     """Rasa did not answer in time, refused the connection, or answered with an error."""
 
@@ -71,18 +74,39 @@ class RasaClient:
         """Send a visitor's message through Rasa's REST channel and return its replies."""
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
         started = time.perf_counter()
+        deadline = started + (self.timeout.total or 10)
         try:
-            async with self.session.post(
-                f"{self.base_url}/webhooks/rest/webhook", json=body
-            ) as response:
-                if response.status != 200:
-                    raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
-                raw = await response.json()
+            while True:
+                try:
+                    raw = await self._post(body, deadline - time.perf_counter())
+                    break
+                except aiohttp.ClientConnectorError:
+                    # Refused: Rasa is (re)starting. Try again until the timeout is spent.
+                    if time.perf_counter() + RETRY_PAUSE >= deadline:
+                        raise
+                    await asyncio.sleep(RETRY_PAUSE)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
         finally:
             self.last_latency = time.perf_counter() - started
         return [BotReply.from_rasa(item) for item in raw if isinstance(item, dict)]
+
+    async def _post(self, body: dict[str, Any], budget: float) -> Any:
+        timeout = aiohttp.ClientTimeout(total=max(budget, 0.001))
+        url = f"{self.base_url}/webhooks/rest/webhook"
+        async with self.session.post(url, json=body, timeout=timeout) as response:
+            if response.status != 200:
+                raise RasaUnavailable(f"Rasa answered HTTP {response.status}")
+            return await response.json()
+
+    async def wait_until_ready(self, seconds: float) -> bool:
+        """Poll Rasa's status until it answers (True) or `seconds` pass (False)."""
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            if await self.healthy():
+                return True
+            await asyncio.sleep(1)
+        return False
 
     async def healthy(self) -> bool:
         try:

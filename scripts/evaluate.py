@@ -125,10 +125,11 @@ def report(name: str, figures: Dict[str, Any], latencies: List[float]) -> None:
         if target and figures[key] is not None:
             op, goal = target
             ok = figures[key] >= goal if op == ">=" else figures[key] <= goal
-            mark = f"   target {op} {goal:.2f} {'ok' if ok else 'MISSED'}"
+            mark = f"   target {op} {goal:.2f} {'PASS' if ok else 'MISS'}"
         print(f"  {label:<52} {fmt(figures[key])}{mark}")
-    print(f"  bot_challenge predicted human_handoff: {figures['challenge_as_handoff']}; "
-          f"human_handoff predicted bot_challenge: {figures['handoff_as_challenge']}")
+    print(f"  challenge<->handoff confusion: bot_challenge predicted human_handoff "
+          f"{figures['challenge_as_handoff']}; human_handoff predicted bot_challenge "
+          f"{figures['handoff_as_challenge']}")
     if latencies:
         ms = sorted(x * 1000 for x in latencies)
         p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
@@ -173,6 +174,8 @@ def main() -> None:
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    # The pipeline uses a custom component from actions/ (as `rasa` does, import from the root).
+    sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent
 
     model = args.model or latest_model(ROOT / "models")
@@ -220,7 +223,14 @@ def main() -> None:
                           f"  wrong {fmt(f['wrong_topic'])}")
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
+    # Missed targets are reported (PASS/MISS above), never an error: `make eval` exits 0.
+    missed = [f"{Path(name).name}:{key}" for name, figures in summary["files"].items()
+              for key, (op, goal) in TARGETS.items()
+              if figures.get(key) is not None
+              and not (figures[key] >= goal if op == ">=" else figures[key] <= goal)]
+    print(f"\ntargets missed: {', '.join(missed) if missed else 'none'}")
 
 
 if __name__ == "__main__":
     main()
+    sys.exit(0)
