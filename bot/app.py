@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import socketio
@@ -137,7 +138,16 @@ async def stop(app: web.Application) -> None:
     await app[STORE].close()
 
 
+def tune_gc() -> None:
+    """Collect the young generations less often: with thousands of long-lived connections a
+    full collection stalls the loop for 100+ ms, which showed as the p99 of the person path."""
+    gc.collect()
+    gc.freeze()  # what exists at start-up is never garbage
+    gc.set_threshold(50_000, 20, 100)
+
+
 def serve(settings: Settings) -> None:
+    tune_gc()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(
