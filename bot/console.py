@@ -24,6 +24,7 @@ from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
 from .storage import Store
 
 Result = dict[str, Any]
+REPLY_FIELDS = ("owner", "agent", "queued_at", "first_response_at")  # all a reply needs
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 
 
@@ -260,7 +261,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation_id = conversation_id_of(payload)
         text = text_of(payload, self.settings.max_message_chars)
         client_id = protocol.client_id(payload)
-        conversation = await self.handoff.owned_by(conversation_id, agent)
+        conversation = await self.handoff.owned_by(conversation_id, agent, REPLY_FIELDS)
         stored, is_new = await self.relay.post(
             conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name}, client_id
         )

@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from . import hours, wording
 from .config import Settings
@@ -100,8 +100,8 @@ class Handoff:
         self.relay = relay
         self.settings = settings
 
-    async def conversation(self, conversation_id: str) -> Conversation:
-        conversation = await self.store.get_conversation(conversation_id)
+    async def conversation(self, conversation_id: str, fields: Sequence[str] = ()) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id, fields)
         if conversation is None:
             raise Refused("unknown_conversation", "There is no such conversation.")
         return conversation
@@ -266,9 +266,11 @@ class Handoff:
             agent_room(agent.name), "assigned", {"conversation_id": conversation_id}
         )
 
-    async def owned_by(self, conversation_id: str, agent: Agent) -> Conversation:
+    async def owned_by(
+        self, conversation_id: str, agent: Agent, fields: Sequence[str] = ()
+    ) -> Conversation:
         """The conversation, if this agent may act on it now (its owner, or a supervisor)."""
-        conversation = await self.conversation(conversation_id)
+        conversation = await self.conversation(conversation_id, fields)
         if conversation.owner is not Owner.AGENT:
             raise Refused("not_assigned", "This chat is not assigned to anyone.")
         if conversation.agent != agent.name and agent.role is not Role.SUPERVISOR:

@@ -9,7 +9,7 @@ ticket:{id} string, canned:{department} hash, and short-lived keys for limits an
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
@@ -98,9 +98,16 @@ class RedisStore:
 
     # conversations and transcripts ------------------------------------------------------------
 
-    async def get_conversation(self, conversation_id: str) -> Conversation | None:
-        fields = await self.redis.hgetall(f"{PREFIX}conv:{conversation_id}")
-        return Conversation.from_fields(conversation_id, fields) if fields else None
+    async def get_conversation(
+        self, conversation_id: str, fields: Sequence[str] = ()
+    ) -> Conversation | None:
+        key = f"{PREFIX}conv:{conversation_id}"
+        if fields:
+            values = await self.redis.hmget(key, list(fields))
+            found = {k: v for k, v in zip(fields, values) if v is not None}
+        else:
+            found = await self.redis.hgetall(key)
+        return Conversation.from_fields(conversation_id, found) if found else None
 
     async def create_conversation(self, conversation: Conversation) -> bool:
         now = time.time()

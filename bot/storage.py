@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, Sequence
 
 from .models import Agent, Conversation, Message, Owner, Presence, Ticket
 
@@ -20,7 +20,10 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
     # conversations and transcripts
-    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
+    async def get_conversation(
+        self, conversation_id: str, fields: Sequence[str] = ()
+    ) -> Conversation | None:
+        """The conversation; with `fields`, only those are read (the rest keep defaults)."""
 
     async def create_conversation(self, conversation: Conversation) -> bool:
         """Store a new conversation; False when the id is taken."""

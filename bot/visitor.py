@@ -210,7 +210,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def visitor_says(
         self, sid: str, conversation_id: str, text: str, client_id: str, meta: dict[str, Any]
     ) -> None:
-        conversation = await self.store.get_conversation(conversation_id)
+        conversation = await self.store.get_conversation(conversation_id, ("owner", "department"))
         owner = conversation.owner if conversation else Owner.BOT
         stored, is_new = await self.relay.post(
             conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id,
