@@ -21,10 +21,9 @@ from .limits import RateLimit
 from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
 from .protocol import ProtocolError
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
-from .storage import Store
+from .storage import NotOwner, Store
 
 Result = dict[str, Any]
-REPLY_FIELDS = ("owner", "agent", "queued_at", "first_response_at")  # all a reply needs
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 
 
@@ -261,10 +260,18 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation_id = conversation_id_of(payload)
         text = text_of(payload, self.settings.max_message_chars)
         client_id = protocol.client_id(payload)
-        conversation = await self.handoff.owned_by(conversation_id, agent, REPLY_FIELDS)
-        stored, is_new = await self.relay.post(
-            conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name}, client_id
-        )
+        only = "*" if agent.role is Role.SUPERVISOR else agent.name
+        try:
+            appended = await self.relay.post(
+                conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
+                client_id, only_agent=only,
+            )
+        except NotOwner as error:
+            if error.conversation is None:
+                raise Refused("unknown_conversation", "There is no such conversation.") from None
+            self.handoff.check_owner(error.conversation, agent)  # raises the precise refusal
+            raise
+        stored, is_new, conversation = appended.message, appended.new, appended.conversation
         if is_new and conversation.queued_at and not conversation.first_response_at:
             await self.store.update_conversation(conversation_id, first_response_at=repr(stored.ts))
             first = max(0.0, stored.ts - conversation.queued_at)

@@ -17,7 +17,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from . import hours, wording
 from .config import Settings
@@ -100,8 +100,8 @@ class Handoff:
         self.relay = relay
         self.settings = settings
 
-    async def conversation(self, conversation_id: str, fields: Sequence[str] = ()) -> Conversation:
-        conversation = await self.store.get_conversation(conversation_id, fields)
+    async def conversation(self, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
         if conversation is None:
             raise Refused("unknown_conversation", "There is no such conversation.")
         return conversation
@@ -266,16 +266,18 @@ class Handoff:
             agent_room(agent.name), "assigned", {"conversation_id": conversation_id}
         )
 
-    async def owned_by(
-        self, conversation_id: str, agent: Agent, fields: Sequence[str] = ()
-    ) -> Conversation:
+    async def owned_by(self, conversation_id: str, agent: Agent) -> Conversation:
         """The conversation, if this agent may act on it now (its owner, or a supervisor)."""
-        conversation = await self.conversation(conversation_id, fields)
+        conversation = await self.conversation(conversation_id)
+        self.check_owner(conversation, agent)
+        return conversation
+
+    @staticmethod
+    def check_owner(conversation: Conversation, agent: Agent) -> None:
         if conversation.owner is not Owner.AGENT:
             raise Refused("not_assigned", "This chat is not assigned to anyone.")
         if conversation.agent != agent.name and agent.role is not Role.SUPERVISOR:
             raise Refused("not_yours", "This chat belongs to someone else.")
-        return conversation
 
     # agent -> agent / queue / bot / closed -----------------------------------------------------
 

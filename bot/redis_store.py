@@ -9,12 +9,13 @@ ticket:{id} string, canned:{department} hash, and short-lived keys for limits an
 from __future__ import annotations
 
 import time
-from typing import Iterable, Sequence
+from typing import Iterable
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from .models import Agent, Conversation, Message, Owner, Presence, Ticket
+from .storage import Appended, NotOwner
 
 PREFIX = "fd:"
 
@@ -49,18 +50,28 @@ if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, 
 return 1
 """
 
-# KEYS: stream, dedupe hash. ARGV: client id ('' for none), then field/value pairs.
+# KEYS: stream, dedupe hash, conversation hash. ARGV: client id ('' for none), owner guard ('' for
+# none, '*' any agent, or an agent's name), then field/value pairs. Returns the id (or ''),
+# 1 new / 0 duplicate / -1 refused by the guard, then the conversation's SNAPSHOT fields.
 _APPEND = """
+local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
+                        'first_response_at')
+for i = 1, #snap do snap[i] = snap[i] or '' end
+local guard = ARGV[2]
+if guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
+  return {'', -1, unpack(snap)}
+end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[2], ARGV[1])
-  if seen then return {seen, 0} end
+  if seen then return {seen, 0, unpack(snap)} end
 end
 local fields = {}
-for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
-return {id, 1}
+return {id, 1, unpack(snap)}
 """
+SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
 
 # KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
 _LEAD = """
@@ -98,16 +109,9 @@ class RedisStore:
 
     # conversations and transcripts ------------------------------------------------------------
 
-    async def get_conversation(
-        self, conversation_id: str, fields: Sequence[str] = ()
-    ) -> Conversation | None:
-        key = f"{PREFIX}conv:{conversation_id}"
-        if fields:
-            values = await self.redis.hmget(key, list(fields))
-            found = {k: v for k, v in zip(fields, values) if v is not None}
-        else:
-            found = await self.redis.hgetall(key)
-        return Conversation.from_fields(conversation_id, found) if found else None
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        fields = await self.redis.hgetall(f"{PREFIX}conv:{conversation_id}")
+        return Conversation.from_fields(conversation_id, fields) if fields else None
 
     async def create_conversation(self, conversation: Conversation) -> bool:
         now = time.time()
@@ -145,18 +149,25 @@ class RedisStore:
         result = await self._transition(keys=[f"{PREFIX}conv:{conversation_id}"], args=args)
         return result == 1
 
-    async def append(self, conversation_id: str, message: Message) -> tuple[Message, bool]:
+    async def append(
+        self, conversation_id: str, message: Message, only_agent: str = ""
+    ) -> Appended:
         message.ts = message.ts or time.time()
-        args: list[str] = [message.client_id]
+        args: list[str] = [message.client_id, only_agent]
         for name, value in message.to_fields().items():
             args += [name, value]
-        keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}"]
-        stored_id, is_new = await self._append(keys=keys, args=args)
-        if is_new:
+        keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}",
+                f"{PREFIX}conv:{conversation_id}"]
+        stored_id, status, *snapshot = await self._append(keys=keys, args=args)
+        state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
+        conversation = Conversation.from_fields(conversation_id, state)
+        if status == -1:
+            raise NotOwner(conversation if state else None)
+        if status == 1:
             message.id = stored_id
-            return message, True
+            return Appended(message, True, conversation)
         existing = await self.redis.xrange(keys[0], stored_id, stored_id)
-        return Message.from_fields(stored_id, existing[0][1]), False
+        return Appended(Message.from_fields(stored_id, existing[0][1]), False, conversation)
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000

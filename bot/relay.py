@@ -13,8 +13,8 @@ from typing import Any
 import socketio
 
 from . import protocol
-from .models import Message, Sender
-from .storage import Store
+from .models import Message, Owner, Sender
+from .storage import Appended, Store
 
 AGENT_NS = "/agent"
 
@@ -46,16 +46,17 @@ class Relay:
         text: str,
         data: dict[str, Any] | None = None,
         client_id: str = "",
-        agents: bool = True,
-    ) -> tuple[Message, bool]:
-        """Store a message once (by client id) and deliver it; returns it and whether it is new.
-
-        `agents=False` skips the agents' live view (nobody follows a chat the bot owns)."""
+        only_agent: str = "",
+    ) -> Appended:
+        """Store a message once (by client id) and deliver it. Agents' live view gets it unless
+        the bot owns the conversation (nobody follows those). See `Store.append` for
+        `only_agent`."""
         message = Message(sender, text, client_id=client_id, data=data or {})
-        stored, is_new = await self.store.append(conversation_id, message)
-        if is_new:
-            await self.deliver(conversation_id, stored, agents)
-        return stored, is_new
+        appended = await self.store.append(conversation_id, message, only_agent)
+        if appended.new:
+            agents = appended.conversation.owner is not Owner.BOT
+            await self.deliver(conversation_id, appended.message, agents)
+        return appended
 
     async def deliver(self, conversation_id: str, message: Message, agents: bool = True) -> None:
         room = conversation_room(conversation_id)

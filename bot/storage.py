@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Protocol, Sequence
+from dataclasses import dataclass
+from typing import Iterable, Protocol
 
 from .models import Agent, Conversation, Message, Owner, Presence, Ticket
+
+
+@dataclass
+class Appended:
+    message: Message
+    new: bool
+    conversation: Conversation  # owner, agent, department, queued_at, first_response_at only
+
+
+class NotOwner(Exception):
+    """An append guarded by `only_agent` found another owner (or no conversation: None)."""
+
+    def __init__(self, conversation: Conversation | None) -> None:
+        super().__init__(conversation.owner.value if conversation else "none")
+        self.conversation = conversation
 
 
 class Store(Protocol):
@@ -20,10 +36,7 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
     # conversations and transcripts
-    async def get_conversation(
-        self, conversation_id: str, fields: Sequence[str] = ()
-    ) -> Conversation | None:
-        """The conversation; with `fields`, only those are read (the rest keep defaults)."""
+    async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
 
     async def create_conversation(self, conversation: Conversation) -> bool:
         """Store a new conversation; False when the id is taken."""
@@ -44,9 +57,13 @@ class Store(Protocol):
         (and, moving to an agent, if that agent has fewer than `capacity` open chats).
         Moving to a queue, `score` orders it (default: `queued_at`, else now)."""
 
-    async def append(self, conversation_id: str, message: Message) -> tuple[Message, bool]:
-        """Add a message, assigning id and order; a repeated client_id returns the stored one
-        and False."""
+    async def append(
+        self, conversation_id: str, message: Message, only_agent: str = ""
+    ) -> Appended:
+        """Add a message, assigning id and order, in one atomic step that also reads who owns the
+        conversation. A repeated client_id returns the stored message with `new` False.
+        `only_agent` (an agent's name, or "*" for any agent) refuses with `NotOwner` unless an
+        agent, that one, owns the conversation."""
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000

@@ -210,17 +210,16 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def visitor_says(
         self, sid: str, conversation_id: str, text: str, client_id: str, meta: dict[str, Any]
     ) -> None:
-        conversation = await self.store.get_conversation(conversation_id, ("owner", "department"))
-        owner = conversation.owner if conversation else Owner.BOT
-        stored, is_new = await self.relay.post(
-            conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id,
-            agents=owner is not Owner.BOT,
+        appended = await self.relay.post(
+            conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id
         )
+        stored, is_new, conversation = appended.message, appended.new, appended.conversation
         ack = {"id": stored.id, "client_id": client_id, "ts": stored.ts}
         await self.direct(sid, "message_ack", ack)
         if not is_new:
             return  # a resend after a reconnect: stored once, answered once
         metrics.VISITOR_MESSAGES.inc()
+        owner = conversation.owner
         if owner is Owner.CLOSED:
             if rating := RATING.match(text.strip()):
                 await self.handoff.rate(conversation_id, rating.group(1)[:20])
@@ -255,9 +254,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 await self.hand_over(conversation_id, request)
             else:
                 metrics.BOT_REPLIES.inc()
-                await self.relay.post(
-                    conversation_id, Sender.BOT, reply.text, bot_data(reply), agents=False
-                )
+                await self.relay.post(conversation_id, Sender.BOT, reply.text, bot_data(reply))
 
     async def hand_over(self, conversation_id: str, request: HandoffRequest) -> None:
         metrics.HANDOFFS.labels(request.reason).inc()
