@@ -105,11 +105,8 @@ def frontdesk_fields(message: Message) -> dict[str, Any]:
 
 def transcript_entry(message: Message) -> dict[str, Any]:
     """A message as history replay and the agents' live view show it (flat)."""
-    entry: dict[str, Any] = {"text": message.text, **frontdesk_fields(message)}
-    if message.data.get("buttons"):
-        entry["quick_replies"] = quick_replies(message.data["buttons"])
-    if message.data.get("image"):
-        entry["attachment"] = {"type": "image", "payload": {"src": message.data["image"]}}
+    entry = bot_uttered(message)
+    entry.update(entry.pop("metadata"))
     if message.client_id:
         entry["client_id"] = message.client_id
     return entry

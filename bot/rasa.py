@@ -9,6 +9,8 @@ from typing import Any
 
 import aiohttp
 
+from . import metrics
+
 
 RETRY_PAUSE = 0.5  # seconds between attempts while Rasa refuses connections
 
@@ -55,7 +57,6 @@ class RasaClient:
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
-        self.last_latency = 0.0
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -88,7 +89,7 @@ class RasaClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
         finally:
-            self.last_latency = time.perf_counter() - started
+            metrics.RASA_LATENCY.observe(time.perf_counter() - started)
         return [BotReply.from_rasa(item) for item in raw if isinstance(item, dict)]
 
     async def _post(self, body: dict[str, Any], budget: float) -> Any:

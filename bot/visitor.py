@@ -243,8 +243,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
             log.warning("Rasa unavailable for %s: %s", conversation_id, error)
             await self.hand_over(conversation_id, HandoffRequest("bot_unavailable", text=text))
             return
-        finally:
-            metrics.RASA_LATENCY.observe(self.rasa.last_latency)
         if not replies:
             replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
         for reply in replies:
