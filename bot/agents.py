@@ -12,6 +12,7 @@ from argon2.exceptions import VerificationError, InvalidHashError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .config import Settings
+from .errors import Refused
 from .models import DEPARTMENTS, Agent, Role
 from .redis_store import RedisStore
 from .storage import Store
@@ -30,13 +31,6 @@ def check_password(agent: Agent, password: str) -> bool:
         return False
 
 
-class TokenError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class Tokens:
     """Signed agent tokens that expire after `ttl` seconds."""
 
@@ -48,15 +42,15 @@ class Tokens:
         return self.serializer.dumps({"name": agent.name})
 
     def verify(self, token: object) -> str:
-        """The agent name inside a valid token, or TokenError."""
+        """The agent name inside a valid token, or Refused."""
         if not isinstance(token, str) or not token:
-            raise TokenError("auth_required", "Log in first: a valid agent token is required.")
+            raise Refused("auth_required", "Log in first: a valid agent token is required.")
         try:
             data = self.serializer.loads(token, max_age=self.ttl)
         except SignatureExpired:
-            raise TokenError("token_expired", "Your session has expired; log in again.") from None
+            raise Refused("token_expired", "Your session has expired; log in again.") from None
         except BadSignature:
-            raise TokenError("token_invalid", "This token is not valid.") from None
+            raise Refused("token_invalid", "This token is not valid.") from None
         return str(data["name"])
 
 

@@ -13,6 +13,7 @@ from . import metrics
 from .agents import Tokens
 from .config import ROOT, Settings
 from .console import AgentNamespace, insights_route, login_route
+from .dialogue import Dialogue
 from .handoff import Handoff
 from .rasa import RasaClient
 from .redis_store import RedisStore
@@ -55,7 +56,8 @@ def create_app(settings: Settings) -> web.Application:
     handoff = Handoff(store, relay, settings)
     tokens = Tokens(settings.secret_key, settings.agent_token_ttl)
     agents = AgentNamespace(store, relay, handoff, tokens, settings)
-    sio.register_namespace(VisitorNamespace(store, rasa, relay, handoff, settings))
+    dialogue = Dialogue(store, rasa, relay, handoff, settings)
+    sio.register_namespace(VisitorNamespace(store, dialogue, relay, handoff, settings))
     sio.register_namespace(agents)
 
     app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])

@@ -7,6 +7,7 @@ Every agent event is a request with an acknowledgement: the handler's return val
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any, Awaitable, Callable
 
@@ -14,15 +15,16 @@ import socketio
 from aiohttp import web
 
 from . import metrics, protocol
-from .agents import TokenError, Tokens, login
+from .agents import Tokens, login
 from .config import Settings
-from .handoff import Handoff, Refused
+from .errors import Refused, unexpected
+from .handoff import Handoff
 from .limits import RateLimit
 from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
-from .protocol import ProtocolError
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
 from .storage import NotOwner, Store
 
+log = logging.getLogger(__name__)
 Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 
@@ -38,7 +40,7 @@ def refused(code: str, message: str) -> Result:
 def conversation_id_of(payload: dict[str, Any]) -> str:
     value = payload.get("conversation_id")
     if not isinstance(value, str) or not protocol.SESSION_ID.match(value):
-        raise ProtocolError("missing_field", "A valid 'conversation_id' is required.")
+        raise Refused("missing_field", "A valid 'conversation_id' is required.")
     return value
 
 
@@ -68,7 +70,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
             name = self.tokens.verify(token)
-        except TokenError as error:
+        except Refused as error:
             raise socketio.exceptions.ConnectionRefusedError(
                 error.message, {"code": error.code}
             ) from None
@@ -119,9 +121,19 @@ class AgentNamespace(socketio.AsyncNamespace):
         task.add_done_callback(self._kicks.discard)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        """Every event: check the token again (it may have expired), the rate, the payload."""
+        """Every event is answered: a result, a refusal, or `internal_error` (logged)."""
         if event in ("connect", "disconnect"):
             return await super().trigger_event(event, *args)
+        try:
+            return await self.handle(event, *args)
+        except Refused as error:
+            return error.to_result()
+        except Exception as error:
+            log.exception("agent event %r failed", event)
+            return unexpected(error).to_result()
+
+    async def handle(self, event: str, *args: Any) -> Result:
+        """Check the token again (it may have expired), the rate, the payload; then act."""
         sid = args[0]
         handler: Callable[..., Awaitable[Result]] | None = getattr(self, f"do_{event}", None)
         if handler is None:
@@ -129,7 +141,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         session = await self.get_session(sid)
         try:
             self.tokens.verify(session.get("token"))
-        except TokenError as error:
+        except Refused as error:
             self.kick(sid)
             return refused(error.code, error.message)
         if not self.limit.allow(sid):
@@ -139,12 +151,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             self.kick(sid)
             return refused("token_invalid", "This agent no longer exists.")
         payload = args[1] if len(args) > 1 else {}
-        try:
-            return await handler(sid, agent, protocol.require_dict(payload))
-        except ProtocolError as error:
-            return refused(error.code, error.message)
-        except Refused as error:
-            return refused(error.code, error.message)
+        return await handler(sid, agent, protocol.require_dict(payload))
 
     # --- what the agent sees ------------------------------------------------------------------
 
@@ -171,8 +178,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         department = payload.get("department") or agent.department
-        if department not in DEPARTMENTS:
-            raise ProtocolError("unknown_department", "There is no such department.")
+        self.serves(agent, department)
         return ok(department=department, waiting=await self.waiting(department))
 
     async def visible(self, agent: Agent, conversation: Conversation) -> None:
@@ -209,11 +215,11 @@ class AgentNamespace(socketio.AsyncNamespace):
         await self.visible(agent, conversation)
         after = payload.get("after") or None
         if after is not None and not isinstance(after, str):
-            raise ProtocolError("invalid_message_id", "'after' must be a message id.")
+            raise Refused("invalid_message_id", "'after' must be a message id.")
         try:
             messages = await self.store.messages(conversation.id, after)
         except ValueError as error:
-            raise ProtocolError("invalid_message_id", str(error)) from None
+            raise Refused("invalid_message_id", str(error)) from None
         return ok(messages=[protocol.transcript_entry(m) for m in messages])
 
     async def do_agents(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -237,7 +243,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         try:
             presence = Presence(payload.get("status"))
         except ValueError:
-            raise ProtocolError("invalid_status", "status is online, away or offline.") from None
+            raise Refused("invalid_status", "status is online, away or offline.") from None
         await self.store.set_presence(agent.name, presence)
         if presence is Presence.ONLINE and self.settings.auto_assign:
             await self.handoff.assign(agent.department)
@@ -250,10 +256,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation = await self.handoff.conversation(conversation_id)
         await self.visible(agent, conversation)
         await self.relay.follow(sid, conversation_id)
-        claimed = await self.handoff.claim(conversation_id, agent)
-        waited = max(0.0, time.time() - conversation.queued_at)
-        metrics.QUEUE_WAIT.observe(waited)
-        await self.store.sample("queue_wait", waited)
+        claimed = await self.handoff.claim(conversation_id, agent, conversation.department)
         return await self.full(claimed)
 
     async def do_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -264,7 +267,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
-                client_id, only_agent=only,
+                client_id, guard=only,
             )
         except NotOwner as error:
             if error.conversation is None:
@@ -272,8 +275,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             self.handoff.check_owner(error.conversation, agent)  # raises the precise refusal
             raise
         stored, is_new, conversation = appended.message, appended.new, appended.conversation
-        if is_new and conversation.queued_at and not conversation.first_response_at:
-            await self.store.update_conversation(conversation_id, first_response_at=repr(stored.ts))
+        if appended.first_response:  # set atomically by the store, once per handoff
             first = max(0.0, stored.ts - conversation.queued_at)
             metrics.FIRST_RESPONSE.observe(first)
             await self.store.sample("first_response", first)
@@ -309,7 +311,7 @@ class AgentNamespace(socketio.AsyncNamespace):
                 conversation_id, agent, str(payload["department"]), note
             )
         else:
-            raise ProtocolError("missing_field", "Give 'to_agent' or 'department'.")
+            raise Refused("missing_field", "Give 'to_agent' or 'department'.")
         return ok()
 
     async def do_hand_back(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -328,21 +330,35 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_canned(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         department = payload.get("department") or agent.department
+        self.serves(agent, department)
         return ok(department=department, canned=await self.store.canned(str(department)))
+
+    @staticmethod
+    def serves(agent: Agent, department: Any) -> None:
+        """Agents read and act on their own department only; supervisors on every one."""
+        if department not in DEPARTMENTS:
+            raise Refused("unknown_department", "There is no such department.")
+        if agent.role is not Role.SUPERVISOR and department != agent.department:
+            raise Refused("not_yours", "That is another department's.")
 
     async def do_canned_set(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         if agent.role is not Role.SUPERVISOR:
             raise Refused("forbidden", "Only supervisors manage canned responses.")
         department, key = payload.get("department"), payload.get("key")
         if department not in DEPARTMENTS or not isinstance(key, str) or not 0 < len(key) <= 40:
-            raise ProtocolError("invalid_payload", "Give a department and a key (1-40 chars).")
+            raise Refused("invalid_payload", "Give a department and a key (1-40 chars).")
         if payload.get("delete"):
             await self.store.delete_canned(department, key)
         else:
             await self.store.set_canned(
                 department, key, text_of(payload, self.settings.max_message_chars)
             )
-        return ok(canned=await self.store.canned(department))
+        canned = await self.store.canned(department)
+        await self.relay.to_agents(  # every open console of that department, at once
+            [department_room(department), SUPERVISORS], "canned",
+            {"department": department, "canned": canned},
+        )
+        return ok(canned=canned)
 
     async def do_tickets(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         tickets = await self.store.tickets()
@@ -363,10 +379,9 @@ class AgentNamespace(socketio.AsyncNamespace):
             await send_reply(self.settings, ticket, agent, text)
         except OSError as error:
             raise Refused("email_failed", f"The email could not be sent: {error}") from None
-        ticket.replies.append({"agent": agent.display_name, "text": text, "ts": time.time()})
-        ticket.status = "answered"
-        await self.store.save_ticket(ticket)
-        return ok(ticket=ticket.to_dict())
+        reply = {"agent": agent.display_name, "text": text, "ts": time.time()}
+        await self.store.add_ticket_reply(ticket.id, reply)
+        return ok(ticket=(await self.store.get_ticket(ticket.id) or ticket).to_dict())
 
 
 def insights_route(store: Store, tokens: Tokens):
@@ -376,7 +391,7 @@ def insights_route(store: Store, tokens: Tokens):
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         try:
             tokens.verify(token)
-        except TokenError as error:
+        except Refused as error:
             return web.json_response(refused(error.code, error.message), status=401)
         try:
             days = max(1, min(90, int(request.query.get("days", "14"))))

@@ -7,23 +7,30 @@ agent may transfer it to a colleague (AGENT) or a department (QUEUE), hand it ba
 close it. If the agent's connection is gone for longer than the grace period the conversation
 goes back to the front of its queue. A CLOSED conversation reopens with the bot when the visitor
 writes again. Every move is one atomic compare-and-set in the store, so two bridge processes or
-two agents racing for the same conversation cannot both win. Each move also tells the visitor
-and the agents what happened: nobody is left guessing.
+two agents racing for the same conversation cannot both win. Each move names the state it
+expects (owner, agent, department as the mover saw them); if the conversation moved meanwhile,
+the move changes nothing, posts nothing and is refused as `state_changed`. Only a move that
+happened is told: the visitor and the agents learn what happened, and nobody is told anything
+false.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from . import hours, wording
+from . import hours, metrics, wording
 from .config import Settings
+from .errors import STATE_CHANGED, Refused
 from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender, Ticket
-from .relay import SUPERVISORS, Relay, agent_room, department_room
-from .storage import Store
+from .relay import SUPERVISORS, Relay, agent_room, conversation_room, department_room
+from .storage import Expect, Move, Outcome, Store
+
+log = logging.getLogger(__name__)
 
 # The only moves there are: owner now -> owners it may pass the conversation to.
 TRANSITIONS: dict[Owner, frozenset[Owner]] = {
@@ -83,15 +90,6 @@ class HandoffRequest:
         }
 
 
-class Refused(Exception):
-    """A move that is not allowed now (already claimed, not yours, full...)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 class Handoff:
     """The state machine: each public method is one move, and says what it tells whom."""
 
@@ -106,29 +104,59 @@ class Handoff:
             raise Refused("unknown_conversation", "There is no such conversation.")
         return conversation
 
+    async def move(
+        self, conversation_id: str, expect: Expect, to: Owner, *,
+        capacity: int | None = None, score: float | None = None, **fields: str,
+    ) -> Move:
+        """One atomic move; refused (nothing changed, nothing told) unless it happened."""
+        assert to in TRANSITIONS and all(to in TRANSITIONS[o] for o in expect.owners), (expect, to)
+        move = await self.store.transition(
+            conversation_id, expect, to, capacity=capacity, score=score, **fields
+        )
+        if move.outcome is Outcome.MISSING:
+            raise Refused("unknown_conversation", "There is no such conversation.")
+        if move.outcome is Outcome.FULL:
+            raise Refused("at_capacity", "That agent has no room for another chat.")
+        if move.outcome is Outcome.STALE:
+            raise Refused(STATE_CHANGED, "This chat changed hands meanwhile; it has been updated.")
+        return move
+
+    async def changed(self, conversation_id: str) -> None:
+        """Tell every console following the conversation its new state (owner, agent...)."""
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is not None:
+            await self.relay.to_agents(
+                conversation_room(conversation_id), "conversation",
+                {"conversation": conversation.summary()},
+            )
+
     # bot -> triage / queue ---------------------------------------------------------------------
 
-    async def request(self, conversation_id: str, request: HandoffRequest) -> None:
-        """The bot hands over. The visitor is told, and picks a department if none is known."""
+    async def request(self, conversation_id: str, request: HandoffRequest) -> bool:
+        """The bot hands over. The visitor is told, and picks a department if none is known.
+        False when the bot no longer owns the conversation (someone else moved it first)."""
         handoff = json.dumps(request.to_dict())
-        if not request.department:
-            moved = await self.store.transition(
-                conversation_id, [Owner.BOT], Owner.TRIAGE, handoff=handoff
-            )
-            if moved:
-                await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
-                await self.relay.post(
-                    conversation_id, Sender.SYSTEM, wording.CHOOSE_DEPARTMENT,
-                    {"buttons": wording.department_buttons()},
+        fresh = {"handoff": handoff, "picked_at": "", "first_response_at": ""}
+        try:
+            if not request.department:
+                await self.move(conversation_id, Expect((Owner.BOT,)), Owner.TRIAGE, **fresh)
+            else:
+                await self.move(
+                    conversation_id, Expect((Owner.BOT,)), Owner.QUEUE,
+                    department=request.department, queued_at=repr(time.time()), **fresh,
                 )
-            return
-        moved = await self.store.transition(
-            conversation_id, [Owner.BOT], Owner.QUEUE,
-            handoff=handoff, department=request.department, queued_at=repr(time.time()),
-        )
-        if moved:
-            await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
+        except Refused as refused:
+            log.info("handoff of %s not made: %s", conversation_id, refused.code)
+            return False
+        await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
+        if not request.department:
+            await self.relay.post(
+                conversation_id, Sender.SYSTEM, wording.CHOOSE_DEPARTMENT,
+                {"buttons": wording.department_buttons()},
+            )
+        else:
             await self.queued(conversation_id, request.department)
+        return True
 
     async def tell(self, conversation_id: str, text: str, request: HandoffRequest) -> None:
         custom = {"handoff": {"reason": request.reason, "department": request.department}}
@@ -137,28 +165,35 @@ class Handoff:
     async def choose_department(self, conversation_id: str, department: str) -> bool:
         """The visitor picked a department (or typed instead: then `general`)."""
         department = department if department in DEPARTMENTS else "general"
-        moved = await self.store.transition(
-            conversation_id, [Owner.TRIAGE], Owner.QUEUE,
-            department=department, queued_at=repr(time.time()),
-        )
-        if moved:
-            await self.queued(conversation_id, department)
-        return moved
+        try:
+            await self.move(
+                conversation_id, Expect((Owner.TRIAGE,)), Owner.QUEUE,
+                department=department, queued_at=repr(time.time()),
+            )
+        except Refused:
+            return False
+        await self.queued(conversation_id, department)
+        return True
 
     async def queued(self, conversation_id: str, department: str) -> None:
-        """A conversation joined a queue: tell the visitor the truth, alert agents, try to assign."""
-        conversation = await self.conversation(conversation_id)
-        await self.relay.to_agents(
-            department_room(department), "handoff", {"conversation": conversation.summary()}
-        )
-        await self.relay.to_agents(SUPERVISORS, "handoff", {"conversation": conversation.summary()})
+        """A conversation joined a queue: try to assign it; if nobody took it, tell the visitor
+        the truth and alert the department's agents (and supervisors) once each."""
+        await self.changed(conversation_id)
         if self.settings.auto_assign and await self.assign(department):
-            return
-        why = await self.unavailable(department)
-        if why:
-            await self.offer_message(conversation_id, department, why)
-        else:
-            await self.announce_position(conversation_id, department, as_message=True)
+            if await self.store.queue_position(conversation_id, department) is None:
+                await self.queue_changed(department)
+                return  # picked up at once: nobody needs a "new chat" alert
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is not None and conversation.owner is Owner.QUEUE:
+            await self.relay.to_agents(
+                [department_room(department), SUPERVISORS], "handoff",
+                {"conversation": conversation.summary()},
+            )
+            why = await self.unavailable(department)
+            if why:
+                await self.offer_message(conversation_id, department, why)
+            else:
+                await self.announce_position(conversation_id, department, as_message=True)
         await self.queue_changed(department)
 
     async def unavailable(self, department: str) -> str:
@@ -234,7 +269,7 @@ class Handoff:
                 continue
             for conversation_id in waiting:
                 try:
-                    await self.claim(conversation_id, agent)
+                    await self.claim(conversation_id, agent, department)
                     return True
                 except Refused:
                     continue
@@ -242,19 +277,29 @@ class Handoff:
 
     # queue -> agent ----------------------------------------------------------------------------
 
-    async def claim(self, conversation_id: str, agent: Agent) -> Conversation:
-        """An agent takes a waiting conversation; exactly one of several racing agents wins."""
-        before = await self.conversation(conversation_id)
-        moved = await self.store.transition(
-            conversation_id, [Owner.QUEUE], Owner.AGENT, capacity=agent.capacity, agent=agent.name
-        )
-        if not moved:
-            now = await self.conversation(conversation_id)
-            if now.owner is Owner.QUEUE:
+    async def claim(
+        self, conversation_id: str, agent: Agent, department: str | None = None
+    ) -> Conversation:
+        """An agent takes a waiting conversation (of `department`, if given: the queue the
+        agent saw); exactly one of several racing agents wins."""
+        try:
+            move = await self.move(
+                conversation_id, Expect((Owner.QUEUE,), department=department), Owner.AGENT,
+                capacity=agent.capacity, agent=agent.name,
+            )
+        except Refused as refused:
+            if refused.code == "at_capacity":
                 raise Refused("at_capacity", "You already have as many chats as you can take.")
-            raise Refused("already_taken", "Someone else has already picked up this chat.")
+            if refused.code == STATE_CHANGED:
+                raise Refused("already_taken", "Someone else has already picked up this chat.")
+            raise
+        if move.first_pickup:  # queue wait of this handoff, however it was picked up
+            waited = max(0.0, time.time() - move.before.queued_at)
+            metrics.QUEUE_WAIT.observe(waited)
+            await self.store.sample("queue_wait", waited)
         await self.joined(conversation_id, agent)
-        await self.queue_changed(before.department)
+        await self.changed(conversation_id)
+        await self.queue_changed(move.before.department)
         return await self.conversation(conversation_id)
 
     async def joined(self, conversation_id: str, agent: Agent) -> None:
@@ -288,18 +333,23 @@ class Handoff:
         conversation = await self.owned_by(conversation_id, by)
         if to.name == conversation.agent:
             raise Refused("same_agent", "That agent already has this chat.")
+        try:
+            await self.move(
+                conversation_id, Expect.now(conversation), Owner.AGENT,
+                capacity=to.capacity, agent=to.name,
+            )
+        except Refused as refused:
+            if refused.code == "at_capacity":
+                raise Refused("at_capacity", f"{to.display_name} has no room for another chat.")
+            raise
         await self.note(conversation_id, by, note, transfer_to=to.display_name)
-        moved = await self.store.transition(
-            conversation_id, [Owner.AGENT], Owner.AGENT, capacity=to.capacity, agent=to.name
-        )
-        if not moved:
-            raise Refused("at_capacity", f"{to.display_name} has no room for another chat.")
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.transferred(to.display_name),
             {"custom": {"transfer": {"to": to.display_name}}},
         )
-        await self.released(conversation.agent, conversation_id)
         await self.joined(conversation_id, to)
+        await self.changed(conversation_id)
+        await self.released(conversation.agent, conversation_id)
 
     async def transfer_to_department(
         self, conversation_id: str, by: Agent, department: str, note: str
@@ -307,12 +357,12 @@ class Handoff:
         conversation = await self.owned_by(conversation_id, by)
         if department not in DEPARTMENTS:
             raise Refused("unknown_department", "There is no such department.")
-        await self.note(conversation_id, by, note, transfer_to=DEPARTMENTS[department])
         queued_at = conversation.queued_at or time.time()
-        await self.store.transition(
-            conversation_id, [Owner.AGENT], Owner.QUEUE,
+        await self.move(
+            conversation_id, Expect.now(conversation), Owner.QUEUE,
             agent="", department=department, queued_at=repr(queued_at),
         )
+        await self.note(conversation_id, by, note, transfer_to=DEPARTMENTS[department])
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.transferred(DEPARTMENTS[department]),
             {"custom": {"transfer": {"to": department}}},
@@ -321,57 +371,67 @@ class Handoff:
         await self.queued(conversation_id, department)
 
     async def requeue(self, conversation_id: str, agent_name: str) -> bool:
-        """The agent's connection is gone: back to the front of the queue, visitor told."""
-        conversation = await self.conversation(conversation_id)
-        moved = await self.store.transition(
-            conversation_id, [Owner.AGENT], Owner.QUEUE, agent="", score=0.0
-        )
-        if not moved or conversation.agent != agent_name:
-            return moved
+        """The agent's connection is gone: back to the front of the queue, visitor told.
+        False (and nothing told) if the chat is no longer that agent's."""
+        try:
+            move = await self.move(
+                conversation_id, Expect((Owner.AGENT,), agent=agent_name), Owner.QUEUE,
+                agent="", score=0.0,
+            )
+        except Refused as refused:
+            log.info("requeue of %s from %s not made: %s", conversation_id, agent_name,
+                     refused.code)
+            return False
         agent = await self.store.get_agent(agent_name)
         name = agent.display_name if agent else agent_name
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.agent_gone(name), {"custom": {"requeued": True}}
         )
-        await self.queued(conversation_id, conversation.department)
+        await self.relay.to_agents(
+            agent_room(agent_name), "released", {"conversation_id": conversation_id}
+        )
+        await self.queued(conversation_id, move.before.department)
         return True
 
     async def hand_back(self, conversation_id: str, by: Agent) -> None:
         """A person gives the conversation back to the bot, which answers the next message."""
-        conversation = await self.conversation(conversation_id)
-        if conversation.owner is Owner.AGENT:
-            await self.owned_by(conversation_id, by)
-        moved = await self.store.transition(
-            conversation_id, [Owner.TRIAGE, Owner.QUEUE, Owner.AGENT], Owner.BOT, agent=""
-        )
-        if not moved:
-            raise Refused("not_with_people", "The bot already has this chat.")
+        conversation = await self.people_have(conversation_id, by)
+        await self.move(conversation_id, Expect.now(conversation), Owner.BOT, agent="")
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.HANDED_BACK, {"custom": {"handed_back": True}}
         )
-        if conversation.agent:
-            await self.released(conversation.agent, conversation_id)
-        if conversation.owner is Owner.QUEUE:
-            await self.queue_changed(conversation.department)
+        await self.left_people(conversation)
 
     async def close(self, conversation_id: str, by: Agent | None = None) -> None:
         """End the chat: the visitor is told and asked for a one-click rating."""
         conversation = await self.conversation(conversation_id)
-        if by is not None and conversation.owner is Owner.AGENT:
-            await self.owned_by(conversation_id, by)
-        moved = await self.store.transition(
-            conversation_id, sources(Owner.CLOSED), Owner.CLOSED, agent=""
-        )
-        if not moved:
+        if conversation.owner is Owner.CLOSED:
             raise Refused("already_closed", "This chat is already closed.")
+        if by is not None and conversation.owner is Owner.AGENT:
+            self.check_owner(conversation, by)
+        await self.move(conversation_id, Expect.now(conversation), Owner.CLOSED, agent="")
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.CLOSED,
             {"buttons": wording.rating_buttons(), "custom": {"closed": True}},
         )
-        if conversation.agent:
-            await self.released(conversation.agent, conversation_id)
-        if conversation.owner is Owner.QUEUE:
-            await self.queue_changed(conversation.department)
+        await self.left_people(conversation)
+
+    async def people_have(self, conversation_id: str, by: Agent) -> Conversation:
+        """The conversation, if people have it and `by` may act on it."""
+        conversation = await self.conversation(conversation_id)
+        if conversation.owner not in WITH_PEOPLE:
+            raise Refused("not_with_people", "The bot already has this chat.")
+        if conversation.owner is Owner.AGENT:
+            self.check_owner(conversation, by)
+        return conversation
+
+    async def left_people(self, before: Conversation) -> None:
+        """After a move away from people: update consoles, free the agent, shorten the queue."""
+        await self.changed(before.id)
+        if before.agent:
+            await self.released(before.agent, before.id)
+        if before.owner is Owner.QUEUE:
+            await self.queue_changed(before.department)
 
     async def released(self, agent_name: str, conversation_id: str) -> None:
         await self.relay.to_agents(
@@ -385,11 +445,17 @@ class Handoff:
 
     async def reopen(self, conversation_id: str) -> bool:
         """A visitor writes into a closed conversation: the bot answers again."""
-        return await self.store.transition(conversation_id, [Owner.CLOSED], Owner.BOT, agent="")
+        try:
+            await self.move(conversation_id, Expect((Owner.CLOSED,)), Owner.BOT, agent="")
+        except Refused:
+            return False
+        await self.changed(conversation_id)
+        return True
 
     async def rate(self, conversation_id: str, rating: str) -> None:
         await self.store.update_conversation(conversation_id, rating=rating)
         await self.relay.post(conversation_id, Sender.SYSTEM, wording.THANKS_FOR_RATING)
+        await self.changed(conversation_id)
 
     async def note(
         self, conversation_id: str, by: Agent, text: str, transfer_to: str = ""
@@ -403,7 +469,8 @@ class Handoff:
         await self.relay.post(conversation_id, Sender.NOTE, text, data)
 
     async def leave_message(self, conversation_id: str, name: str, email: str, text: str) -> Ticket:
-        """Nobody could answer live: keep the message (with the transcript) as a ticket."""
+        """Nobody could answer live: keep the message (with the transcript) as a ticket. A chat
+        still waiting for a person is closed (it is answered by email now)."""
         conversation = await self.conversation(conversation_id)
         transcript = [
             {"sender": m.sender.value, "text": m.text, "ts": m.ts}
@@ -421,9 +488,13 @@ class Handoff:
             {"custom": {"ticket": ticket.id}},
         )
         if conversation.owner in (Owner.TRIAGE, Owner.QUEUE):
-            await self.store.transition(conversation_id, sources(Owner.CLOSED), Owner.CLOSED)
-            await self.queue_changed(conversation.department)
+            try:
+                await self.move(conversation_id, Expect.now(conversation), Owner.CLOSED)
+                await self.left_people(conversation)
+            except Refused:  # picked up meanwhile: the person answers live, the ticket stays
+                pass
         summary = {"id": ticket.id, "department": ticket.department, "name": name}
-        await self.relay.to_agents(department_room(ticket.department), "ticket", summary)
-        await self.relay.to_agents(SUPERVISORS, "ticket", summary)
+        await self.relay.to_agents(
+            [department_room(ticket.department), SUPERVISORS], "ticket", summary
+        )
         return ticket

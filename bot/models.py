@@ -92,8 +92,9 @@ class Conversation:
     agent: str = ""
     handoff: dict[str, Any] = field(default_factory=dict)
     page_url: str = ""
-    queued_at: float = 0.0
-    first_response_at: float = 0.0
+    queued_at: float = 0.0  # when this handoff began waiting (kept across transfers)
+    picked_at: float = 0.0  # first pick-up by a person in this handoff (0: not yet)
+    first_response_at: float = 0.0  # first agent reply in this handoff (0: not yet)
     rating: str = ""
     user_id: str = ""
     visitor: dict[str, Any] = field(default_factory=dict)
@@ -108,6 +109,7 @@ class Conversation:
             "handoff": json.dumps(self.handoff, separators=(",", ":")),
             "page_url": self.page_url,
             "queued_at": repr(self.queued_at),
+            "picked_at": repr(self.picked_at),
             "first_response_at": repr(self.first_response_at),
             "rating": self.rating,
             "user_id": self.user_id,
@@ -125,6 +127,7 @@ class Conversation:
             "page_url": self.page_url,
             "created_at": self.created_at,
             "queued_at": self.queued_at,
+            "picked_at": self.picked_at,
             "first_response_at": self.first_response_at,
             "rating": self.rating,
             "user_id": self.user_id,
@@ -143,6 +146,7 @@ class Conversation:
             handoff=json.loads(fields.get("handoff") or "{}"),
             page_url=fields.get("page_url", ""),
             queued_at=float(fields.get("queued_at") or 0),
+            picked_at=float(fields.get("picked_at") or 0),
             first_response_at=float(fields.get("first_response_at") or 0),
             rating=fields.get("rating", ""),
             user_id=fields.get("user_id", ""),

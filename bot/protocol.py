@@ -9,41 +9,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .errors import Refused
 from .models import Message
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-class ProtocolError(Exception):
-    """A client sent something the bridge refuses; `code` is stable, `message` is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def to_event(self, event: str) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "event": event}
-
-
 def require_dict(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ProtocolError("invalid_payload", "The event's payload must be a JSON object.")
+        raise Refused("invalid_payload", "The event's payload must be a JSON object.")
     return data
 
 
 def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -> str:
     """Someone's text, checked: present, a string, not blank, not too long."""
     if field not in data:
-        raise ProtocolError("missing_field", f"The field '{field}' is missing.")
+        raise Refused("missing_field", f"The field '{field}' is missing.")
     text = data[field]
     if not isinstance(text, str):
-        raise ProtocolError("message_not_string", f"The field '{field}' must be a string.")
+        raise Refused("message_not_string", f"The field '{field}' must be a string.")
     if not text.strip():
-        raise ProtocolError("message_empty", "The message is empty.")
+        raise Refused("message_empty", "The message is empty.")
     if len(text) > max_chars:
-        raise ProtocolError(
+        raise Refused(
             "message_too_long", f"The message is longer than {max_chars} characters."
         )
     return text
@@ -55,7 +44,7 @@ def client_id(data: dict[str, Any]) -> str:
     if value is None or value == "":
         return ""
     if not isinstance(value, str) or not CLIENT_ID.match(value):
-        raise ProtocolError("invalid_message_id", "message_id must be 1-64 letters, digits or _.:-")
+        raise Refused("invalid_message_id", "message_id must be 1-64 letters, digits or _.:-")
     return value
 
 

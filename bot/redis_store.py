@@ -8,70 +8,99 @@ ticket:{id} string, canned:{department} hash, and short-lived keys for limits an
 
 from __future__ import annotations
 
+import json
+import logging
 import time
-from typing import Iterable
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Iterable
 
 import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
+from redis.exceptions import LockError, ResponseError
 
-from .models import Agent, Conversation, Message, Owner, Presence, Ticket
-from .storage import Appended, NotOwner
+from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
+from .storage import Appended, Expect, Move, NotOwner, Outcome
+
+log = logging.getLogger(__name__)
 
 PREFIX = "fd:"
 
-# KEYS: conversation hash. ARGV: prefix, conversation id, allowed owners (comma separated),
-# new owner, queue score, agent capacity ('' for none), then field/value pairs.
+# KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
+# expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
+# ('' for none), now, then field/value pairs. Returns status (1 moved, 0 not in the expected
+# state, -1 no conversation, -2 no capacity), then the state found: owner, agent, department,
+# queued_at, picked_at, and 1 if this is the handoff's first pick-up.
 # Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner.
 _TRANSITION = """
 local conv, prefix, id = KEYS[1], ARGV[1], ARGV[2]
-local cur = redis.call('HGET', conv, 'owner')
-if not cur then return -1 end
+local st = redis.call('HMGET', conv, 'owner', 'agent', 'department', 'queued_at', 'picked_at')
+if not st[1] then return {-1, '', '', '', '', '', 0} end
+for i = 2, 5 do st[i] = st[i] or '' end
+local cur, old_agent, old_dept = st[1], st[2], st[3]
+local function found(status, first) return {status, cur, old_agent, old_dept, st[4], st[5], first} end
 local ok = false
 for owner in string.gmatch(ARGV[3], '[^,]+') do
   if owner == cur then ok = true end
 end
-if not ok then return 0 end
-local to = ARGV[4]
-local old_dept = redis.call('HGET', conv, 'department') or ''
-local old_agent = redis.call('HGET', conv, 'agent') or ''
+if not ok then return found(0, 0) end
+if ARGV[4] ~= '' and ARGV[4] ~= '=' .. old_agent then return found(0, 0) end
+if ARGV[5] ~= '' and ARGV[5] ~= '=' .. old_dept then return found(0, 0) end
+local to = ARGV[6]
 local new = {department = old_dept, agent = old_agent}
-for i = 7, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
-if to == 'agent' and ARGV[6] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
-  if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[6]) then
-    return -2
+for i = 10, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+if to == 'agent' and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
+  if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[8]) then
+    return found(-2, 0)
   end
 end
 if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
 if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
 redis.call('HSET', conv, 'owner', to)
-for i = 7, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
-if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[5], id) end
+for i = 10, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+local first = 0
+if to == 'agent' and (new.picked_at == nil) and (st[5] == '' or tonumber(st[5]) == 0) then
+  redis.call('HSET', conv, 'picked_at', ARGV[9])
+  first = 1
+end
+if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[7], id) end
 if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, id) end
-return 1
+return found(1, first)
 """
 
-# KEYS: stream, dedupe hash, conversation hash. ARGV: client id ('' for none), owner guard ('' for
-# none, '*' any agent, or an agent's name), then field/value pairs. Returns the id (or ''),
-# 1 new / 0 duplicate / -1 refused by the guard, then the conversation's SNAPSHOT fields.
+# KEYS: stream, dedupe hash, conversation hash, pending list. ARGV: client id ('' for none),
+# guard ('' none, 'bot', '*' any agent, or an agent's name), 'visitor'/'agent'/'' (what kind of
+# message: a visitor's may become pending, an agent's may be the first response), now, then
+# field/value pairs. Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard,
+# 1 if it was the handoff's first response, then the conversation's SNAPSHOT fields.
 _APPEND = """
 local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at')
 for i = 1, #snap do snap[i] = snap[i] or '' end
-local guard = ARGV[2]
-if guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
-  return {'', -1, unpack(snap)}
+local guard, kind = ARGV[2], ARGV[3]
+if guard == 'bot' then
+  if snap[1] ~= 'bot' then return {'', -1, 0, unpack(snap)} end
+elseif guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
+  return {'', -1, 0, unpack(snap)}
 end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[2], ARGV[1])
-  if seen then return {seen, 0, unpack(snap)} end
+  if seen then return {seen, 0, 0, unpack(snap)} end
 end
 local fields = {}
-for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
-return {id, 1, unpack(snap)}
+local first = 0
+if kind == 'visitor' and (snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage') then
+  redis.call('RPUSH', KEYS[4], id)
+elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(snap[4]) ~= 0
+       and (snap[5] == '' or tonumber(snap[5]) == 0) then
+  redis.call('HSET', KEYS[3], 'first_response_at', ARGV[4])
+  first = 1
+end
+return {id, 1, first, unpack(snap)}
 """
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
+TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
 
 # KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
 _LEAD = """
@@ -82,6 +111,9 @@ if cur == false or cur == ARGV[1] then
 end
 return 0
 """
+
+
+_OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 
 class RedisStore:
@@ -130,42 +162,51 @@ class RedisStore:
     async def transition(
         self,
         conversation_id: str,
-        allowed_from: Iterable[Owner],
+        expect: Expect,
         to: Owner,
         *,
         capacity: int | None = None,
         score: float | None = None,
         **fields: str,
-    ) -> bool:
+    ) -> Move:
         now = time.time()
         pairs: list[str] = ["updated_at", repr(now)]
         for name, value in fields.items():
             pairs += [name, value]
         score = repr(score) if score is not None else fields.get("queued_at", repr(now))
         args = [
-            PREFIX, conversation_id, ",".join(o.value for o in allowed_from), to.value,
-            score, "" if capacity is None else str(capacity), *pairs,
+            PREFIX, conversation_id, ",".join(o.value for o in expect.owners),
+            "" if expect.agent is None else f"={expect.agent}",
+            "" if expect.department is None else f"={expect.department}",
+            to.value, score, "" if capacity is None else str(capacity), repr(now), *pairs,
         ]
-        result = await self._transition(keys=[f"{PREFIX}conv:{conversation_id}"], args=args)
-        return result == 1
+        status, *state = await self._transition(
+            keys=[f"{PREFIX}conv:{conversation_id}"], args=args
+        )
+        first = bool(state.pop())
+        before = Conversation.from_fields(
+            conversation_id, {k: v for k, v in zip(TRANSITION_STATE, state) if v}
+        )
+        return Move(_OUTCOMES[int(status)], before, first)
 
     async def append(
-        self, conversation_id: str, message: Message, only_agent: str = ""
+        self, conversation_id: str, message: Message, guard: str = ""
     ) -> Appended:
         message.ts = message.ts or time.time()
-        args: list[str] = [message.client_id, only_agent]
+        kind = message.sender.value if message.sender in (Sender.VISITOR, Sender.AGENT) else ""
+        args: list[str] = [message.client_id, guard, kind, repr(message.ts)]
         for name, value in message.to_fields().items():
             args += [name, value]
         keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}",
-                f"{PREFIX}conv:{conversation_id}"]
-        stored_id, status, *snapshot = await self._append(keys=keys, args=args)
+                f"{PREFIX}conv:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]
+        stored_id, status, first, *snapshot = await self._append(keys=keys, args=args)
         state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
         conversation = Conversation.from_fields(conversation_id, state)
         if status == -1:
             raise NotOwner(conversation if state else None)
         if status == 1:
             message.id = stored_id
-            return Appended(message, True, conversation)
+            return Appended(message, True, conversation, bool(first))
         existing = await self.redis.xrange(keys[0], stored_id, stored_id)
         return Appended(Message.from_fields(stored_id, existing[0][1]), False, conversation)
 
@@ -178,6 +219,36 @@ class RedisStore:
         except ResponseError:  # a malformed id from a client
             raise ValueError(f"not a message id: {after!r}") from None
         return [Message.from_fields(id, fields) for id, fields in rows]
+
+    async def message(self, conversation_id: str, message_id: str) -> Message | None:
+        rows = await self.redis.xrange(f"{PREFIX}msgs:{conversation_id}", message_id, message_id)
+        return Message.from_fields(rows[0][0], rows[0][1]) if rows else None
+
+    async def next_pending(self, conversation_id: str) -> str | None:
+        return await self.redis.lindex(f"{PREFIX}pending:{conversation_id}", 0)
+
+    async def answered(self, conversation_id: str, message_id: str) -> int:
+        key = f"{PREFIX}pending:{conversation_id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lrem(key, 1, message_id)
+            pipe.llen(key)
+            _, left = await pipe.execute()
+        return int(left)
+
+    @asynccontextmanager
+    async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator[bool]:
+        lock = self.redis.lock(
+            f"{PREFIX}turn:{conversation_id}", timeout=ttl, sleep=0.02, blocking_timeout=ttl
+        )
+        acquired = await lock.acquire()
+        try:
+            yield bool(acquired)
+        finally:
+            if acquired:
+                try:
+                    await lock.release()
+                except LockError:  # expired meanwhile: someone else may hold it now
+                    log.warning("turn of %s expired before it was released", conversation_id)
 
     # queues -----------------------------------------------------------------------------------
 
@@ -248,15 +319,32 @@ class RedisStore:
             await pipe.execute()
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
-        raw = await self.redis.get(f"{PREFIX}ticket:{ticket_id}")
-        return Ticket.from_json(raw) if raw else None
+        tickets = await self._tickets([ticket_id])
+        return tickets[0] if tickets else None
 
     async def tickets(self, limit: int = 200) -> list[Ticket]:
-        ids = await self.redis.zrevrange(f"{PREFIX}tickets", 0, limit - 1)
+        return await self._tickets(await self.redis.zrevrange(f"{PREFIX}tickets", 0, limit - 1))
+
+    async def _tickets(self, ids: list[str]) -> list[Ticket]:
+        """Tickets with their replies (kept in a list of their own so that none is lost)."""
         if not ids:
             return []
-        raws = await self.redis.mget([f"{PREFIX}ticket:{i}" for i in ids])
-        return [Ticket.from_json(r) for r in raws if r]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for id in ids:
+                pipe.get(f"{PREFIX}ticket:{id}")
+                pipe.lrange(f"{PREFIX}ticket_replies:{id}", 0, -1)
+            rows = await pipe.execute()
+        tickets = []
+        for raw, replies in zip(rows[::2], rows[1::2]):
+            if raw:
+                ticket = Ticket.from_json(raw)
+                ticket.replies += [json.loads(r) for r in replies]
+                ticket.status = "answered" if ticket.replies else ticket.status
+                tickets.append(ticket)
+        return tickets
+
+    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+        await self.redis.rpush(f"{PREFIX}ticket_replies:{ticket_id}", json.dumps(reply))
 
     async def canned(self, department: str) -> dict[str, str]:
         return await self.redis.hgetall(f"{PREFIX}canned:{department}")

@@ -13,7 +13,7 @@ from typing import Any
 import socketio
 
 from . import protocol
-from .models import Message, Owner, Sender
+from .models import Message, Sender
 from .storage import Appended, Store
 
 AGENT_NS = "/agent"
@@ -46,24 +46,20 @@ class Relay:
         text: str,
         data: dict[str, Any] | None = None,
         client_id: str = "",
-        only_agent: str = "",
+        guard: str = "",
     ) -> Appended:
-        """Store a message once (by client id) and deliver it. Agents' live view gets it unless
-        the bot owns the conversation (nobody follows those). See `Store.append` for
-        `only_agent`."""
+        """Store a message once (by client id) and deliver it to the visitor's tabs and to every
+        console following the conversation, whoever owns it. See `Store.append` for `guard`."""
         message = Message(sender, text, client_id=client_id, data=data or {})
-        appended = await self.store.append(conversation_id, message, only_agent)
+        appended = await self.store.append(conversation_id, message, guard)
         if appended.new:
-            agents = appended.conversation.owner is not Owner.BOT
-            await self.deliver(conversation_id, appended.message, agents)
+            await self.deliver(conversation_id, appended.message)
         return appended
 
-    async def deliver(self, conversation_id: str, message: Message, agents: bool = True) -> None:
+    async def deliver(self, conversation_id: str, message: Message) -> None:
         room = conversation_room(conversation_id)
         if message.sender not in (Sender.VISITOR, Sender.NOTE):
             await self.sio.emit("bot_uttered", protocol.bot_uttered(message), room=room)
-        if not agents:
-            return
         await self.sio.emit(
             "message",
             {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)},
@@ -74,7 +70,8 @@ class Relay:
     async def to_visitor(self, conversation_id: str, event: str, payload: Any) -> None:
         await self.sio.emit(event, payload, room=conversation_room(conversation_id))
 
-    async def to_agents(self, room: str, event: str, payload: Any) -> None:
+    async def to_agents(self, room: str | list[str], event: str, payload: Any) -> None:
+        """To agents' consoles; with several rooms a connection in more than one gets it once."""
         await self.sio.emit(event, payload, room=room, namespace=AGENT_NS)
 
     async def follow(self, sid: str, conversation_id: str) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from enum import StrEnum
+from typing import AsyncContextManager, Iterable, Protocol
 
 from .models import Agent, Conversation, Message, Owner, Presence, Ticket
 
@@ -13,6 +14,43 @@ class Appended:
     message: Message
     new: bool
     conversation: Conversation  # owner, agent, department, queued_at, first_response_at only
+    first_response: bool = False  # this agent reply was the first of its handoff
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The state a move expects to find: one of `owners`, and (unless None) that agent and
+    department. A move that finds anything else changes nothing."""
+
+    owners: tuple[Owner, ...]
+    agent: str | None = None
+    department: str | None = None
+
+    @classmethod
+    def now(cls, conversation: Conversation) -> "Expect":
+        """Exactly the state just read: owner, agent and department."""
+        return cls((conversation.owner,), conversation.agent, conversation.department)
+
+
+class Outcome(StrEnum):
+    MOVED = "moved"
+    STALE = "stale"  # the conversation is not in the expected state (any more)
+    FULL = "full"  # the receiving agent has no free capacity
+    MISSING = "missing"  # no such conversation
+
+
+@dataclass
+class Move:
+    """What a `transition` did, and the state it found (owner, agent, department, queued_at,
+    picked_at)."""
+
+    outcome: Outcome
+    before: Conversation
+    first_pickup: bool = False  # moved to an agent for the first time in this handoff
+
+    @property
+    def moved(self) -> bool:
+        return self.outcome is Outcome.MOVED
 
 
 class NotOwner(Exception):
@@ -46,24 +84,39 @@ class Store(Protocol):
     async def transition(
         self,
         conversation_id: str,
-        allowed_from: Iterable[Owner],
+        expect: Expect,
         to: Owner,
         *,
         capacity: int | None = None,
         score: float | None = None,
         **fields: str,
-    ) -> bool:
-        """Atomically move ownership to `to` if the current owner is one of `allowed_from`
-        (and, moving to an agent, if that agent has fewer than `capacity` open chats).
-        Moving to a queue, `score` orders it (default: `queued_at`, else now)."""
+    ) -> Move:
+        """Atomically move ownership to `to` if the conversation is in the `expect`ed state
+        (and, moving to an agent, if that agent has fewer than `capacity` open chats), keeping
+        the queue and agent indexes in step. Moving to a queue, `score` orders it (default:
+        `queued_at`, else now). The first move to an agent in a handoff sets `picked_at`."""
 
     async def append(
-        self, conversation_id: str, message: Message, only_agent: str = ""
+        self, conversation_id: str, message: Message, guard: str = ""
     ) -> Appended:
         """Add a message, assigning id and order, in one atomic step that also reads who owns the
         conversation. A repeated client_id returns the stored message with `new` False.
-        `only_agent` (an agent's name, or "*" for any agent) refuses with `NotOwner` unless an
-        agent, that one, owns the conversation."""
+        `guard` refuses with `NotOwner` unless the owner fits: "bot" (the bot owns it), "*" (any
+        agent) or an agent's name (that agent). A visitor message that the bot (or the triage
+        step) must answer is recorded as pending in the same step; an agent reply records the
+        handoff's first response."""
+
+    async def message(self, conversation_id: str, message_id: str) -> Message | None: ...
+
+    async def next_pending(self, conversation_id: str) -> str | None:
+        """The id of the oldest visitor message stored but not yet answered, if any."""
+
+    async def answered(self, conversation_id: str, message_id: str) -> int:
+        """A pending visitor message has been dealt with; returns how many are still pending."""
+
+    def turn(self, conversation_id: str, ttl: float) -> AsyncContextManager[bool]:
+        """Hold the conversation's turn across every bridge (one answer at a time, in order);
+        yields False if the turn could not be had within `ttl` seconds."""
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000
@@ -104,6 +157,9 @@ class Store(Protocol):
     async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
 
     async def tickets(self, limit: int = 200) -> list[Ticket]: ...
+
+    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+        """Record an answer to a ticket (atomic: two agents answering both count)."""
 
     async def canned(self, department: str) -> dict[str, str]: ...
 

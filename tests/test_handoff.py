@@ -123,6 +123,7 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
     from bot.handoff import HandoffRequest  # set-up through the store, races through Socket.IO
     from bot.models import Conversation, Owner
     from bot.redis_store import RedisStore
+    from bot.storage import Expect
 
     store = RedisStore(stack.redis_url)
     one = AgentClient(stack.bridge_url)
@@ -143,16 +144,16 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
             conversation = Conversation(id=f"race{batch:02d}{i:02d}{secrets.token_hex(8)}")
             await store.create_conversation(conversation)
             handoff = json.dumps(HandoffRequest("requested").to_dict())
-            assert await store.transition(conversation.id, [Owner.BOT], Owner.QUEUE,
+            assert (await store.transition(conversation.id, Expect((Owner.BOT,)), Owner.QUEUE,
                                           department="general", handoff=handoff,
-                                          queued_at=repr(time.time()))
+                                          queued_at=repr(time.time()))).moved
             ids.append(conversation.id)
         outcomes += await asyncio.gather(*(race(cid) for cid in ids))
         again = await one.call("claim", {"conversation_id": ids[0]})
         assert again["error"]["code"] == "already_taken"
         for cid in ids:
             assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "agent"
-            await store.transition(cid, [Owner.AGENT], Owner.CLOSED, agent="")
+            await store.transition(cid, Expect((Owner.AGENT,)), Owner.CLOSED, agent="")
     assert len(outcomes) == 200
     assert all(sum(o) == 1 for o in outcomes), outcomes
     await one.close()

@@ -196,8 +196,15 @@ async def test_agents_see_only_their_department(isolated, make_agent) -> None:
     boss = AgentClient(url)
     await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
     assert (await boss.must("open", {"conversation_id": cid}))["conversation"]["id"] == cid
-    await boss.must("canned_set", {"department": "general", "key": "hi", "text": "Hello!"})
-    assert (await outsider.must("canned", {"department": "general"}))["canned"] == {"hi": "Hello!"}
+    for event in ("queue", "canned"):  # another department's lists are closed too
+        result = await outsider.call(event, {"department": "tickets_billing"})
+        assert result["error"]["code"] == "not_yours", (event, result)
+    # A supervisor's change of canned responses reaches the open console at once.
+    mark = len(outsider.seen.events)
+    await boss.must("canned_set", {"department": "website_technical", "key": "hi", "text": "Hi!"})
+    pushed = await outsider.seen.wait_for("canned", start=mark)
+    assert pushed == {"department": "website_technical", "canned": {"hi": "Hi!"}}
+    assert (await outsider.must("canned", {}))["canned"] == {"hi": "Hi!"}
     for client in (visitor, outsider, boss):
         await client.close()
 

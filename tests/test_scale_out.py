@@ -75,6 +75,7 @@ async def test_claim_race_across_bridges(stack: Stack, second: str, make_agent) 
     from bot.handoff import HandoffRequest
     from bot.models import Conversation, Owner
     from bot.redis_store import RedisStore
+    from bot.storage import Expect
 
     store = RedisStore(stack.redis_url)
     on_a, on_b = AgentClient(stack.bridge_url), AgentClient(second)
@@ -84,7 +85,7 @@ async def test_claim_race_across_bridges(stack: Stack, second: str, make_agent) 
     for _ in range(20):
         conversation = Conversation(id=f"xrace{secrets.token_hex(10)}")
         await store.create_conversation(conversation)
-        await store.transition(conversation.id, [Owner.BOT], Owner.QUEUE, department="general",
+        await store.transition(conversation.id, Expect((Owner.BOT,)), Owner.QUEUE, department="general",
                                handoff=json.dumps(HandoffRequest("requested").to_dict()),
                                queued_at=repr(time.time()))
         ids.append(conversation.id)
@@ -95,7 +96,7 @@ async def test_claim_race_across_bridges(stack: Stack, second: str, make_agent) 
     ))
     assert all(a["ok"] + b["ok"] == 1 for a, b in results), results
     for cid in ids:
-        await store.transition(cid, [Owner.AGENT], Owner.CLOSED, agent="")
+        await store.transition(cid, Expect((Owner.AGENT,)), Owner.CLOSED, agent="")
     await on_a.close()
     await on_b.close()
     await store.close()

@@ -1,0 +1,160 @@
+"""A visitor's messages and who answers them.
+
+Each visitor message is stored first (and acknowledged), then answered. The store records a
+message the bot or the triage step must answer as *pending* in the same atomic step that stores
+it, and it stays pending until it has been dealt with: a bridge that dies in between, or a Rasa
+that fails, leaves it pending, and it is answered when the visitor resends it or the
+conversation is next touched. Answers are given one conversation turn at a time across every
+bridge (a lock in the store), oldest message first, so two tabs on two bridges keep their order.
+A message a person now owns needs no bot answer: the person sees it in the transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+from typing import Any
+
+from . import metrics, wording
+from .config import Settings
+from .handoff import Handoff, HandoffRequest
+from .models import Message, Owner, Sender
+from .rasa import BotReply, RasaClient, RasaUnavailable
+from .relay import Relay
+from .storage import Appended, NotOwner, Store
+
+log = logging.getLogger(__name__)
+
+DEPARTMENT_CHOICE = re.compile(r"^/department\s+(\w+)$")
+RATING = re.compile(r"^/rate\s+(\w+)$")
+TURN_MARGIN = 10.0  # seconds a turn may outlast Rasa's timeout before another bridge takes over
+
+
+class Dialogue:
+    def __init__(
+        self, store: Store, rasa: RasaClient, relay: Relay, handoff: Handoff, settings: Settings
+    ) -> None:
+        self.store = store
+        self.rasa = rasa
+        self.relay = relay
+        self.handoff = handoff
+        self.settings = settings
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def local_lock(self, conversation_id: str) -> asyncio.Lock:
+        """Messages of one conversation on this process wait here rather than poll the store."""
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def receive(
+        self, conversation_id: str, text: str, client_id: str = "", meta: dict[str, Any] | None = None
+    ) -> Appended:
+        """Store a visitor's message (once per client id); a resend returns the stored one."""
+        appended = await self.relay.post(
+            conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id
+        )
+        if appended.new:
+            metrics.VISITOR_MESSAGES.inc()
+        return appended
+
+    async def respond(self, conversation_id: str, appended: Appended) -> None:
+        """Answer what the visitor wrote, unless a person answers it."""
+        if appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
+            if appended.new and appended.message.text.strip() == "/leave_message":
+                await self.handoff.offer_message(
+                    conversation_id, appended.conversation.department, "asked"
+                )
+            return
+        await self.answer_pending(conversation_id, appended.message)
+
+    async def answer_pending(self, conversation_id: str, known: Message | None = None) -> None:
+        """Answer every pending message of the conversation, oldest first, one turn each."""
+        if await self.store.next_pending(conversation_id) is None:
+            return
+        ttl = self.settings.rasa_timeout + TURN_MARGIN
+        async with self.local_lock(conversation_id):
+            while True:
+                async with self.store.turn(conversation_id, ttl) as ours:
+                    if not ours:
+                        log.warning("turn of %s not had in %.0f s; left pending", conversation_id, ttl)
+                        return
+                    head = await self.store.next_pending(conversation_id)
+                    if head is None:
+                        return
+                    if known is not None and known.id == head:
+                        message: Message | None = known
+                    else:
+                        message = await self.store.message(conversation_id, head)
+                    if message is not None:
+                        await self.answer(conversation_id, message)
+                    left = await self.store.answered(conversation_id, head)
+                if not left:
+                    return
+
+    async def answer(self, conversation_id: str, message: Message) -> None:
+        """Deal with one visitor message according to who owns the conversation now."""
+        conversation = await self.handoff.conversation(conversation_id)
+        owner, text = conversation.owner, message.text.strip()
+        if owner is Owner.CLOSED:
+            if rating := RATING.match(text):
+                await self.handoff.rate(conversation_id, rating.group(1)[:20])
+                return
+            if not await self.handoff.reopen(conversation_id):
+                return
+            owner = Owner.BOT
+        if owner is Owner.TRIAGE:
+            choice = DEPARTMENT_CHOICE.match(text)
+            await self.handoff.choose_department(conversation_id, choice.group(1) if choice else "")
+        elif owner is Owner.BOT:
+            meta = message.data.get("metadata") or {}
+            await self.ask_bot(conversation_id, message.text, meta)
+
+    async def ask_bot(self, conversation_id: str, text: str, meta: dict[str, Any]) -> None:
+        try:
+            replies = await self.rasa.send(conversation_id, text, meta)
+        except RasaUnavailable as error:
+            metrics.RASA_ERRORS.inc()
+            log.warning("Rasa unavailable for %s: %s", conversation_id, error)
+            await self.hand_over(conversation_id, HandoffRequest("bot_unavailable", text=text))
+            return
+        if not replies:
+            replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
+        for reply in replies:
+            if reply.handoff is not None:
+                request = HandoffRequest.from_signal(reply.handoff)
+                request.text = request.text or text
+                await self.hand_over(conversation_id, request)
+                continue
+            try:  # the bot only speaks while it owns the conversation
+                await self.relay.post(
+                    conversation_id, Sender.BOT, reply.text, bot_data(reply), guard="bot"
+                )
+            except NotOwner:
+                log.info("bot reply to %s dropped: a person owns it now", conversation_id)
+                return
+            metrics.BOT_REPLIES.inc()
+
+    async def hand_over(self, conversation_id: str, request: HandoffRequest) -> None:
+        if not await self.handoff.request(conversation_id, request):
+            return
+        metrics.HANDOFFS.labels(request.reason).inc()
+        await self.store.count("handoffs")
+        await self.store.count(f"handoff:{request.reason}")
+        if await self.store.once(f"handed_off:{conversation_id}", 90 * 86400):
+            await self.store.count("handed_off")  # conversations, each counted once
+
+
+def bot_data(reply: BotReply) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if reply.buttons:
+        data["buttons"] = reply.buttons
+    if reply.image:
+        data["image"] = reply.image
+    if reply.custom:
+        data["custom"] = reply.custom
+    return data
