@@ -1,7 +1,7 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test setup train validate eval clean lock-rasa
+.PHONY: run test invariants setup train validate eval clean lock-rasa
 
 setup:
 	@bash scripts/setup.sh
@@ -18,6 +18,9 @@ run: train
 
 test: train
 	@.venv/bin/python -m pytest -ra $(PYTEST_ARGS)
+
+invariants: train  # the handoff invariants, longer than in `make test`
+	@INVARIANT_EXAMPLES=$${INVARIANT_EXAMPLES:-500} INVARIANT_RANDOM=1 .venv/bin/python -m pytest -q tests/test_invariants.py
 
 eval: train
 	@.venv-rasa/bin/python scripts/evaluate.py

@@ -104,6 +104,8 @@ class Dialogue:
             if rating := RATING.match(text):
                 await self.handoff.rate(conversation_id, rating.group(1)[:20])
                 return
+            if message.ts < conversation.updated_at:
+                return  # written before a person closed the chat: they saw it, and said goodbye
             if not await self.handoff.reopen(conversation_id):
                 return
             owner = Owner.BOT

@@ -70,34 +70,39 @@ return found(1, first)
 # guard ('' none, 'bot', '*' any agent, or an agent's name), 'visitor'/'agent'/'' (what kind of
 # message: a visitor's may become pending, an agent's may be the first response), now, then
 # field/value pairs. Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard,
-# 1 if it was the handoff's first response, then the conversation's SNAPSHOT fields.
+# 1 if it was the handoff's first response, how many visitor messages are pending, then the
+# conversation's SNAPSHOT fields.
 _APPEND = """
 local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at')
 for i = 1, #snap do snap[i] = snap[i] or '' end
 local guard, kind = ARGV[2], ARGV[3]
 if guard == 'bot' then
-  if snap[1] ~= 'bot' then return {'', -1, 0, unpack(snap)} end
+  if snap[1] ~= 'bot' then return {'', -1, 0, 0, unpack(snap)} end
 elseif guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
-  return {'', -1, 0, unpack(snap)}
+  return {'', -1, 0, 0, unpack(snap)}
 end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[2], ARGV[1])
-  if seen then return {seen, 0, 0, unpack(snap)} end
+  if seen then return {seen, 0, 0, redis.call('LLEN', KEYS[4]), unpack(snap)} end
 end
 local fields = {}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
-local first = 0
-if kind == 'visitor' and (snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage') then
-  redis.call('RPUSH', KEYS[4], id)
+local first, pending = 0, 0
+if kind == 'visitor' then
+  if snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage' then
+    pending = redis.call('RPUSH', KEYS[4], id)
+  else
+    pending = redis.call('LLEN', KEYS[4])
+  end
 elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(snap[4]) ~= 0
        and (snap[5] == '' or tonumber(snap[5]) == 0) then
   redis.call('HSET', KEYS[3], 'first_response_at', ARGV[4])
   first = 1
 end
-return {id, 1, first, unpack(snap)}
+return {id, 1, first, pending, unpack(snap)}
 """
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
@@ -199,16 +204,17 @@ class RedisStore:
             args += [name, value]
         keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}",
                 f"{PREFIX}conv:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]
-        stored_id, status, first, *snapshot = await self._append(keys=keys, args=args)
+        stored_id, status, first, pending, *snapshot = await self._append(keys=keys, args=args)
         state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
         conversation = Conversation.from_fields(conversation_id, state)
         if status == -1:
             raise NotOwner(conversation if state else None)
         if status == 1:
             message.id = stored_id
-            return Appended(message, True, conversation, bool(first))
+            return Appended(message, True, conversation, bool(first), int(pending))
         existing = await self.redis.xrange(keys[0], stored_id, stored_id)
-        return Appended(Message.from_fields(stored_id, existing[0][1]), False, conversation)
+        message = Message.from_fields(stored_id, existing[0][1])
+        return Appended(message, False, conversation, pending=int(pending))
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000

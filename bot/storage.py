@@ -15,6 +15,7 @@ class Appended:
     new: bool
     conversation: Conversation  # owner, agent, department, queued_at, first_response_at only
     first_response: bool = False  # this agent reply was the first of its handoff
+    pending: int = 0  # visitor messages of the conversation waiting for an answer (visitor's)
 
 
 @dataclass(frozen=True)
