@@ -59,6 +59,9 @@ def smtp() -> AsyncIterator[tuple[int, Inbox]]:
 async def test_no_agent_online_leave_message_ticket_email(isolated, make_agent, smtp) -> None:
     smtp_port, inbox = smtp
     url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example")
+    boss = AgentClient(url)  # in the department's room and the supervisors' room: told once
+    await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
+    await boss.must("presence", {"status": "away"})
     visitor = Visitor(url)
     cid = await visitor.connect()
     await visitor.ask("hello")
@@ -77,6 +80,11 @@ async def test_no_agent_online_leave_message_ticket_email(isolated, make_agent, 
         "text": "My e-tickets never arrived for Friday.",
     })
     left = await visitor.seen.wait_for("message_left")
+    await boss.seen.wait_for("ticket", lambda t: t["id"] == left["ticket_id"])
+    await asyncio.sleep(0.3)
+    assert len([t for t in boss.seen.of("ticket") if t["id"] == left["ticket_id"]]) == 1
+    assert len([h for h in boss.seen.of("handoff") if h["conversation"]["id"] == cid]) == 1
+    await boss.close()
     ack = await visitor.seen.wait_for("bot_uttered", lambda m: "kim@example.org" in m["text"])
     assert ack["custom"]["ticket"] == left["ticket_id"]
 
@@ -122,11 +130,19 @@ async def test_auto_assign_picks_least_busy_agent(isolated, make_agent) -> None:
     busy, free = AgentClient(url), AgentClient(url)
     await busy.connect(*make_agent("general", capacity=2, redis_url=redis_url))
     await free.connect(*make_agent("general", capacity=2, redis_url=redis_url))
+    boss = AgentClient(url)  # a supervisor who is away: watches, is not assigned
+    await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
+    await boss.must("presence", {"status": "away"})
     first = Visitor(url)
-    await first.connect()
+    first_id = await first.connect()
     await queue_visitor(first, "general")
     # Whoever got the first chat is busier; the second chat goes to the other agent.
     got_first = await asyncio.wait_for(_first_assigned(busy, free), 20)
+    await asyncio.sleep(0.5)
+    # Assigned at once: nobody gets a "new chat waiting" alert for it (no phantom alert).
+    for client in (busy, free, boss):
+        assert not [e for e in client.seen.of("handoff")
+                    if e["conversation"]["id"] == first_id], client.seen.of("handoff")
     other = free if got_first is busy else busy
     second = Visitor(url)
     second_id = await second.connect()
@@ -135,7 +151,7 @@ async def test_auto_assign_picks_least_busy_agent(isolated, make_agent) -> None:
     assert assigned
     joined = await second.seen.wait_for("bot_uttered", lambda m: "joined the chat" in m["text"])
     assert joined["agent_name"]
-    for client in (busy, free, first, second):
+    for client in (busy, free, boss, first, second):
         await client.close()
 
 

@@ -105,10 +105,11 @@ class Console(Watched):
     """The agent console at /console."""
 
     @classmethod
-    async def login(cls, context: BrowserContext, base_url: str, name: str, password: str) -> "Console":
+    async def login(cls, context: BrowserContext, base_url: str, name: str, password: str,
+                    query: str = "") -> "Console":
         console = cls(await context.new_page())
         page = console.page
-        await page.goto(base_url + "/console")
+        await page.goto(base_url + "/console" + query)
         await page.fill("#login-name", name)
         await page.fill("#login-password", password)
         await page.click("#login-form button[type=submit]")

@@ -13,7 +13,12 @@ const REASONS = {
   bot_unavailable: "Bot unavailable", frustrated: "Visitor frustrated",
 };
 
-const BUTTONS = { "/human_handoff": "Talk to a person", "/leave_message": "Leave a message" };
+const BUTTONS = {
+  "/human_handoff": "Talk to a person", "/leave_message": "Leave a message",
+  "/rate good": "Great", "/rate ok": "OK", "/rate poor": "Poor",
+};
+// A closed chat's tab leaves the list by itself after this long (`?linger_ms=` to change it).
+const CLOSED_LINGER_MS = Number(new URLSearchParams(location.search).get("linger_ms")) || 60000;
 const me = { agent: null, departments: {}, presence: "online" };
 const queues = {}; // department -> [conversation summary, with `seenAt`]
 const chats = new Map(); // conversation id -> chat (see openChat)
@@ -46,9 +51,14 @@ const deptTitle = (key) => me.departments[key] || key || "—";
 const visitorLabel = (c) => (c && c.user_id ? `Visitor ${c.user_id}` : `Visitor ${(c && c.id || "").slice(0, 6)}`);
 const announce = (text) => { $("announcer").textContent = text; };
 
-function said(text, titles = BUTTONS) { // a quick-reply payload shows as the button clicked
-  return /^\/\w/.test(text) ? `Clicked “${titles[text] || BUTTONS[text] || text}”` : `“${text}”`;
+function buttonTitle(text, titles = BUTTONS) { // the title of the button whose payload this is
+  const department = /^\/department\s+(\w+)$/.exec(text);
+  return titles[text] || BUTTONS[text] || (department && me.departments[department[1]]) || "a button";
 }
+function said(text, titles = BUTTONS) { // a quick-reply payload shows as the button clicked
+  return /^\/\w/.test(text) ? `Clicked “${buttonTitle(text, titles)}”` : `“${text}”`;
+}
+const shown = (text, titles = BUTTONS) => (/^\/\w/.test(text || "") ? said(text, titles) : text || "");
 
 function cmpId(a, b) {
   const [a1, a2] = (a || "0-0").split("-").map(Number);
@@ -80,6 +90,7 @@ function visitorTime(visitor = {}) {
 let audio = null;
 let unseen = 0;
 function beep() {
+  if (me.presence === "offline") return; // Offline means: leave me alone
   try {
     audio = audio || new (window.AudioContext || window.webkitAudioContext)();
     if (audio.state === "suspended") audio.resume();
@@ -154,7 +165,12 @@ function signOut(message) {
   $("login-error").textContent = message || "";
   $("login-name").focus();
 }
-$("logout").addEventListener("click", async () => { await call("presence", { status: "offline" }); signOut(); });
+const PRESENCE = "frontdesk:presence"; // the status to restore at the next sign-in
+$("logout").addEventListener("click", async () => {
+  localStorage.setItem(PRESENCE, me.presence);
+  await call("presence", { status: "offline" });
+  signOut();
+});
 
 // --- connection ------------------------------------------------------------------------------
 
@@ -177,7 +193,7 @@ function start(token) {
     upsertQueued(conversation);
     if (!alerted(conversation.id)) {
       const h = conversation.handoff || {};
-      alertAgent("New chat waiting", `${REASONS[h.reason] || "Handoff"} · ${deptTitle(conversation.department)}${h.text ? ` · “${h.text}”` : ""}`, conversation.id);
+      alertAgent("New chat waiting", `${REASONS[h.reason] || "Handoff"} · ${deptTitle(conversation.department)}${h.text ? ` · ${said(h.text)}` : ""}`, conversation.id);
     }
   });
   socket.on("queue", ({ department }) => refreshQueue(department));
@@ -186,6 +202,12 @@ function start(token) {
   socket.on("assigned", ({ conversation_id }) => openChat(conversation_id, { mine: true, focus: !activeId }));
   socket.on("released", ({ conversation_id }) => released(conversation_id));
   socket.on("message", ({ conversation_id, message }) => addMessage(conversation_id, message, true));
+  socket.on("conversation", ({ conversation }) => changed(conversation));
+  socket.on("canned", ({ department, canned: list }) => {
+    canned[department] = list;
+    renderCanned();
+    for (const chat of chats.values()) fillCanned(chat);
+  });
   socket.on("visitor_typing", ({ conversation_id, on }) => {
     const chat = chats.get(conversation_id);
     if (chat) showVisitorTyping(chat, on);
@@ -212,8 +234,15 @@ async function hello() {
   me.agent = answer.agent;
   me.departments = answer.departments;
   me.presence = answer.presence;
+  const before = localStorage.getItem(PRESENCE);
+  localStorage.removeItem(PRESENCE);
+  if (answer.presence === "offline" && (before === "online" || before === "away")) {
+    const restored = await call("presence", { status: before }); // as it was before signing out
+    if (restored.ok) me.presence = restored.presence;
+  }
+  if (me.presence === "offline") notice("You are Offline: no chats are assigned to you. Change your status to receive chats.");
   $("me-name").textContent = `${answer.agent.display_name} · ${deptTitle(answer.agent.department)}${answer.agent.role === "supervisor" ? " · supervisor" : ""}`;
-  $("presence").value = answer.presence;
+  $("presence").value = me.presence;
   for (const [department, waiting] of Object.entries(answer.queues)) setQueue(department, waiting);
   renderQueues();
   const mine = new Set(answer.chats);
@@ -345,6 +374,21 @@ function loaded(chat, answer) {
   flushPending(chat);
 }
 
+function changed(conversation) { // a move or a rating: the tab and details follow at once
+  const chat = chats.get(conversation.id);
+  if (!chat) return;
+  chat.conversation = { ...(chat.conversation || {}), ...conversation };
+  chat.mine = conversation.owner === "agent" && !!me.agent && conversation.agent === me.agent.name;
+  renderDetails(chat);
+  updateChatState(chat);
+  clearTimeout(chat.lingerTimer);
+  if (conversation.owner === "closed") {
+    chat.lingerTimer = setTimeout(() => {
+      if (chat.conversation && chat.conversation.owner === "closed" && chats.get(chat.id) === chat) dismiss(chat);
+    }, CLOSED_LINGER_MS);
+  }
+}
+
 function released(id) {
   const chat = chats.get(id);
   if (!chat) return;
@@ -374,7 +418,20 @@ function activate(id) {
   if (chat) chat.transcript.scrollTop = chat.transcript.scrollHeight;
 }
 
+$("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between tabs (WAI-ARIA)
+  const ids = [...chats.keys()];
+  const at = ids.indexOf(document.activeElement && document.activeElement.dataset.conversation);
+  if (at < 0) return;
+  const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: ids.length - 1 }[e.key];
+  if (next === undefined) return;
+  e.preventDefault();
+  const id = ids[(next + ids.length) % ids.length];
+  activate(id);
+  chats.get(id).tabButton.focus();
+});
+
 function dismiss(chat) {
+  clearTimeout(chat.lingerTimer);
   call("leave", { conversation_id: chat.id });
   chat.view.remove();
   chat.tab.remove();
@@ -510,7 +567,7 @@ function addMessage(id, m, live) {
   }
   chat.transcript.insertBefore(row, before);
   if (cmpId(m.id, chat.last) > 0) chat.last = m.id;
-  chat.snippet.textContent = m.sender === "note" ? "Note" : m.text;
+  chat.snippet.textContent = m.sender === "note" ? "Note" : m.sender === "visitor" ? shown(m.text, chat.titles) : m.text;
   if (m.sender === "visitor") showVisitorTyping(chat, false);
   if (live && m.sender === "visitor" && activeId !== chat.id) { chat.unread++; updateTab(chat); }
   if (live && m.sender === "visitor" && (document.hidden || activeId !== chat.id) && chat.mine) beep();
