@@ -14,6 +14,7 @@ validate: setup
 
 run: train
 	@printf '\033[1m==> %s\033[0m\n' "Starting Redis, the action server, Rasa and the bridge (Ctrl-C stops all)"
+	@.venv/bin/python -m bot prepare
 	@.venv/bin/honcho start
 
 test: train

@@ -1,5 +1,5 @@
 """Command line: `python -m bot run NAME` starts one process; `python -m bot agents ...` manages
-agent accounts."""
+agent accounts; `python -m bot prepare` creates the secrets."""
 
 from __future__ import annotations
 
@@ -17,9 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     start = commands.add_parser("run", help="start one Frontdesk process")
     start.add_argument("name", choices=sorted(LAUNCHERS))
     commands.add_parser("serve", help="start the bridge (same as 'run bridge')")
+    commands.add_parser("prepare", help="create the secrets in the data folder, once, before "
+                        "the processes start (make run does this)")
     agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    settings = Settings.from_env()  # creates any missing secret, atomically, 0600 in a 0700 folder
+    if args.command == "prepare":
+        print(f"Secrets are in {settings.data_dir} (readable by this user only).")
+        return 0
     if args.command == "agents":
         return agents.main(args, settings)
     run("bridge" if args.command == "serve" else args.name, settings)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import secrets
 import sys
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, InvalidHashError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from . import metrics
 from .config import Settings
 from .errors import Refused
 from .models import DEPARTMENTS, Agent, Role
@@ -18,17 +21,34 @@ from .redis_store import RedisStore
 from .storage import Store
 
 _hasher = PasswordHasher()
+_UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))  # checked for unknown names: the same work
+_checking = asyncio.Semaphore(2)  # password checks at once (each takes ~0.1 s of one core)
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password(agent: Agent, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
+    metrics.PASSWORD_CHECKS.inc()
     try:
-        return _hasher.verify(agent.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def check_password(password_hash: str, password: str) -> bool:
+    """argon2 in a worker thread, a few at a time: the event loop keeps serving everyone."""
+    async with _checking:
+        return await asyncio.to_thread(_verify, password_hash, password)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who a token speaks for: an agent's name and the sign-in session it belongs to."""
+
+    name: str
+    session: str
 
 
 class Tokens:
@@ -38,11 +58,12 @@ class Tokens:
         self.serializer = URLSafeTimedSerializer(secret, salt="frontdesk-agent")
         self.ttl = ttl
 
-    def issue(self, agent: Agent) -> str:
-        return self.serializer.dumps({"name": agent.name})
+    def issue(self, agent: Agent, session: str) -> str:
+        return self.serializer.dumps({"name": agent.name, "session": session})
 
-    def verify(self, token: object) -> str:
-        """The agent name inside a valid token, or Refused."""
+    def verify(self, token: object) -> Staff:
+        """Who a validly signed, unexpired token speaks for (its session may have ended since:
+        see `signed_in`), or Refused."""
         if not isinstance(token, str) or not token:
             raise Refused("auth_required", "Log in first: a valid agent token is required.")
         try:
@@ -51,14 +72,23 @@ class Tokens:
             raise Refused("token_expired", "Your session has expired; log in again.") from None
         except BadSignature:
             raise Refused("token_invalid", "This token is not valid.") from None
-        return str(data["name"])
+        if not isinstance(data, dict) or not data.get("session"):
+            raise Refused("token_invalid", "This token is not valid.")
+        return Staff(str(data["name"]), str(data["session"]))
+
+    async def signed_in(self, store: Store, token: object) -> Staff:
+        """A valid token whose session is still open (not signed out, reset or removed)."""
+        staff = self.verify(token)
+        if await store.staff_session(staff.session) != staff.name:
+            raise Refused("session_ended", "This session has ended; please sign in again.")
+        return staff
 
 
 async def login(store: Store, name: str, password: str) -> Agent | None:
+    """The agent, if the password is right; the same work whether or not the name exists."""
     agent = await store.get_agent(name)
-    if agent is None or not check_password(agent, password):
-        return None
-    return agent
+    right = await check_password(agent.password_hash if agent else _UNKNOWN, password)
+    return agent if agent is not None and right else None
 
 
 # --- command line: python -m bot agents add|list|remove|reset-password ----------------------
@@ -70,21 +100,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("name")
     add.add_argument("--department", default="general", choices=sorted(DEPARTMENTS))
     add.add_argument("--role", default="agent", choices=[r.value for r in Role])
-    add.add_argument("--display-name", default="")
+    add.add_argument("--display-name", required=True,
+                     help="the name visitors see (e.g. 'Alex'); the login name stays private")
     add.add_argument("--capacity", type=int, default=3)
-    add.add_argument("--password", default="", help="omit to be asked (or pipe it on stdin)")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from stdin (else you are asked for it)")
     commands.add_parser("list", help="list agents")
     remove = commands.add_parser("remove", help="remove an agent")
     remove.add_argument("name")
     reset = commands.add_parser("reset-password", help="set a new password")
     reset.add_argument("name")
-    reset.add_argument("--password", default="")
+    reset.add_argument("--password-stdin", action="store_true")
+    logout = commands.add_parser("sign-out", help="end every session of an agent at once")
+    logout.add_argument("name")
 
 
-def _read_password(given: str) -> str:
-    if given:
-        return given
-    if sys.stdin.isatty():
+def _read_password(from_stdin: bool) -> str:
+    """Asked for, or read from stdin: never on the command line (shell history, `ps`)."""
+    if not from_stdin and sys.stdin.isatty():
         first = getpass.getpass("Password: ")
         if first != getpass.getpass("Again: "):
             raise SystemExit("The passwords differ.")
@@ -102,12 +135,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                       f"capacity {agent.capacity}\t{agent.display_name}")
             return 0
         if command == "remove":
+            ended = await store.end_staff_sessions(args.name)
             if not await store.remove_agent(args.name):
                 print(f"No agent named {args.name!r}.", file=sys.stderr)
                 return 1
-            print(f"Removed {args.name}.")
+            print(f"Removed {args.name}; {ended} session(s) ended.")
             return 0
-        password = _read_password(args.password)
+        if command == "sign-out":
+            print(f"{await store.end_staff_sessions(args.name)} session(s) of {args.name} ended.")
+            return 0
+        password = _read_password(args.password_stdin)
         if len(password) < 8:
             print("The password must have at least 8 characters.", file=sys.stderr)
             return 1
@@ -116,7 +153,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"An agent named {args.name!r} exists already.", file=sys.stderr)
                 return 1
             agent = Agent(
-                name=args.name, display_name=args.display_name or args.name,
+                name=args.name, display_name=args.display_name.strip() or "Team member",
                 department=args.department, role=Role(args.role), capacity=args.capacity,
             )
         else:
@@ -127,6 +164,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             agent = found
         agent.password_hash = hash_password(password)
         await store.save_agent(agent)
+        if command != "add":  # a new password ends every session signed in with the old one
+            print(f"{await store.end_staff_sessions(agent.name)} session(s) ended.")
         print(f"{'Added' if command == 'add' else 'Updated'} {agent.name} ({agent.role.value}, "
               f"{agent.department}).")
         return 0

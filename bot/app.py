@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hmac
 import logging
 
 import socketio
@@ -12,7 +13,7 @@ from aiohttp import web
 from . import metrics
 from .agents import Tokens
 from .config import ROOT, Settings
-from .console import AgentNamespace, insights_route, login_route
+from .console import AgentNamespace, insights_route, login_route, logout_route
 from .dialogue import Dialogue
 from .handoff import Handoff
 from .rasa import RasaClient
@@ -64,7 +65,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[STORE] = store
     app[RASA] = rasa
-    app[SWEEPER] = Sweeper(store, handoff, settings, lambda: agents.local.values())
+    app[SWEEPER] = Sweeper(store, handoff, settings, agents)
     sio.attach(app)
     app.router.add_get("/", page("demo.html"))
     app.router.add_get("/console", page("console.html"))
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
     app.router.add_post("/api/login", login_route(store, tokens, settings))
+    app.router.add_post("/api/logout", logout_route(store, tokens, agents))
     app.router.add_get("/api/insights", insights_route(store, tokens))
     if DIST.is_dir():
         app.router.add_static("/static/", DIST)
@@ -115,6 +117,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def prometheus(request: web.Request) -> web.Response:
+    """Prometheus figures, for a scraper holding METRICS_TOKEN (var/metrics-token)."""
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), request.app[SETTINGS].metrics_token.encode()):
+        return web.json_response(
+            {"ok": False, "error": {"code": "auth_required", "message": "Send the metrics token."}},
+            status=401,
+        )
     return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
 

@@ -20,16 +20,45 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return float(env.get(name) or default)
 
 
+def private_dir(path: Path) -> Path:
+    """A folder only this user can enter (0700), created if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 def _persistent_secret(data_dir: Path, name: str) -> str:
-    """A random secret generated once and kept in the data folder (never in the repo)."""
+    """A random secret generated once and kept in the data folder (never in the repo).
+
+    Created atomically: written to a private temporary file (0600 from the start), then linked
+    into place, which fails if another process got there first; then everyone reads the one
+    that won. Several processes starting at once therefore agree on one value."""
     path = data_dir / name
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
-    return value
+    if not path.exists():
+        private_dir(data_dir)
+        temporary = data_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
+
+
+def _origins(configured: str, public_url: str, port: int) -> list[str] | str:
+    """Where pages that may open Socket.IO connections come from: the bridge's own origin (the
+    demo page and the console, always) plus the customer sites listed in ALLOWED_ORIGINS;
+    `*` allows any site."""
+    if configured.strip() == "*":
+        return "*"
+    parsed = urlparse(public_url)
+    own = [f"{parsed.scheme}://{parsed.netloc}", f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    listed = [o.strip().rstrip("/") for o in configured.split(",") if o.strip()]
+    return list(dict.fromkeys(own + listed))
 
 
 @dataclass(frozen=True)
@@ -53,6 +82,7 @@ class Settings:
     secret_key: str
     max_message_chars: int
     allowed_origins: list[str] | str
+    metrics_token: str
     log_level: str
     auto_assign: bool
     remind_every: float
@@ -83,14 +113,17 @@ class Settings:
         embedded_port = _int(env, "EMBEDDED_REDIS_PORT", 6380)
         redis_url = env.get("REDIS_URL") or ""
         rasa_port = _int(env, "RASA_PORT", 5005)
-        origins = env.get("ALLOWED_ORIGINS") or "*"
+        public_url = (env.get("FRONTDESK_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+        if not redis_url:  # the embedded server, with a password of its own
+            password = _persistent_secret(data_dir, "redis-password")
+            redis_url = f"redis://:{password}@127.0.0.1:{embedded_port}/0"
         return cls(
             host=host,
             port=port,
-            public_url=env.get("FRONTDESK_PUBLIC_URL") or f"http://{host}:{port}",
+            public_url=public_url,
             data_dir=data_dir,
-            redis_url=redis_url or f"redis://127.0.0.1:{embedded_port}/0",
-            embedded_redis=not redis_url,
+            redis_url=redis_url,
+            embedded_redis=not env.get("REDIS_URL"),
             embedded_redis_port=embedded_port,
             rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
             rasa_port=rasa_port,
@@ -101,7 +134,8 @@ class Settings:
             action_port=_int(env, "ACTION_PORT", 5055),
             secret_key=env.get("FRONTDESK_SECRET") or _persistent_secret(data_dir, "secret-key"),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 2000),
-            allowed_origins="*" if origins == "*" else [o.strip() for o in origins.split(",")],
+            allowed_origins=_origins(env.get("ALLOWED_ORIGINS") or "", public_url, port),
+            metrics_token=env.get("METRICS_TOKEN") or _persistent_secret(data_dir, "metrics-token"),
             log_level=env.get("LOG_LEVEL") or "INFO",
             auto_assign=(env.get("AUTO_ASSIGN") or "true").lower() in ("1", "true", "yes"),
             remind_every=_float(env, "REMIND_EVERY", 30),
@@ -124,12 +158,16 @@ class Settings:
             smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),
         )
 
-    def redis_parts(self) -> dict[str, str]:
-        """Host, port, db and password of the Redis URL, for Rasa's endpoints.yml."""
+    def rasa_redis(self) -> dict[str, object]:
+        """The Redis URL as Rasa's tracker and lock stores take it: host, port, db, user,
+        password and TLS (`rediss://`)."""
         url = urlparse(self.redis_url)
         return {
-            "REDIS_HOST": url.hostname or "127.0.0.1",
-            "REDIS_PORT": str(url.port or 6379),
-            "REDIS_DB": (url.path or "/0").lstrip("/") or "0",
-            "REDIS_PASSWORD": url.password or "",
+            "url": url.hostname or "127.0.0.1",
+            "port": url.port or 6379,
+            "db": int((url.path or "/0").lstrip("/") or 0),
+            "username": url.username or None,
+            "password": url.password or None,
+            "use_ssl": url.scheme == "rediss",
+            "key_prefix": "rasa",
         }

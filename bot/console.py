@@ -15,7 +15,7 @@ import socketio
 from aiohttp import web
 
 from . import metrics, protocol
-from .agents import Tokens, login
+from .agents import Staff, Tokens, login
 from .config import Settings
 from .errors import Refused, unexpected
 from .handoff import Handoff
@@ -61,7 +61,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.tokens = tokens
         self.settings = settings
         self.limit = RateLimit(settings.agent_rate)
-        self.local: dict[str, str] = {}  # sid -> agent name, for connections on this process
+        self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self._kicks: set[asyncio.Task] = set()
 
     # --- authentication -----------------------------------------------------------------------
@@ -69,28 +69,39 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         try:
-            name = self.tokens.verify(token)
+            staff = await self.tokens.signed_in(self.store, token)
+            agent = await self.store.get_agent(staff.name)
+            if agent is None:
+                raise Refused("session_ended", "This agent no longer exists.")
         except Refused as error:
             raise socketio.exceptions.ConnectionRefusedError(
                 error.message, {"code": error.code}
             ) from None
-        agent = await self.store.get_agent(name)
-        if agent is None:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "This agent no longer exists.", {"code": "token_invalid"}
-            )
-        await self.save_session(sid, {"token": token, "name": name})
-        self.local[sid] = name
+        await self.save_session(sid, {"token": token, "name": staff.name})
+        self.local[sid] = staff
         metrics.CONNECTIONS.labels("agent").inc()
-        await self.enter_room(sid, agent_room(name))
-        departments = list(DEPARTMENTS) if agent.role is Role.SUPERVISOR else [agent.department]
-        for department in departments:
-            await self.enter_room(sid, department_room(department))
+        await self.enter_room(sid, agent_room(staff.name))
+        await self.join_rooms(sid, agent)
+        await self.store.keep_connected([staff.name], ttl=self.keepalive_ttl)
+        if staff.name not in (await self.store.presences()):
+            await self.store.set_presence(staff.name, Presence.ONLINE)
+
+    @staticmethod
+    def rooms_of(agent: Agent) -> set[str]:
+        """The rooms an agent's role and department entitle them to (least privilege)."""
         if agent.role is Role.SUPERVISOR:
-            await self.enter_room(sid, SUPERVISORS)
-        await self.store.keep_connected([name], ttl=self.keepalive_ttl)
-        if name not in (await self.store.presences()):
-            await self.store.set_presence(name, Presence.ONLINE)
+            return {department_room(d) for d in DEPARTMENTS} | {SUPERVISORS}
+        return {department_room(agent.department)}
+
+    async def join_rooms(self, sid: str, agent: Agent) -> None:
+        """Be in exactly the rooms the agent's current record entitles them to."""
+        async with self.session(sid) as session:
+            had, should = set(session.get("rooms", ())), self.rooms_of(agent)
+            session["rooms"] = sorted(should)
+        for room in had - should:
+            await self.leave_room(sid, room)
+        for room in should - had:
+            await self.enter_room(sid, room)
 
     @property
     def keepalive_ttl(self) -> float:
@@ -101,12 +112,35 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limit.forget(sid)
         metrics.CONNECTIONS.labels("agent").dec()
 
-    async def current_agent(self, session: dict[str, Any]) -> Agent | None:
+    def local_names(self) -> set[str]:
+        return {staff.name for staff in self.local.values()}
+
+    async def revalidate(self) -> None:
+        """Run every second (by the sweeper): disconnect connections whose session ended
+        (signed out, password reset, agent removed) and follow role and department changes,
+        whichever bridge the change was made on."""
+        if not self.local:
+            return
+        local = dict(self.local)
+        open_ = await self.store.open_staff_sessions({s.session for s in local.values()})
+        agents = {a.name: a for a in await self.store.agents()}
+        for sid, staff in local.items():
+            if sid not in self.local:
+                continue  # gone meanwhile
+            agent = agents.get(staff.name)
+            if staff.session not in open_ or agent is None:
+                await self.disconnect(sid)
+            else:
+                await self.join_rooms(sid, agent)
+
+    async def current_agent(self, sid: str, session: dict[str, Any]) -> Agent | None:
         """The agent's record, read again from the store at most every few seconds."""
         cached, read_at = session.get("agent"), session.get("agent_read_at", 0.0)
         if cached is None or time.monotonic() - read_at > AGENT_REFRESH:
             cached = await self.store.get_agent(session["name"])
             session["agent"], session["agent_read_at"] = cached, time.monotonic()
+            if cached is not None:
+                await self.join_rooms(sid, cached)
         return cached
 
     def kick(self, sid: str) -> None:
@@ -140,16 +174,16 @@ class AgentNamespace(socketio.AsyncNamespace):
             return refused("unknown_event", f"There is no agent event {event!r}.")
         session = await self.get_session(sid)
         try:
-            self.tokens.verify(session.get("token"))
+            await self.tokens.signed_in(self.store, session.get("token"))
         except Refused as error:
             self.kick(sid)
-            return refused(error.code, error.message)
+            return error.to_result()
         if not self.limit.allow(sid):
             return refused("rate_limited", "Too many requests; slow down a little.")
-        agent = await self.current_agent(session)
+        agent = await self.current_agent(sid, session)
         if agent is None:
             self.kick(sid)
-            return refused("token_invalid", "This agent no longer exists.")
+            return refused("session_ended", "This agent no longer exists.")
         payload = args[1] if len(args) > 1 else {}
         return await handler(sid, agent, protocol.require_dict(payload))
 
@@ -384,15 +418,18 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok(ticket=(await self.store.get_ticket(ticket.id) or ticket).to_dict())
 
 
+def bearer(request: web.Request) -> str:
+    return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+
+
 def insights_route(store: Store, tokens: Tokens):
     """GET /api/insights?days=N with `Authorization: Bearer <agent token>`: figures for plots."""
 
     async def handler(request: web.Request) -> web.Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         try:
-            tokens.verify(token)
+            await tokens.signed_in(store, bearer(request))
         except Refused as error:
-            return web.json_response(refused(error.code, error.message), status=401)
+            return web.json_response(error.to_result(), status=401)
         try:
             days = max(1, min(90, int(request.query.get("days", "14"))))
         except ValueError:
@@ -401,38 +438,59 @@ def insights_route(store: Store, tokens: Tokens):
         for day in data["daily"]:  # containment: conversations the bot handled alone
             started, handed = day.get("conversations", 0), day.get("handed_off", 0)
             day["containment"] = round(max(0.0, 1 - handed / started), 3) if started else None
+        data["metrics"] = metrics.render().decode()  # this process's latency figures
         return web.json_response(ok(**data))
 
     return handler
 
 
 def login_route(store: Store, tokens: Tokens, settings: Settings):
-    """POST /api/login {name, password} -> {token, agent}; rate-limited per name and address."""
+    """POST /api/login {name, password} -> {token, agent}.
+
+    Every attempt counts, before the password is checked (one atomic increment each), per name
+    and address and per address: a burst cannot slip through, a stranger elsewhere cannot lock
+    the real agent out, and nothing tells a known name from an unknown one."""
 
     async def handler(request: web.Request) -> web.Response:
         try:
             body = await request.json()
-            name, password = str(body["name"]), str(body["password"])
+            name, password = str(body["name"])[:100], str(body["password"])[:1000]
         except (ValueError, KeyError, TypeError):
             return web.json_response(
                 refused("invalid_payload", "Send JSON with name and password."), status=400
             )
-        keys = (f"login:name:{name[:100]}", f"login:addr:{request.remote or '?'}")
-        for key in keys:  # only failed attempts count
-            if not await store.hit(key, settings.login_rate, 300, cost=0):
+        address = request.remote or "?"
+        limits = ((f"login:name:{address}:{name}", settings.login_rate),
+                  (f"login:addr:{address}", settings.login_rate * 3))
+        for key, limit in limits:
+            if not await store.hit(key, limit, 300):
                 return web.json_response(
-                    refused("rate_limited", "Too many failed attempts; try again later."),
+                    refused("rate_limited", "Too many attempts; try again in a few minutes."),
                     status=429,
                 )
         agent = await login(store, name, password)
         if agent is None:
-            for key in keys:
-                await store.hit(key, settings.login_rate, 300)
             return web.json_response(
                 refused("bad_credentials", "Wrong name or password."), status=401
             )
+        session = await store.start_staff_session(agent.name, tokens.ttl)
         return web.json_response(
-            ok(token=tokens.issue(agent), agent=agent.public(), expires_in=tokens.ttl)
+            ok(token=tokens.issue(agent, session), agent=agent.public(), expires_in=tokens.ttl)
         )
+
+    return handler
+
+
+def logout_route(store: Store, tokens: Tokens, agents: AgentNamespace):
+    """POST /api/logout with the token: its session ends, its connections close at once."""
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            staff = tokens.verify(bearer(request))
+        except Refused as error:
+            return web.json_response(error.to_result(), status=401)
+        await store.end_staff_session(staff.session)
+        await agents.revalidate()
+        return web.json_response(ok())
 
     return handler

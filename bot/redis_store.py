@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Iterable
@@ -389,6 +390,42 @@ class RedisStore:
             "queue_wait": [float(v) for v in rows[days]],
             "first_response": [float(v) for v in rows[days + 1]],
         }
+
+    # staff sessions ---------------------------------------------------------------------------
+
+    async def start_staff_session(self, name: str, ttl: float) -> str:
+        session = secrets.token_urlsafe(18)
+        ms = int(ttl * 1000)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{PREFIX}staff:{session}", name, px=ms)
+            pipe.sadd(f"{PREFIX}staff_of:{name}", session)
+            pipe.pexpire(f"{PREFIX}staff_of:{name}", ms)  # the newest session ends last
+            await pipe.execute()
+        return session
+
+    async def staff_session(self, session: str) -> str | None:
+        return await self.redis.get(f"{PREFIX}staff:{session}")
+
+    async def open_staff_sessions(self, sessions: Iterable[str]) -> set[str]:
+        sessions = list(sessions)
+        if not sessions:
+            return set()
+        names = await self.redis.mget([f"{PREFIX}staff:{s}" for s in sessions])
+        return {s for s, name in zip(sessions, names) if name}
+
+    async def end_staff_session(self, session: str) -> None:
+        name = await self.redis.getdel(f"{PREFIX}staff:{session}")
+        if name:
+            await self.redis.srem(f"{PREFIX}staff_of:{name}", session)
+
+    async def end_staff_sessions(self, name: str) -> int:
+        sessions = await self.redis.smembers(f"{PREFIX}staff_of:{name}")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for session in sessions:
+                pipe.delete(f"{PREFIX}staff:{session}")
+            pipe.delete(f"{PREFIX}staff_of:{name}")
+            results = await pipe.execute()
+        return sum(results[:-1])
 
     # coordination -----------------------------------------------------------------------------
 

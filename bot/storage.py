@@ -178,6 +178,21 @@ class Store(Protocol):
     async def insights(self, days: int) -> dict:
         """Daily tallies for the last `days` days and the kept samples."""
 
+    # staff sign-in sessions
+    async def start_staff_session(self, name: str, ttl: float) -> str:
+        """A new sign-in session for the agent, open for `ttl` seconds; returns its id."""
+
+    async def staff_session(self, session: str) -> str | None:
+        """The agent whose session this is, while it is open."""
+
+    async def open_staff_sessions(self, sessions: Iterable[str]) -> set[str]:
+        """Which of these sessions are still open."""
+
+    async def end_staff_session(self, session: str) -> None: ...
+
+    async def end_staff_sessions(self, name: str) -> int:
+        """End every session of the agent (password reset, removal, sign-out everywhere)."""
+
     # coordination between bridge processes
     async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> bool:
         """Count `cost` events against `limit` per `window` seconds; False when over the limit

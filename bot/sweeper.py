@@ -22,11 +22,11 @@ TICK = 1.0
 
 
 class Sweeper:
-    def __init__(self, store: Store, handoff: Handoff, settings: Settings, local_agents) -> None:
+    def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents) -> None:
         self.store = store
         self.handoff = handoff
         self.settings = settings
-        self.local_agents = local_agents  # () -> names connected to this process
+        self.agents = agents  # the /agent namespace: connections on this process
         self.holder = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.gone_since: dict[str, float] = {}
         self._task: asyncio.Task | None = None
@@ -54,7 +54,8 @@ class Sweeper:
 
     async def tick(self) -> None:
         ttl = max(3.0, min(self.settings.agent_grace, 10.0))
-        await self.store.keep_connected(set(self.local_agents()), ttl=ttl)
+        await self.agents.revalidate()  # ended sessions lose their sockets within a second
+        await self.store.keep_connected(self.agents.local_names(), ttl=ttl)
         if not await self.store.lead("sweeper", self.holder, ttl=5 * TICK):
             return
         for department in DEPARTMENTS:

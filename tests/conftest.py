@@ -65,8 +65,8 @@ def make_agent(stack: Stack):
         subprocess.run(
             [sys.executable, "-m", "bot", "agents", "add", name, "--department", department,
              "--role", role, "--capacity", str(capacity), "--display-name",
-             display_name or name, "--password", password],
-            cwd=ROOT, env=env, check=True, capture_output=True,
+             display_name or name, "--password-stdin"],
+            cwd=ROOT, env=env, check=True, capture_output=True, input=password + "\n", text=True,
         )
         return name, password
 

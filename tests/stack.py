@@ -85,7 +85,10 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
-        return self.env.get("REDIS_URL") or f"redis://127.0.0.1:{self.env['EMBEDDED_REDIS_PORT']}/0"
+        """The Redis URL every process of this stack uses (with the embedded server's password)."""
+        from bot.config import Settings
+
+        return Settings.from_env(self.env).redis_url
 
     @property
     def bridge_url(self) -> str:

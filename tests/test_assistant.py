@@ -11,13 +11,17 @@ from stack import ROOT, Stack
 def rasa(stack: Stack, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
     env = {**stack.env, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    from bot.config import Settings
-
-    env.update(Settings.from_env(env).redis_parts())
     return subprocess.run(
         [str(ROOT / ".venv-rasa" / "bin" / "rasa"), *args], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+def endpoints(stack: Stack):
+    """The endpoints file the Rasa server of this stack reads (written when it started)."""
+    from bot.config import Settings
+
+    return Settings.from_env(stack.env).data_dir / "rasa-endpoints.yml"
 
 
 def test_training_data_is_valid(stack: Stack) -> None:
@@ -29,7 +33,7 @@ def test_story_tests_pass(stack: Stack, tmp_path) -> None:
     """Every conversation rule in tests/rasa/test_stories.yml, with the real action server."""
     result = rasa(
         stack, "test", "core", "--stories", "tests/rasa/test_stories.yml",
-        "--endpoints", "endpoints.yml", "--model", "models", "--out", str(tmp_path),
+        "--endpoints", str(endpoints(stack)), "--model", "models", "--out", str(tmp_path),
         "--fail-on-prediction-errors",
     )
     failed = tmp_path / "failed_test_stories.yml"

@@ -6,7 +6,10 @@ import asyncio
 import json
 import secrets
 import time
+import urllib.error
 import urllib.request
+
+import pytest
 
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor, texts
@@ -225,8 +228,18 @@ async def test_transfer_to_a_department_keeps_everything(stack: Stack, make_agen
         await client.close()
 
 
-def test_metrics_are_exposed(stack: Stack) -> None:
-    body = urllib.request.urlopen(f"{stack.bridge_url}/metrics", timeout=10).read().decode()
+def test_metrics_need_the_metrics_token(stack: Stack) -> None:
+    from bot.config import Settings
+
+    for header in ({}, {"Authorization": "Bearer wrong"}):
+        request = urllib.request.Request(f"{stack.bridge_url}/metrics", headers=header)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+    token = Settings.from_env(stack.env).metrics_token
+    request = urllib.request.Request(f"{stack.bridge_url}/metrics",
+                                     headers={"Authorization": f"Bearer {token}"})
+    body = urllib.request.urlopen(request, timeout=10).read().decode()
     for name in ("frontdesk_conversations_total", "frontdesk_handoffs_total",
                  "frontdesk_active_connections", "frontdesk_rasa_latency_seconds",
                  "frontdesk_queue_wait_seconds", "frontdesk_first_response_seconds"):

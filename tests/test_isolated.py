@@ -187,12 +187,23 @@ async def test_agent_auth_is_required_and_checked(isolated, make_agent) -> None:
         "error"]["code"] == "message_too_long"
     assert (await agent.call("canned_set", {"department": "general", "key": "hi",
                                             "text": "Hello!"}))["error"]["code"] == "forbidden"
-    await asyncio.sleep(3.5)  # the token expires (whole seconds are signed)
-    expired = await agent.call("hello")
-    assert expired["error"]["code"] == "token_expired"
+    await asyncio.sleep(3.5)  # the token and its session expire (whole seconds are signed)
+    for _ in range(50):  # the bridge closes the connection of an ended session by itself
+        if not agent.sio.connected:
+            break
+        await asyncio.sleep(0.1)
+    assert not agent.sio.connected
+    again = socketio.AsyncClient(reconnection=False)
+    refusals: list = []
+    again.on("connect_error", refusals.append, namespace="/agent")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await again.connect(url, namespaces=["/agent"], transports=["websocket"],
+                            auth={"token": agent.token})
+    assert refusals and refusals[0]["data"]["code"] == "token_expired", refusals
     await agent.close()
 
-    # Failed logins are limited per name (3 in this bridge): the right password is refused too.
+    # Attempts are limited per name and address (3 in this bridge): then even the right
+    # password is refused from this address.
     for _ in range(3):
         await login(url, name, "wrong-again")
     status, body = await login(url, name, password)

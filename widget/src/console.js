@@ -36,7 +36,7 @@ function call(event, payload = {}) {
     }
     socket.timeout(15000).emit(event, payload, (err, answer) => {
       if (err) answer = { ok: false, error: { code: "timeout", message: "The server did not answer." } };
-      if (!answer.ok && /^token_(expired|invalid)$|^auth_required$/.test(answer.error.code)) signOut(answer.error.message);
+      if (!answer.ok && /^token_(expired|invalid)$|^auth_required$|^session_ended$/.test(answer.error.code)) signOut(answer.error.message);
       resolve(answer);
     });
   });
@@ -169,6 +169,10 @@ const PRESENCE = "frontdesk:presence"; // the status to restore at the next sign
 $("logout").addEventListener("click", async () => {
   localStorage.setItem(PRESENCE, me.presence);
   await call("presence", { status: "offline" });
+  const token = sessionStorage.getItem(TOKEN);
+  try { // the session ends on the server too: the token is useless from now on
+    await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${token}` } });
+  } catch (e) { /* offline: the token still expires */ }
   signOut();
 });
 
@@ -185,7 +189,7 @@ function start(token) {
     if (reason === "io server disconnect") socket.connect(); // token check: refused -> sign in
   });
   socket.on("connect_error", (err) => {
-    const code = (err.data && err.data.code) || (String(err.message).match(/auth_required|token_invalid|token_expired/) || [])[0];
+    const code = (err.data && err.data.code) || (String(err.message).match(/auth_required|token_invalid|token_expired|session_ended/) || [])[0];
     if (code) signOut("Please sign in again.");
     else $("conn-banner").hidden = false;
   });
@@ -842,13 +846,9 @@ async function figures() {
 }
 
 async function insights() {
-  const [figs, text, answer] = await Promise.all([
-    figures().catch(() => null),
-    fetch("/metrics", { cache: "no-store" }).then((r) => r.text()).catch(() => ""),
-    call("agents"),
-  ]);
+  const [figs, answer] = await Promise.all([figures().catch(() => null), call("agents")]);
   if ($("app").hidden) return; // signed out meanwhile
-  renderInsights($("insights"), { insights: figs, metrics: text, queues, agents: answer.ok ? answer.agents : [], departments: me.departments });
+  renderInsights($("insights"), { insights: figs, metrics: (figs && figs.metrics) || "", queues, agents: answer.ok ? answer.agents : [], departments: me.departments });
 }
 $("insights-refresh").addEventListener("click", insights);
 

@@ -1,6 +1,6 @@
 // The console's Insights view: daily tallies and wait samples from GET /api/insights (kept in
 // Redis, shared by all bridge processes), the live queues and team, and the Rasa latency of this
-// process from /metrics; drawn as small inline SVG charts (labels set with textContent).
+// process (the `metrics` text /api/insights carries); drawn as small inline SVG charts (labels set with textContent).
 import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
