@@ -295,7 +295,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation_id = conversation_id_of(payload)
-        text = text_of(payload, self.settings.max_message_chars)
+        text = protocol.safe_links(text_of(payload, self.settings.max_message_chars))
         client_id = protocol.client_id(payload)
         only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
@@ -385,7 +385,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             await self.store.delete_canned(department, key)
         else:
             await self.store.set_canned(
-                department, key, text_of(payload, self.settings.max_message_chars)
+                department, key, protocol.safe_links(text_of(payload, self.settings.max_message_chars))
             )
         canned = await self.store.canned(department)
         await self.relay.to_agents(  # every open console of that department, at once

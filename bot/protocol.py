@@ -6,6 +6,7 @@ The visitor side follows Rasa's socketio channel (`session_request`, `session_co
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -14,6 +15,37 @@ from .models import Message
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_PART = r"(?:[^()\s]|\([^()\s]*\))*"  # a link destination, with one level of parentheses
+_INLINE_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*(<[^>\n]*>|" + _PART + r")(?:\s+[^()\n]*)?\)")
+_LINK_OPENING = re.compile(r"\]\s*\(\s*<?\s*([^\s()<>]*)")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(<[^>\n]*>|\S+).*$", re.MULTILINE)
+_ZWSP = "\u200b"
+
+
+def unsafe_target(target: str) -> bool:
+    """A link target that is not a web, mail or phone link (javascript:, data:, vbscript:...)."""
+    plain = html.unescape(target.strip("<> ")).strip()
+    plain = re.sub(r"[\x00-\x20\x7f]", "", plain).lower()
+    scheme = re.match(r"^([a-z][a-z0-9+.\-]*):", plain)
+    return bool(scheme) and scheme.group(1) not in SAFE_SCHEMES
+
+
+def safe_links(text: str) -> str:
+    """Text a person writes to visitors, with every Markdown link that could run script made
+    plain: some widgets (rasa-webchat) render Markdown, so `[x](javascript:...)` would be live.
+    Web links stay as they are; what the text says is kept."""
+    text = _INLINE_LINK.sub(lambda m: m.group(1) if unsafe_target(m.group(2)) else m.group(0), text)
+    # Whatever is left that opens a link to such a target is broken up (invisibly).
+    text = _LINK_OPENING.sub(
+        lambda m: "]" + _ZWSP + m.group(0)[1:] if unsafe_target(m.group(1)) else m.group(0), text
+    )
+    text = _AUTOLINK.sub(lambda m: m.group(1).replace(":", "\u2236", 1)
+                         if unsafe_target(m.group(1)) else m.group(0), text)
+    return _DEFINITION.sub(lambda m: "" if unsafe_target(m.group(1)) else m.group(0), text)
 
 
 def require_dict(data: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ ticket:{id} string, canned:{department} hash, and short-lived keys for limits an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -119,6 +120,11 @@ return 0
 """
 
 
+def _resume_key(secret: str) -> str:
+    """Where a visitor's resume secret leads: only its hash is kept."""
+    return f"{PREFIX}resume:{hashlib.sha256(secret.encode()).hexdigest()}"
+
+
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 
@@ -151,7 +157,7 @@ class RedisStore:
         fields = await self.redis.hgetall(f"{PREFIX}conv:{conversation_id}")
         return Conversation.from_fields(conversation_id, fields) if fields else None
 
-    async def create_conversation(self, conversation: Conversation) -> bool:
+    async def create_conversation(self, conversation: Conversation, secret: str = "") -> bool:
         now = time.time()
         conversation.created_at = conversation.created_at or now
         conversation.updated_at = now
@@ -160,7 +166,13 @@ class RedisStore:
         created = await self.redis.hsetnx(key, "owner", fields.pop("owner"))
         if created:
             await self.redis.hset(key, mapping=fields)
+            if secret:
+                await self.redis.set(_resume_key(secret), conversation.id)
         return bool(created)
+
+    async def resume(self, secret: str) -> Conversation | None:
+        conversation_id = await self.redis.get(_resume_key(secret))
+        return await self.get_conversation(conversation_id) if conversation_id else None
 
     async def update_conversation(self, conversation_id: str, **fields: str) -> None:
         await self.redis.hset(f"{PREFIX}conv:{conversation_id}", mapping=fields)

@@ -77,8 +77,12 @@ class Store(Protocol):
     # conversations and transcripts
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
 
-    async def create_conversation(self, conversation: Conversation) -> bool:
-        """Store a new conversation; False when the id is taken."""
+    async def create_conversation(self, conversation: Conversation, secret: str = "") -> bool:
+        """Store a new conversation; False when the id is taken. `secret` is what the visitor's
+        widget holds to resume it (kept hashed; never the conversation id staff see)."""
+
+    async def resume(self, secret: str) -> Conversation | None:
+        """The conversation a visitor's resume secret opens, if any."""
 
     async def update_conversation(self, conversation_id: str, **fields: str) -> None: ...
 

@@ -73,22 +73,28 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.limit.forget(sid)
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
+        """Start a conversation, or resume one with the secret its widget keeps. The secret is
+        the visitor's alone: staff, logs and Rasa see the conversation id, which opens nothing."""
         user_id = self.verified_user(data)
-        conversation_id = protocol.proposed_session(data)
-        existing = await self.store.get_conversation(conversation_id) if conversation_id else None
+        secret = protocol.proposed_session(data)
+        existing = await self.store.resume(secret) if secret else None
         if existing is not None and existing.user_id and existing.user_id != user_id:
             existing = None  # a verified user's conversation is theirs alone
         if existing is None:
-            conversation_id = await self.new_conversation(sid, data, user_id)
+            secret = secrets.token_urlsafe(24)
+            conversation_id = await self.new_conversation(sid, data, user_id, secret)
+        else:
+            conversation_id = existing.id
         async with self.session(sid) as session:
             old = session.get("conversation_id")
-            session["conversation_id"] = conversation_id
+            session["conversation_id"], session["secret"] = conversation_id, secret
         if old and old != conversation_id:
             await self.leave_room(sid, conversation_room(old))
         await self.enter_room(sid, conversation_room(conversation_id))
-        await self.direct(sid, "session_confirm", conversation_id)
+        await self.direct(sid, "session_confirm", secret)
         owner = existing.owner if existing else Owner.BOT
-        state = {"session_id": conversation_id, "owner": owner.value, "resumed": bool(existing)}
+        state = {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
+                 "resumed": bool(existing)}
         await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
@@ -109,7 +115,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             raise Refused("identity_invalid", "The user_hash does not match the user_id.")
         return user_id
 
-    async def new_conversation(self, sid: str, data: Any, user_id: str) -> str:
+    async def new_conversation(self, sid: str, data: Any, user_id: str, secret: str) -> str:
         session = await self.get_session(sid)
         visitor = {"browser": session.get("browser", "")}
         if isinstance(data, dict):
@@ -121,7 +127,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             id=secrets.token_hex(16), user_id=user_id, visitor=visitor,
             page_url=page[:500] if isinstance(page, str) else session.get("page_url", ""),
         )
-        await self.store.create_conversation(conversation)
+        await self.store.create_conversation(conversation, secret)
         await self.store.count("conversations")
         metrics.CONVERSATIONS.inc()
         return conversation.id
@@ -162,7 +168,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
         entries = [protocol.transcript_entry(m) for m in messages if m.sender is not Sender.NOTE]
-        await self.direct(sid, "history", {"session_id": conversation_id, "messages": entries})
+        secret = (await self.get_session(sid)).get("secret")
+        await self.direct(sid, "history", {"session_id": secret, "messages": entries})
 
     async def on_leave_message(self, sid: str, data: Any = None) -> None:
         """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
@@ -190,6 +197,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
         if not conversation_id:
             raise Refused("no_session", "Send session_request before anything else.")
         claimed = payload.get("session_id")
-        if claimed not in (None, "", conversation_id):
+        if claimed not in (None, "", session.get("secret")):
             raise Refused("unknown_session", "This connection is not bound to that session.")
         return conversation_id

@@ -52,15 +52,19 @@ class Visitor:
         self.url = url
         self.sio = socketio.AsyncClient(reconnection=False)
         self.seen = Recorder()
-        self.session_id = ""
+        self.session_id = ""  # the resume secret: only this visitor's widget knows it
+        self.conversation_id = ""  # what staff, logs and Rasa see
         self.sio.on("*", self.seen.record)
 
     async def connect(self, session_id: str | None = None) -> str:
+        """Start (or, with a resume secret, resume) a conversation; returns its id."""
         await self.sio.connect(self.url, transports=["websocket"])
         mark = len(self.seen.events)
         await self.sio.emit("session_request", {"session_id": session_id})
         self.session_id = await self.seen.wait_for("session_confirm", start=mark, timeout=10)
-        return self.session_id
+        state = await self.seen.wait_for("session_state", start=mark, timeout=10)
+        self.conversation_id = state["conversation_id"]
+        return self.conversation_id
 
     async def say(self, text: Any, **extra: Any) -> int:
         """Send `user_uttered`; returns the event index to wait from."""

@@ -30,12 +30,12 @@ async def test_bad_message_is_refused_and_not_stored(
     bystander = Visitor(stack.bridge_url)
     await client.connect()
     await bystander.connect()
-    before = await redis.xlen(f"fd:msgs:{client.session_id}")
+    before = await redis.xlen(f"fd:msgs:{client.conversation_id}")
     payload = {"session_id": client.session_id, **extra}
     await client.sio.emit("user_uttered", payload)
     error = await client.seen.wait_for("chat_error", timeout=10)
     assert error["code"] == code and error["event"] == "user_uttered" and error["message"]
-    assert await redis.xlen(f"fd:msgs:{client.session_id}") == before
+    assert await redis.xlen(f"fd:msgs:{client.conversation_id}") == before
     assert not bystander.seen.of("chat_error")
     # The same connection still works afterwards.
     reply = await client.ask("hello")

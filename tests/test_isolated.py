@@ -245,9 +245,10 @@ async def test_identity_verification(isolated) -> None:
     assert (await visitor.seen.wait_for("chat_error"))["code"] == "identity_invalid"
     await visitor.sio.emit("session_request", {"user_id": "user-42", "user_hash": good})
     session_id = await visitor.seen.wait_for("session_confirm")
-    # Someone else who learns the session id cannot take over a verified user's conversation.
+    state = await visitor.seen.wait_for("session_state")
+    # Someone else who learns even the resume secret cannot take over a verified user's chat.
     intruder = Visitor(url)
-    assert await intruder.connect(session_id) != session_id
+    assert await intruder.connect(session_id) != state["conversation_id"]
     await visitor.close()
     await intruder.close()
 

@@ -21,8 +21,8 @@ async def _told_within(stack: Stack, rasa_url: str, redis, timeout: float) -> fl
         elapsed = time.monotonic() - started
         assert reply["custom"]["handoff"]["reason"] == "bot_unavailable"
         assert "a person will reply" in reply["text"]
-        assert await redis.hget(f"fd:conv:{client.session_id}", "owner") in ("triage", "queue")
-        rows = await redis.xrange(f"fd:msgs:{client.session_id}")
+        assert await redis.hget(f"fd:conv:{client.conversation_id}", "owner") in ("triage", "queue")
+        rows = await redis.xrange(f"fd:msgs:{client.conversation_id}")
         assert [f["sender"] for _, f in rows][:2] == ["visitor", "system"]
         assert "bot" not in {f["sender"] for _, f in rows}
         await client.close()

@@ -15,6 +15,7 @@ async def test_sigkill_mid_conversation(stack: Stack, make_agent, redis) -> None
     bridge = stack.start_bridge(FRONTDESK_PORT=port)
     visitor, agent = Visitor(url), AgentClient(url)
     cid = await visitor.connect()
+    secret = visitor.session_id
     name, password = make_agent("tickets_billing", display_name="Kai")
     await agent.connect(name, password)
     await queue_visitor(visitor, "tickets_billing")
@@ -34,8 +35,8 @@ async def test_sigkill_mid_conversation(stack: Stack, make_agent, redis) -> None
     try:
         # Both sides reconnect; each resends what it was not sure had arrived.
         visitor, agent = Visitor(url), AgentClient(url)
-        assert await visitor.connect(cid) == cid
-        await agent.connect(token=token)  # tokens are signed, not stored: they survive restarts
+        assert await visitor.connect(secret) == cid
+        await agent.connect(token=token)  # sessions live in Redis: they survive restarts
         opened = await agent.must("open", {"conversation_id": cid})
         after_agent = opened["messages"][-1]["id"]
         mark = await visitor.say("two", message_id="v2")  # a resend: stored once

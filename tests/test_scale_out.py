@@ -58,7 +58,7 @@ async def test_visitor_on_a_agent_on_b_converse(stack: Stack, second: str, make_
     await visitor.close()
     await agent.must("reply", {"conversation_id": cid, "text": "missed while away"})
     moved = Visitor(second)
-    assert await moved.connect(cid) == cid
+    assert await moved.connect(visitor.session_id) == cid
     await moved.sio.emit("history", {"after": last})
     replay = await moved.seen.wait_for("history")
     assert [m["text"] for m in replay["messages"]] == ["Hello from bridge A", "missed while away"]

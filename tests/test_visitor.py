@@ -42,8 +42,8 @@ async def test_are_you_a_bot_gets_honest_answer_and_button(visitor: Visitor) -> 
 async def test_asking_for_a_person_hands_off(visitor: Visitor, redis) -> None:
     reply = await visitor.ask("I want to talk to a person")
     assert reply["custom"]["handoff"]["reason"] == "requested"
-    assert await redis.hget(f"fd:conv:{visitor.session_id}", "owner") in ("triage", "queue")
-    handoff = json.loads(await redis.hget(f"fd:conv:{visitor.session_id}", "handoff"))
+    assert await redis.hget(f"fd:conv:{visitor.conversation_id}", "owner") in ("triage", "queue")
+    handoff = json.loads(await redis.hget(f"fd:conv:{visitor.conversation_id}", "handoff"))
     assert handoff["intent_ranking"][0]["name"] == "human_handoff"
 
     # While people own the conversation the bot says nothing: the message is acknowledged.
@@ -63,7 +63,7 @@ async def test_button_payload_hands_off(visitor: Visitor) -> None:
 async def test_transcript_is_in_redis_in_order(visitor: Visitor, redis) -> None:
     await visitor.ask("hi")
     await visitor.ask("where is the theatre?")
-    rows = await redis.xrange(f"fd:msgs:{visitor.session_id}")
+    rows = await redis.xrange(f"fd:msgs:{visitor.conversation_id}")
     senders = [fields["sender"] for _, fields in rows]
     texts = [fields["text"] for _, fields in rows]
     assert senders == ["visitor", "bot", "visitor", "bot"]
@@ -80,8 +80,8 @@ async def test_reconnect_with_same_session_continues(stack: Stack) -> None:
     await first.close()
 
     again = Visitor(stack.bridge_url)
-    assert await again.connect(session_id) == session_id
-    await again.sio.emit("history", {"session_id": session_id})
+    assert await again.connect(first.session_id) == session_id  # the widget's resume secret
+    await again.sio.emit("history", {"session_id": first.session_id})
     history = await again.seen.wait_for("history")
     assert [m["text"] for m in history["messages"]][0] == "hello"
     assert len(history["messages"]) >= 2
@@ -112,7 +112,23 @@ async def test_unknown_session_id_gets_a_fresh_session(stack: Stack) -> None:
     proposed = "a" * 32
     session_id = await client.connect(proposed)
     assert session_id != proposed and len(session_id) == 32
+    assert client.session_id != proposed
     await client.close()
+
+
+async def test_the_conversation_id_staff_see_does_not_resume_it(stack: Stack) -> None:
+    """Staff, logs and Rasa see the conversation id; only the visitor's widget holds the secret
+    that resumes it."""
+    owner = Visitor(stack.bridge_url)
+    conversation_id = await owner.connect()
+    await owner.ask("hello")
+    assert owner.session_id != conversation_id
+    intruder = Visitor(stack.bridge_url)
+    assert await intruder.connect(conversation_id) != conversation_id
+    await intruder.sio.emit("history", {})
+    assert (await intruder.seen.wait_for("history"))["messages"] == []
+    await owner.close()
+    await intruder.close()
 
 
 async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Visitor, redis) -> None:
@@ -122,7 +138,7 @@ async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Vi
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "dup-1", start=mark + 2)
     await asyncio.sleep(1)
-    rows = await redis.xrange(f"fd:msgs:{visitor.session_id}")
+    rows = await redis.xrange(f"fd:msgs:{visitor.conversation_id}")
     assert [f["text"] for _, f in rows].count("hi there") == 1
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     assert len(acks) == 2 and acks[0]["id"] == acks[1]["id"]

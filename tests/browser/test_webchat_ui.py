@@ -33,3 +33,42 @@ async def test_rasa_webchat_gets_a_bot_reply(stack, new_context, faq_answers) ->
     await watched.screenshot("webchat.png")
     own = urlparse(stack.bridge_url).netloc
     assert all(urlparse(url).netloc == own for url in loaded if url.startswith("http")), loaded
+
+
+HOSTILE = [
+    "[Click for a refund](javascript:alert(document.domain))",
+    "[x](JaVaScRiPt:alert(2))",
+    "<javascript:alert(3)>",
+    "[ref][1]\n\n[1]: javascript:alert(4)",
+    "[y](java&#115;cript:alert(5))",
+    "[fine](https://lantern.example/refunds)",
+]
+
+
+async def test_agent_links_cannot_run_script_in_rasa_webchat(stack, new_context, make_agent) -> None:
+    """rasa-webchat renders Markdown: an agent's (or a canned) link may only be a web link."""
+    from clients import AgentClient
+
+    boss = AgentClient(stack.bridge_url)
+    await boss.connect(*make_agent("general", role="supervisor"))
+    context = await new_context()
+    watched = Watched(await context.new_page())
+    page = watched.page
+    await page.goto(stack.bridge_url + "/webchat")
+    await page.locator(".rw-launcher").click()
+    await page.locator(".rw-new-message").fill("I want to talk to a person")
+    await page.locator(".rw-new-message").press("Enter")
+    await page.locator(".rw-reply", has_text="General").click()  # the department, as a visitor
+    handoff = await boss.seen.wait_for("handoff", timeout=60)
+    conversation_id = handoff["conversation"]["id"]
+    await boss.must("claim", {"conversation_id": conversation_id})
+    for text in HOSTILE:
+        await boss.must("reply", {"conversation_id": conversation_id, "text": text})
+    await expect(page.locator(".rw-response a[href^='https://lantern.example']")).to_have_count(1)
+    hrefs = await page.eval_on_selector_all(".rw-response a", "els => els.map(e => e.getAttribute('href'))")
+    assert all(h is None or h.startswith("https://") for h in hrefs), hrefs  # None: no link
+    for link in await page.locator(".rw-response a").all():
+        await link.click(modifiers=["Shift"], no_wait_after=True)  # would run a script here
+    await page.wait_for_timeout(300)
+    assert watched.dialogs == []
+    await boss.close()

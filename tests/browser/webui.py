@@ -83,8 +83,9 @@ class Widget(Watched):
         await expect(self.rows("visitor").last).to_contain_text(text[:40])
 
     async def session_id(self) -> str:
+        """The conversation id (what staff see; the resume secret stays in the widget)."""
         return await self.page.evaluate(
-            "() => JSON.parse(localStorage.getItem('frontdesk:' + location.origin)).session"
+            "() => JSON.parse(localStorage.getItem('frontdesk:' + location.origin)).conversation"
         )
 
     async def hand_over(self, department: str = "Tickets & billing", via: Locator | None = None) -> str:

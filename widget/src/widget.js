@@ -368,7 +368,10 @@ import { widgetCss } from "./widget-css.js";
       emitMessage(message);
     }
   });
-  socket.on("session_state", (s) => { if (s && s.owner) setOwner(s.owner); });
+  socket.on("session_state", (s) => {
+    if (s && s.conversation_id) { state.conversation = s.conversation_id; save(); } // for support: "your chat id"
+    if (s && s.owner) setOwner(s.owner);
+  });
   // Frontdesk's extras (id, ts, sender, agent_name, custom) may sit at the top level or, in the
   // Rasa-compatible shape that rasa-webchat can also read, under `metadata`: accept both.
   const flat = (m) => (m && m.metadata && typeof m.metadata === "object" ? { ...m.metadata, ...m } : m);
