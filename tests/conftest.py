@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
@@ -9,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from clients import Visitor
-from stack import ROOT, Stack
+from stack import ROOT, Stack, free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -33,6 +34,30 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop_all()
+
+
+_databases = itertools.cycle(range(2, 13))  # for bridges with settings of their own (13 and
+# 14 belong to test_races and test_invariants), emptied each time one is handed out
+
+
+@pytest.fixture
+def isolated(stack: Stack):
+    """Start a bridge with its own settings and its own Redis database; returns its URL."""
+    started = []
+
+    def start(**env: str) -> tuple[str, str]:
+        redis_url = stack.redis_url.rsplit("/", 1)[0] + f"/{next(_databases)}"
+        import redis as sync_redis
+
+        sync_redis.Redis.from_url(redis_url).flushdb()
+        port = str(free_port())
+        process = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, **env)
+        started.append(process)
+        return f"http://127.0.0.1:{port}", redis_url
+
+    yield start
+    for process in started:
+        process.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import itertools
 from email import message_from_bytes
 from typing import AsyncIterator
 
@@ -15,27 +14,7 @@ from aiosmtpd.controller import Controller
 
 from clients import AgentClient, Visitor, login
 from handoff_flow import queue_visitor
-from stack import Stack, free_port
-
-_databases = itertools.count(2)
-
-
-@pytest.fixture
-def isolated(stack: Stack):
-    """Start a bridge with its own settings and its own Redis database; returns its URL."""
-    started = []
-
-    def start(**env: str) -> tuple[str, str]:
-        redis_url = stack.redis_url.rsplit("/", 1)[0] + f"/{next(_databases)}"
-        port = str(free_port())
-        process = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, **env)
-        started.append(process)
-        return f"http://127.0.0.1:{port}", redis_url
-
-    yield start
-    for process in started:
-        process.stop()
-
+from stack import free_port
 
 class Inbox:
     def __init__(self) -> None:
