@@ -52,7 +52,8 @@ async def run(url: str, redis_url: str, n: int, concurrency: int) -> None:
         visitor = socketio.AsyncClient(reconnection=False)
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
         asked: asyncio.Future = asyncio.get_running_loop().create_future()
-        visitor.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        visitor.on("session_state",  # the conversation id, as the console will see it
+                   lambda s: confirmed.done() or confirmed.set_result(s["conversation_id"]))
         visitor.on("bot_uttered", lambda m: m.get("quick_replies") and not asked.done()
                    and asked.set_result(m))
         await visitor.connect(url, transports=["websocket"])

@@ -23,6 +23,7 @@ import socketio
 from bot.agents import hash_password
 from bot.models import Agent, Conversation, Owner
 from bot.redis_store import RedisStore
+from bot.storage import Expect
 from clients import login
 from stack import free_port, tcp_open
 
@@ -87,7 +88,7 @@ def report(name: str, rate: int, sent: int, elapsed: float, v2a: Meter, a2v: Met
 
 async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], seconds: float):
     store = RedisStore(redis_url)
-    tokens, ids = [], []
+    tokens, ids, resume = [], [], []
     for a in range(AGENTS):
         name, password = f"bench{a}-{secrets.token_hex(3)}", secrets.token_hex(8)
         await store.save_agent(Agent(name, name, "general", capacity=n,
@@ -96,11 +97,14 @@ async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], s
         tokens.append((name, body["token"]))
     for i in range(n):
         cid = f"bench{secrets.token_hex(12)}"
-        await store.create_conversation(Conversation(id=cid))
-        await store.transition(cid, [Owner.BOT], Owner.QUEUE, department="general",
+        secret = secrets.token_urlsafe(24)  # what the visitor's widget resumes with
+        await store.create_conversation(Conversation(id=cid), secret)
+        await store.transition(cid, Expect((Owner.BOT,)), Owner.QUEUE, department="general",
                                queued_at=repr(time.time()))
-        await store.transition(cid, [Owner.QUEUE], Owner.AGENT, agent=tokens[i % AGENTS][0])
+        await store.transition(cid, Expect((Owner.QUEUE,)), Owner.AGENT,
+                               agent=tokens[i % AGENTS][0])
         ids.append(cid)
+        resume.append(secret)
     v2a, a2v = Meter(), Meter()
 
     async def visitor(i: int):
@@ -108,7 +112,7 @@ async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], s
         client.on("bot_uttered", lambda m: a2v.arrived(m["text"]) if m["metadata"]["sender"] == "agent"
                   else None)
         await client.connect(urls[i % len(urls)], transports=["websocket"])
-        await client.emit("session_request", {"session_id": ids[i]})
+        await client.emit("session_request", {"session_id": resume[i]})
         return client
 
     async def agent(a: int):
