@@ -27,6 +27,7 @@ from .storage import NotOwner, Store
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
+SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 
 
 def ok(**fields: Any) -> Result:
@@ -143,6 +144,17 @@ class AgentNamespace(socketio.AsyncNamespace):
                 await self.join_rooms(sid, cached)
         return cached
 
+    async def still_signed_in(self, session: dict[str, Any]) -> None:
+        """The token is checked on every event (signature, expiry); whether its session is
+        still open is read from the store at most every SESSION_RECHECK seconds, the same
+        bound within which `revalidate` closes the sockets of ended sessions."""
+        staff = self.tokens.verify(session.get("token"))
+        if time.monotonic() - session.get("session_checked_at", 0.0) < SESSION_RECHECK:
+            return
+        await self.tokens.signed_in(self.store, session.get("token"))
+        session["session_checked_at"] = time.monotonic()
+        assert staff.name == session["name"]
+
     def kick(self, sid: str) -> None:
         """Disconnect soon, after the refusal has been acknowledged."""
 
@@ -174,7 +186,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             return refused("unknown_event", f"There is no agent event {event!r}.")
         session = await self.get_session(sid)
         try:
-            await self.tokens.signed_in(self.store, session.get("token"))
+            await self.still_signed_in(session)
         except Refused as error:
             self.kick(sid)
             return error.to_result()

@@ -371,3 +371,18 @@ def test_metrics_route_is_closed_without_its_token(stack: Stack) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{stack.bridge_url}/metrics", timeout=10)
     assert refused.value.code == 401
+
+
+def test_redis_user_and_tls_reach_rasa(tmp_path: Path) -> None:
+    """A `rediss://` URL with an ACL user becomes Rasa's tracker and lock store settings
+    (written to a private file, not dropped)."""
+    from bot.processes import _rasa_endpoints
+
+    settings = Settings.from_env({"FRONTDESK_DATA_DIR": str(tmp_path),
+                                  "REDIS_URL": "rediss://frontdesk:s3cret@redis.example:6380/3"})
+    endpoints = json.loads(_rasa_endpoints(settings).read_text())
+    for store in (endpoints["tracker_store"], endpoints["lock_store"]):
+        assert store == {"type": "redis", "url": "redis.example", "port": 6380, "db": 3,
+                         "username": "frontdesk", "password": "s3cret", "use_ssl": True,
+                         "key_prefix": "rasa"}
+    assert stat.S_IMODE((tmp_path / "rasa-endpoints.yml").stat().st_mode) == 0o600
