@@ -6,6 +6,7 @@ import asyncio
 import gc
 import hmac
 import logging
+from typing import Any
 
 import socketio
 from aiohttp import web
@@ -43,11 +44,35 @@ PAGE_CSP = (
 )
 
 
+RESERVED = ("connect", "disconnect")
+
+
+class Server(socketio.AsyncServer):
+    """python-socketio's server, stricter about what clients send: a client event named like a
+    lifecycle event (`connect`, `disconnect`) is routed to `reserved_event`, which refuses it,
+    instead of re-running the connection's set-up or tear-down; binary packets close the
+    connection."""
+
+    async def _handle_event(self, eio_sid: str, namespace: str, id: Any, data: list) -> None:
+        if data and data[0] in RESERVED:
+            data = ["reserved_event", *data[1:]]
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """Binary attachments are not part of Frontdesk's protocol: a client that announces or
+        sends one is disconnected before anything is buffered."""
+        if isinstance(data, (bytes, bytearray)) or (isinstance(data, str) and data[:1] in "56"):
+            log.info("binary Socket.IO packet from %s: disconnected", eio_sid)
+            await self.eio.disconnect(eio_sid)
+            return
+        await super()._handle_eio_message(eio_sid, data)
+
+
 def create_app(settings: Settings) -> web.Application:
     store = RedisStore(settings.redis_url)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     manager = socketio.AsyncRedisManager(settings.redis_url, channel="fd:socketio")
-    sio = socketio.AsyncServer(
+    sio = Server(
         async_mode="aiohttp",
         client_manager=manager,
         cors_allowed_origins=settings.allowed_origins,

@@ -199,6 +199,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         payload = args[1] if len(args) > 1 else {}
         return await handler(sid, agent, protocol.require_dict(payload))
 
+    async def do_reserved_event(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
+
     # --- what the agent sees ------------------------------------------------------------------
 
     async def do_hello(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -346,7 +349,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_transfer(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation_id = conversation_id_of(payload)
-        note = str(payload.get("note") or "")[: self.settings.max_message_chars]
+        note = protocol.detail(payload.get("note") or "", self.settings.max_message_chars)
         if payload.get("to_agent"):
             target = await self.store.get_agent(str(payload["to_agent"]))
             if target is None:
@@ -391,7 +394,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         if agent.role is not Role.SUPERVISOR:
             raise Refused("forbidden", "Only supervisors manage canned responses.")
         department, key = payload.get("department"), payload.get("key")
-        if department not in DEPARTMENTS or not isinstance(key, str) or not 0 < len(key) <= 40:
+        if department not in DEPARTMENTS or not isinstance(key, str) or not 0 < len(key) <= 40 \
+                or not protocol.encodable(key):
             raise Refused("invalid_payload", "Give a department and a key (1-40 chars).")
         if payload.get("delete"):
             await self.store.delete_canned(department, key)

@@ -48,6 +48,23 @@ def safe_links(text: str) -> str:
     return _DEFINITION.sub(lambda m: "" if unsafe_target(m.group(1)) else m.group(0), text)
 
 
+def encodable(text: str) -> bool:
+    """False for text that cannot be stored or sent on (a lone UTF-16 surrogate, say)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def detail(value: Any, limit: int) -> str:
+    """A detail a client tells about itself (time zone, page...): a string, valid, bounded;
+    anything else is dropped rather than refused."""
+    if not isinstance(value, str):
+        return ""
+    return value.encode("utf-8", "ignore").decode("utf-8")[:limit]
+
+
 def require_dict(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Refused("invalid_payload", "The event's payload must be a JSON object.")
@@ -63,6 +80,8 @@ def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -
         raise Refused("message_not_string", f"The field '{field}' must be a string.")
     if not text.strip():
         raise Refused("message_empty", "The message is empty.")
+    if not encodable(text):
+        raise Refused("invalid_text", f"The field '{field}' is not valid Unicode text.")
     if len(text) > max_chars:
         raise Refused(
             "message_too_long", f"The message is longer than {max_chars} characters."
@@ -94,7 +113,10 @@ def metadata(data: dict[str, Any]) -> dict[str, Any]:
     raw = data.get("metadata", data.get("customData"))
     if not isinstance(raw, dict):
         return {}
-    return {str(k)[:64]: v for k, v in list(raw.items())[:20] if isinstance(v, (str, int, float, bool))}
+    return {
+        detail(str(k), 64): v for k, v in list(raw.items())[:20]
+        if isinstance(v, (int, float, bool)) or (isinstance(v, str) and encodable(v))
+    }
 
 
 def bot_uttered(message: Message) -> dict[str, Any]:

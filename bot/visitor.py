@@ -64,8 +64,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         metrics.CONNECTIONS.labels("visitor").inc()
         await self.save_session(sid, {
-            "page_url": environ.get("HTTP_REFERER", ""),
-            "browser": environ.get("HTTP_USER_AGENT", "")[:300],
+            "page_url": protocol.detail(environ.get("HTTP_REFERER", ""), 500),
+            "browser": protocol.detail(environ.get("HTTP_USER_AGENT", ""), 300),
         })
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
@@ -118,14 +118,14 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def new_conversation(self, sid: str, data: Any, user_id: str, secret: str) -> str:
         session = await self.get_session(sid)
         visitor = {"browser": session.get("browser", "")}
-        if isinstance(data, dict):
-            for key in ("timezone", "local_time", "language"):
-                if isinstance(data.get(key), str):
-                    visitor[key] = data[key][:100]
-        page = data.get("page_url") if isinstance(data, dict) else None
+        data = data if isinstance(data, dict) else {}
+        for key in ("timezone", "local_time", "language"):
+            if value := protocol.detail(data.get(key), 100):
+                visitor[key] = value
+        page = protocol.detail(data.get("page_url"), 500)
         conversation = Conversation(
             id=secrets.token_hex(16), user_id=user_id, visitor=visitor,
-            page_url=page[:500] if isinstance(page, str) else session.get("page_url", ""),
+            page_url=page or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
         await self.store.count("conversations")
@@ -175,7 +175,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
         payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
-        name = str(payload.get("name") or "").strip()[:100]
+        name = protocol.detail(payload.get("name") or "", 100).strip()
         email = str(payload.get("email") or "").strip()
         if not EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
@@ -183,6 +183,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.rate(sid)
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
+
+    async def on_reserved_event(self, sid: str, *args: Any) -> None:
+        raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
 
     # --- the conversation ---------------------------------------------------------------------
 

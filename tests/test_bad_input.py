@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 
@@ -19,6 +20,8 @@ BAD = [
     ({}, "missing_field"),
     ({"message": "hi", "session_id": "b" * 32}, "unknown_session"),
     ({"message": "hi", "message_id": {"$gt": ""}}, "invalid_message_id"),
+    ({"message": "lone \ud800 surrogate"}, "invalid_text"),
+    ({"message": "\udfff"}, "invalid_text"),
 ]
 
 
@@ -69,3 +72,68 @@ async def test_history_with_malformed_id_is_refused(visitor: Visitor) -> None:
 def test_bridge_is_healthy_after_bad_input(stack: Stack) -> None:
     body = json.load(urllib.request.urlopen(f"{stack.bridge_url}/healthz", timeout=10))
     assert body["redis"] and body["rasa"]
+
+
+async def test_invalid_unicode_anywhere_is_refused_or_dropped(stack: Stack, make_agent) -> None:
+    """A lone UTF-16 surrogate cannot be stored or sent on: refused where it is the text, dropped
+    where it is a detail (time zone, page, metadata); nothing crashes, nothing loops."""
+    from clients import AgentClient
+
+    visitor = Visitor(stack.bridge_url)
+    await visitor.sio.connect(stack.bridge_url, transports=["websocket"])
+    await visitor.sio.emit("session_request", {"timezone": "Europe/\ud800", "language": "\udc00",
+                                               "page_url": "https://x.example/\ud800"})
+    visitor.session_id = await visitor.seen.wait_for("session_confirm", timeout=10)
+    state = await visitor.seen.wait_for("session_state", timeout=10)
+    reply = await visitor.ask("hello", timeout=30)
+    assert reply["text"]
+    mark = await visitor.say("hi again", metadata={"tag": "\ud800", "ok": "yes"})
+    await visitor.seen.wait_for("bot_uttered", start=mark)
+    mark = len(visitor.seen.events)
+    await visitor.sio.emit("leave_message", {"name": "K\ud800m", "email": "kim@example.org",
+                                             "text": "bad \ud800 text"})
+    assert (await visitor.seen.wait_for("chat_error", start=mark))["code"] == "invalid_text"
+
+    boss = AgentClient(stack.bridge_url)
+    await boss.connect(*make_agent("general", role="supervisor"))
+    conversation_id = state["conversation_id"]
+    for event, data in (("reply", {"text": "x\ud800"}), ("note", {"text": "\ud800"})):
+        result = await boss.call(event, {"conversation_id": conversation_id, **data})
+        assert result["error"]["code"] in ("invalid_text", "not_assigned"), (event, result)
+    result = await boss.call("note", {"conversation_id": conversation_id, "text": "\ud800"})
+    assert result["error"]["code"] == "invalid_text"
+    opened = await boss.must("open", {"conversation_id": conversation_id})
+    assert "\\ud800" not in json.dumps(opened) and "\ud800" not in json.dumps(opened, ensure_ascii=False)
+    await visitor.close()
+    await boss.close()
+
+
+@pytest.mark.parametrize("name", ["connect", "disconnect"])
+async def test_reserved_event_names_from_a_client_are_refused(stack: Stack, name: str) -> None:
+    from clients import AgentClient  # noqa: F401
+
+    visitor = Visitor(stack.bridge_url)
+    await visitor.connect()
+    mark = len(visitor.seen.events)
+    await visitor.sio.emit(name, {"REQUEST_METHOD": "GET", "token": "x"})
+    error = await visitor.seen.wait_for("chat_error", start=mark, timeout=10)
+    assert error["code"] == "reserved_event"
+    assert (await visitor.ask("hello"))["text"]  # the connection is as it was
+    await visitor.close()
+
+
+async def test_binary_attachments_close_the_connection(stack: Stack, redis) -> None:
+    """Nothing binary is buffered: the connection is closed, others carry on."""
+    visitor, bystander = Visitor(stack.bridge_url), Visitor(stack.bridge_url)
+    await visitor.connect()
+    await bystander.connect()
+    before = await redis.xlen(f"fd:msgs:{visitor.conversation_id}")
+    await visitor.sio.emit("user_uttered", {"message": "hi", "blob": b"\0" * 50_000})
+    for _ in range(50):
+        if not visitor.sio.connected:
+            break
+        await asyncio.sleep(0.1)
+    assert not visitor.sio.connected
+    assert await redis.xlen(f"fd:msgs:{visitor.conversation_id}") == before
+    assert (await bystander.ask("hello"))["text"]
+    await bystander.close()
