@@ -1,12 +1,13 @@
 """Command line: `python -m bot run NAME` starts one process; `python -m bot agents ...` manages
-agent accounts; `python -m bot prepare` creates the secrets."""
+agent accounts; `python -m bot data ...` exports or erases a visitor's data; `python -m bot prepare`
+creates the secrets."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import agents
+from . import agents, privacy
 from .config import Settings
 from .processes import LAUNCHERS, run
 
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("prepare", help="create the secrets in the data folder, once, before "
                         "the processes start (make run does this)")
     agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
+    privacy.add_arguments(commands.add_parser("data", help="export or erase a visitor's data"))
     args = parser.parse_args(argv)
     settings = Settings.from_env()  # creates any missing secret, atomically, 0600 in a 0700 folder
     if args.command == "prepare":
@@ -27,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "agents":
         return agents.main(args, settings)
+    if args.command == "data":
+        return privacy.main(args, settings)
     run("bridge" if args.command == "serve" else args.name, settings)
     return 0
 

@@ -126,7 +126,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    store = RedisStore(settings.redis_url)
+    store = RedisStore.from_settings(settings)
     try:
         command = args.agents_command
         if command == "list":

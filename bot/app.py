@@ -69,7 +69,7 @@ class Server(socketio.AsyncServer):
 
 
 def create_app(settings: Settings) -> web.Application:
-    store = RedisStore(settings.redis_url)
+    store = RedisStore.from_settings(settings)
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
     manager = socketio.AsyncRedisManager(settings.redis_url, channel="fd:socketio")
     sio = Server(

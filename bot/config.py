@@ -103,6 +103,13 @@ class Settings:
     smtp_user: str
     smtp_password: str
     smtp_starttls: bool
+    retention_days: float
+    unwritten_ttl: float
+
+    @property
+    def retention_seconds(self) -> int:
+        """How long everything about a conversation is kept after its last activity."""
+        return max(1, int(self.retention_days * 86400))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -156,6 +163,8 @@ class Settings:
             smtp_user=env.get("SMTP_USER") or "",
             smtp_password=env.get("SMTP_PASSWORD") or "",
             smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),
+            retention_days=_float(env, "RETENTION_DAYS", 90),
+            unwritten_ttl=_float(env, "UNWRITTEN_TTL", 1800),
         )
 
     def rasa_redis(self) -> dict[str, object]:

@@ -60,6 +60,9 @@ class Dialogue:
         )
         if appended.new:
             metrics.VISITOR_MESSAGES.inc()
+        if appended.first_write:  # only now is it a conversation (page views are not counted)
+            metrics.CONVERSATIONS.inc()
+            await self.store.count("conversations")
         return appended
 
     async def respond(self, conversation_id: str, appended: Appended) -> None:
@@ -147,7 +150,7 @@ class Dialogue:
         metrics.HANDOFFS.labels(request.reason).inc()
         await self.store.count("handoffs")
         await self.store.count(f"handoff:{request.reason}")
-        if await self.store.once(f"handed_off:{conversation_id}", 90 * 86400):
+        if await self.store.once(f"handed_off:{conversation_id}", self.settings.retention_seconds):
             await self.store.count("handed_off")  # conversations, each counted once
 
 

@@ -37,7 +37,8 @@ def _rasa_endpoints(settings: Settings) -> Path:
     store = {"type": "redis", **settings.rasa_redis()}
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
-        "tracker_store": store,
+        # trackers expire with the conversation (RETENTION_DAYS after the last message)
+        "tracker_store": {**store, "record_exp": settings.retention_seconds},
         "lock_store": store,
     }
     return _private_file(settings.data_dir / "rasa-endpoints.yml", json.dumps(endpoints, indent=2))

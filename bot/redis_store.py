@@ -19,6 +19,7 @@ from typing import AsyncIterator, Iterable
 import redis.asyncio as aioredis
 from redis.exceptions import LockError, ResponseError
 
+from .config import Settings
 from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
 from .storage import Appended, Expect, Move, NotOwner, Outcome
 
@@ -28,7 +29,7 @@ PREFIX = "fd:"
 
 # KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
 # expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
-# ('' for none), now, then field/value pairs. Returns status (1 moved, 0 not in the expected
+# ('' for none), now, seconds to keep the conversation, then field/value pairs. Returns status (1 moved, 0 not in the expected
 # state, -1 no conversation, -2 no capacity), then the state found: owner, agent, department,
 # queued_at, picked_at, and 1 if this is the handoff's first pick-up.
 # Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner.
@@ -48,7 +49,7 @@ if ARGV[4] ~= '' and ARGV[4] ~= '=' .. old_agent then return found(0, 0) end
 if ARGV[5] ~= '' and ARGV[5] ~= '=' .. old_dept then return found(0, 0) end
 local to = ARGV[6]
 local new = {department = old_dept, agent = old_agent}
-for i = 10, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+for i = 11, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
 if to == 'agent' and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
   if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[8]) then
     return found(-2, 0)
@@ -57,7 +58,9 @@ end
 if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
 if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
 redis.call('HSET', conv, 'owner', to)
-for i = 10, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+for i = 11, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+redis.call('EXPIRE', conv, ARGV[10])
+redis.call('EXPIRE', prefix .. 'msgs:' .. id, ARGV[10])
 local first = 0
 if to == 'agent' and (new.picked_at == nil) and (st[5] == '' or tonumber(st[5]) == 0) then
   redis.call('HSET', conv, 'picked_at', ARGV[9])
@@ -70,26 +73,29 @@ return found(1, first)
 
 # KEYS: stream, dedupe hash, conversation hash, pending list. ARGV: client id ('' for none),
 # guard ('' none, 'bot', '*' any agent, or an agent's name), 'visitor'/'agent'/'' (what kind of
-# message: a visitor's may become pending, an agent's may be the first response), now, then
-# field/value pairs. Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard,
-# 1 if it was the handoff's first response, how many visitor messages are pending, then the
-# conversation's SNAPSHOT fields.
+# message: a visitor's may become pending, an agent's may be the first response), now, seconds
+# to keep the conversation, then field/value pairs. Returns the id (or ''), 1 new / 0 duplicate
+# / -1 refused by the guard / -2 no such conversation, 1 if it was the handoff's first response,
+# how many visitor messages are pending, 1 if it was the visitor's first message, then the
+# conversation's SNAPSHOT fields. Every write keeps the conversation's keys for the retention
+# time from now (its resume key too).
 _APPEND = """
 local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at')
 for i = 1, #snap do snap[i] = snap[i] or '' end
+if snap[1] == '' then return {'', -2, 0, 0, 0, unpack(snap)} end
 local guard, kind = ARGV[2], ARGV[3]
 if guard == 'bot' then
-  if snap[1] ~= 'bot' then return {'', -1, 0, 0, unpack(snap)} end
+  if snap[1] ~= 'bot' then return {'', -1, 0, 0, 0, unpack(snap)} end
 elseif guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
-  return {'', -1, 0, 0, unpack(snap)}
+  return {'', -1, 0, 0, 0, unpack(snap)}
 end
 if ARGV[1] ~= '' then
   local seen = redis.call('HGET', KEYS[2], ARGV[1])
-  if seen then return {seen, 0, 0, redis.call('LLEN', KEYS[4]), unpack(snap)} end
+  if seen then return {seen, 0, 0, redis.call('LLEN', KEYS[4]), 0, unpack(snap)} end
 end
 local fields = {}
-for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
 local first, pending = 0, 0
@@ -104,7 +110,12 @@ elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(sna
   redis.call('HSET', KEYS[3], 'first_response_at', ARGV[4])
   first = 1
 end
-return {id, 1, first, pending, unpack(snap)}
+local first_write = 0
+if kind == 'visitor' then first_write = redis.call('HSETNX', KEYS[3], 'written', '1') end
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+local resume = redis.call('HGET', KEYS[3], 'resume')
+if resume then redis.call('EXPIRE', resume, ARGV[5]) end
+return {id, 1, first, pending, first_write, unpack(snap)}
 """
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
@@ -131,7 +142,12 @@ _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcom
 class RedisStore:
     """`Store` on one Redis server, shared by every bridge process."""
 
-    def __init__(self, url: str, max_connections: int = 64) -> None:
+    def __init__(
+        self, url: str, max_connections: int = 64, retention: int = 90 * 86400,
+        unwritten: float = 1800,
+    ) -> None:
+        self.retention = retention  # seconds a conversation is kept after its last activity
+        self.unwritten = int(unwritten)  # seconds a conversation nobody wrote in is kept
         # A bounded pool that waits for a free connection instead of failing under bursts.
         pool = aioredis.BlockingConnectionPool.from_url(
             url, decode_responses=True, health_check_interval=30,
@@ -141,6 +157,11 @@ class RedisStore:
         self._transition = self.redis.register_script(_TRANSITION)
         self._append = self.redis.register_script(_APPEND)
         self._lead = self.redis.register_script(_LEAD)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RedisStore":
+        return cls(settings.redis_url, retention=settings.retention_seconds,
+                   unwritten=settings.unwritten_ttl)
 
     async def ping(self) -> bool:
         try:
@@ -164,10 +185,15 @@ class RedisStore:
         key = f"{PREFIX}conv:{conversation.id}"
         fields = conversation.to_fields()
         created = await self.redis.hsetnx(key, "owner", fields.pop("owner"))
-        if created:
-            await self.redis.hset(key, mapping=fields)
+        if created:  # short-lived until the visitor writes (a page view is not a conversation)
             if secret:
-                await self.redis.set(_resume_key(secret), conversation.id)
+                fields["resume"] = _resume_key(secret)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, mapping=fields)
+                pipe.expire(key, self.unwritten)
+                if secret:
+                    pipe.set(fields["resume"], conversation.id, ex=self.unwritten)
+                await pipe.execute()
         return bool(created)
 
     async def resume(self, secret: str) -> Conversation | None:
@@ -196,7 +222,8 @@ class RedisStore:
             PREFIX, conversation_id, ",".join(o.value for o in expect.owners),
             "" if expect.agent is None else f"={expect.agent}",
             "" if expect.department is None else f"={expect.department}",
-            to.value, score, "" if capacity is None else str(capacity), repr(now), *pairs,
+            to.value, score, "" if capacity is None else str(capacity), repr(now),
+            str(self.retention), *pairs,
         ]
         status, *state = await self._transition(
             keys=[f"{PREFIX}conv:{conversation_id}"], args=args
@@ -212,19 +239,22 @@ class RedisStore:
     ) -> Appended:
         message.ts = message.ts or time.time()
         kind = message.sender.value if message.sender in (Sender.VISITOR, Sender.AGENT) else ""
-        args: list[str] = [message.client_id, guard, kind, repr(message.ts)]
+        args: list[str] = [message.client_id, guard, kind, repr(message.ts), str(self.retention)]
         for name, value in message.to_fields().items():
             args += [name, value]
         keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}",
                 f"{PREFIX}conv:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]
-        stored_id, status, first, pending, *snapshot = await self._append(keys=keys, args=args)
+        stored_id, status, first, pending, first_write, *snapshot = await self._append(
+            keys=keys, args=args
+        )
         state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
         conversation = Conversation.from_fields(conversation_id, state)
-        if status == -1:
+        if status in (-1, -2):
             raise NotOwner(conversation if state else None)
         if status == 1:
             message.id = stored_id
-            return Appended(message, True, conversation, bool(first), int(pending))
+            return Appended(message, True, conversation, bool(first), int(pending),
+                            bool(first_write))
         existing = await self.redis.xrange(keys[0], stored_id, stored_id)
         message = Message.from_fields(stored_id, existing[0][1])
         return Appended(message, False, conversation, pending=int(pending))
@@ -333,8 +363,10 @@ class RedisStore:
 
     async def save_ticket(self, ticket: Ticket) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json())
+            pipe.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json(), ex=self.retention)
             pipe.zadd(f"{PREFIX}tickets", {ticket.id: ticket.created_at})
+            pipe.zremrangebyscore(f"{PREFIX}tickets", "-inf", time.time() - self.retention)
+            pipe.expire(f"{PREFIX}tickets", self.retention)
             await pipe.execute()
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -363,7 +395,11 @@ class RedisStore:
         return tickets
 
     async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
-        await self.redis.rpush(f"{PREFIX}ticket_replies:{ticket_id}", json.dumps(reply))
+        key = f"{PREFIX}ticket_replies:{ticket_id}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, json.dumps(reply))
+            pipe.expire(key, self.retention)
+            await pipe.execute()
 
     async def canned(self, department: str) -> dict[str, str]:
         return await self.redis.hgetall(f"{PREFIX}canned:{department}")
@@ -377,13 +413,17 @@ class RedisStore:
     # insights ---------------------------------------------------------------------------------
 
     async def count(self, field: str, amount: int = 1) -> None:
-        day = time.strftime("%Y-%m-%d", time.gmtime())
-        await self.redis.hincrby(f"{PREFIX}stats:{day}", field, amount)
+        key = f"{PREFIX}stats:{time.strftime('%Y-%m-%d', time.gmtime())}"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(key, field, amount)
+            pipe.expire(key, self.retention)
+            await pipe.execute()
 
     async def sample(self, name: str, value: float) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.lpush(f"{PREFIX}samples:{name}", repr(round(value, 3)))
             pipe.ltrim(f"{PREFIX}samples:{name}", 0, 999)
+            pipe.expire(f"{PREFIX}samples:{name}", self.retention)
             await pipe.execute()
 
     async def insights(self, days: int) -> dict:
@@ -402,6 +442,67 @@ class RedisStore:
             "queue_wait": [float(v) for v in rows[days]],
             "first_response": [float(v) for v in rows[days + 1]],
         }
+
+    # export and erasure (the command line; work grows with the data, bounded by retention) ----
+
+    async def all_messages(self, conversation_id: str) -> list[Message]:
+        """The whole transcript, read a page at a time."""
+        found: list[Message] = []
+        after = None
+        while page := await self.messages(conversation_id, after, limit=1000):
+            found += page
+            after = page[-1].id
+        return found
+
+    async def tickets_where(self, email: str = "", conversation_id: str = "") -> list[Ticket]:
+        """Kept tickets left with this email address or from this conversation."""
+        matching: list[Ticket] = []
+        start = 0
+        while ids := await self.redis.zrange(f"{PREFIX}tickets", start, start + 499):
+            for ticket in await self._tickets(ids):
+                if (email and ticket.email.lower() == email.lower()) or (
+                    conversation_id and ticket.conversation_id == conversation_id
+                ):
+                    matching.append(ticket)
+            start += len(ids)
+        return matching
+
+    async def conversations_of_user(self, user_id: str) -> list[str]:
+        """Conversations of a verified website user (a scan: for the erasure command)."""
+        found = []
+        async for key in self.redis.scan_iter(match=f"{PREFIX}conv:*", count=1000):
+            if await self.redis.hget(key, "user_id") == user_id:
+                found.append(key.removeprefix(f"{PREFIX}conv:"))
+        return found
+
+    async def erase_conversation(self, conversation_id: str) -> None:
+        """Everything about one conversation: record, transcript, resume key, indexes, Rasa's
+        tracker, tickets left from it."""
+        conv = f"{PREFIX}conv:{conversation_id}"
+        resume, department, agent = await self.redis.hmget(conv, "resume", "department", "agent")
+        tickets = await self.tickets_where(conversation_id=conversation_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for kind in ("conv", "msgs", "seen", "pending", "turn"):
+                pipe.delete(f"{PREFIX}{kind}:{conversation_id}")
+            if resume:
+                pipe.delete(resume)
+            if department:
+                pipe.zrem(f"{PREFIX}queue:{department}", conversation_id)
+            if agent:
+                pipe.srem(f"{PREFIX}agent_chats:{agent}", conversation_id)
+            pipe.delete(f"rasa:tracker:{conversation_id}")
+            await pipe.execute()
+        for pattern in (f"{PREFIX}*{conversation_id}*", f"rasa:*{conversation_id}*"):
+            async for key in self.redis.scan_iter(match=pattern, count=1000):  # reminders...
+                await self.redis.delete(key)
+        for ticket in tickets:
+            await self.erase_ticket(ticket.id)
+
+    async def erase_ticket(self, ticket_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{PREFIX}ticket:{ticket_id}", f"{PREFIX}ticket_replies:{ticket_id}")
+            pipe.zrem(f"{PREFIX}tickets", ticket_id)
+            await pipe.execute()
 
     # staff sessions ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ class Appended:
     conversation: Conversation  # owner, agent, department, queued_at, first_response_at only
     first_response: bool = False  # this agent reply was the first of its handoff
     pending: int = 0  # visitor messages of the conversation waiting for an answer (visitor's)
+    first_write: bool = False  # the visitor's first message: a page view became a conversation
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class Move:
 
 
 class NotOwner(Exception):
-    """An append guarded by `only_agent` found another owner (or no conversation: None)."""
+    """An append refused: its guard found another owner (or there is no such conversation any
+    more: None)."""
 
     def __init__(self, conversation: Conversation | None) -> None:
         super().__init__(conversation.owner.value if conversation else "none")

@@ -19,7 +19,7 @@ from .handoff import Handoff
 from .limits import RateLimit
 from .models import Conversation, Owner, Sender
 from .relay import Relay, conversation_room
-from .storage import Store
+from .storage import NotOwner, Store
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
             page_url=page or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
-        await self.store.count("conversations")
-        metrics.CONVERSATIONS.inc()
         return conversation.id
 
     # --- events -------------------------------------------------------------------------------
@@ -140,9 +138,17 @@ class VisitorNamespace(socketio.AsyncNamespace):
         client_id = protocol.client_id(payload)
         conversation_id = await self.bound_conversation(sid, payload)
         self.rate(sid)
-        appended = await self.dialogue.receive(
-            conversation_id, text, client_id, protocol.metadata(payload)
-        )
+        meta = protocol.metadata(payload)
+        try:
+            appended = await self.dialogue.receive(conversation_id, text, client_id, meta)
+        except NotOwner as gone:
+            if gone.conversation is not None:
+                raise
+            # Nobody wrote for longer than a page view is kept: start it again, same secret.
+            session = await self.get_session(sid)
+            await self.store.create_conversation(Conversation(id=conversation_id),
+                                                 session["secret"])
+            appended = await self.dialogue.receive(conversation_id, text, client_id, meta)
         stored = appended.message
         ack = {"id": stored.id, "client_id": client_id, "ts": stored.ts}
         await self.direct(sid, "message_ack", ack)

@@ -381,6 +381,7 @@ def test_redis_user_and_tls_reach_rasa(tmp_path: Path) -> None:
     settings = Settings.from_env({"FRONTDESK_DATA_DIR": str(tmp_path),
                                   "REDIS_URL": "rediss://frontdesk:s3cret@redis.example:6380/3"})
     endpoints = json.loads(_rasa_endpoints(settings).read_text())
+    assert endpoints["tracker_store"].pop("record_exp") == 90 * 86400
     for store in (endpoints["tracker_store"], endpoints["lock_store"]):
         assert store == {"type": "redis", "url": "redis.example", "port": 6380, "db": 3,
                          "username": "frontdesk", "password": "s3cret", "use_ssl": True,

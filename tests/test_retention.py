@@ -1,0 +1,96 @@
+"""Nothing is kept forever: page views leave nothing lasting, conversations expire after the
+retention time, and a visitor's data can be exported and erased on request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import redis.asyncio as aioredis
+
+from clients import AgentClient, Visitor
+from handoff_flow import queue_visitor
+from stack import ROOT, Stack
+
+
+async def ttls(redis_url: str, pattern: str = "fd:*") -> dict[str, int]:
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    found = {key: await client.ttl(key) async for key in client.scan_iter(match=pattern)}
+    await client.aclose()
+    return found
+
+
+async def test_page_views_leave_no_lasting_key_and_are_not_counted(isolated) -> None:
+    url, redis_url = isolated(UNWRITTEN_TTL="3")
+    visitors = [Visitor(url) for _ in range(40)]
+    await asyncio.gather(*(v.connect() for v in visitors))  # 40 page views, nobody writes
+    kept = await ttls(redis_url)
+    assert kept, "a page view stores its conversation (briefly)"
+    assert all(ttl > 0 for ttl in kept.values()), {k: t for k, t in kept.items() if t <= 0}
+    conversations = {k: t for k, t in kept.items() if k.startswith(("fd:conv:", "fd:resume:"))}
+    assert len(conversations) == 80 and all(t <= 3 for t in conversations.values())
+    await asyncio.sleep(3.5)
+    left = [k for k in await ttls(redis_url) if not k.startswith("fd:lease:")]
+    assert left == [], "page views left keys behind"
+    # A visitor whose page view expired can still write: the conversation starts again.
+    reply = await visitors[0].ask("hello")
+    assert reply["text"]
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    stats = [await client.hgetall(key) async for key in client.scan_iter(match="fd:stats:*")]
+    await client.aclose()
+    assert sum(int(s.get("conversations", 0)) for s in stats) == 1  # only the one with words
+    await asyncio.gather(*(v.close() for v in visitors))
+
+
+async def test_conversations_expire_after_the_retention_time(isolated, stack: Stack) -> None:
+    url, redis_url = isolated(RETENTION_DAYS="0.0001")  # 8.64 s
+    visitor = Visitor(url)
+    cid = await visitor.connect()
+    await visitor.ask("hello")
+    kept = {k: t for k, t in (await ttls(redis_url)).items() if not k.startswith("fd:lease:")}
+    assert f"fd:conv:{cid}" in kept and f"fd:msgs:{cid}" in kept
+    assert all(0 < ttl <= 9 for ttl in kept.values()), kept
+    # Rasa's tracker expires with it (record_exp; the stack's Rasa keeps RETENTION_DAYS=90).
+    tracker = await ttls(stack.redis_url, f"rasa:tracker:{cid}")
+    assert tracker and all(0 < ttl <= 90 * 86400 for ttl in tracker.values()), tracker
+    await asyncio.sleep(9.5)
+    assert not [k for k in await ttls(redis_url) if cid in k]
+    await visitor.close()
+
+
+async def test_export_and_erase_a_visitor(stack: Stack, make_agent, redis) -> None:
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await visitor.ask("my booking LST-777 never arrived")
+    await queue_visitor(visitor, "general")
+    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "Kim.Erase@example.org",
+                                             "text": "Please email me the tickets."})
+    left = await visitor.seen.wait_for("message_left")
+
+    exported = json.loads(cli(stack, "data", "export", cid))
+    assert exported["conversation"]["id"] == cid
+    assert any("LST-777" in m["text"] for m in exported["messages"])
+    assert [t["id"] for t in exported["tickets"]] == [left["ticket_id"]]
+
+    assert await redis.exists(f"rasa:tracker:{cid}")
+    cli(stack, "data", "erase", "--email", "kim.erase@example.org")
+    remaining = [key async for key in redis.scan_iter(match=f"*{cid}*")]
+    assert remaining == [], remaining
+    assert not await redis.exists(f"fd:ticket:{left['ticket_id']}")
+    assert left["ticket_id"] not in await redis.zrange("fd:tickets", 0, -1)
+    boss = AgentClient(stack.bridge_url)
+    await boss.connect(*make_agent("general", role="supervisor"))
+    assert (await boss.call("open", {"conversation_id": cid}))["error"]["code"] == \
+        "unknown_conversation"
+    assert all(t["id"] != left["ticket_id"] for t in (await boss.must("tickets"))["tickets"])
+    await visitor.close()
+    await boss.close()
+
+
+def cli(stack: Stack, *args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=stack.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
