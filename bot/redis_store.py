@@ -81,8 +81,10 @@ return found(1, first)
 # time from now (its resume key too).
 _APPEND = """
 local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
-                        'first_response_at')
-for i = 1, #snap do snap[i] = snap[i] or '' end
+                        'first_response_at', 'written', 'kept_until')
+for i = 1, 7 do snap[i] = snap[i] or '' end
+local kept_until = tonumber(table.remove(snap)) or 0
+local written = table.remove(snap)
 if snap[1] == '' then return {'', -2, 0, 0, 0, unpack(snap)} end
 local guard, kind = ARGV[2], ARGV[3]
 if guard == 'bot' then
@@ -111,10 +113,18 @@ elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(sna
   first = 1
 end
 local first_write = 0
-if kind == 'visitor' then first_write = redis.call('HSETNX', KEYS[3], 'written', '1') end
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-local resume = redis.call('HGET', KEYS[3], 'resume')
-if resume then redis.call('EXPIRE', resume, ARGV[5]) end
+if kind == 'visitor' and written == '' then
+  redis.call('HSET', KEYS[3], 'written', '1')
+  first_write = 1
+end
+-- Keep everything RETENTION after now; refreshed at most every 1% of it (at most hourly).
+local ttl, now = tonumber(ARGV[5]), tonumber(ARGV[4])
+if now + ttl - kept_until > math.min(3600, ttl / 100) or first_write == 1 then
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+  local resume = redis.call('HGET', KEYS[3], 'resume')
+  if resume then redis.call('EXPIRE', resume, ttl) end
+  redis.call('HSET', KEYS[3], 'kept_until', tostring(now + ttl))
+end
 return {id, 1, first, pending, first_write, unpack(snap)}
 """
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
