@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -159,7 +160,7 @@ class Settings:
             login_rate=_int(env, "LOGIN_RATE", 10),
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=_int(env, "SMTP_PORT", 25),
-            smtp_from=env.get("SMTP_FROM") or "Frontdesk <frontdesk@localhost>",
+            smtp_from=env.get("SMTP_FROM") or f"Frontdesk <frontdesk@{socket.getfqdn()}>",
             smtp_user=env.get("SMTP_USER") or "",
             smtp_password=env.get("SMTP_PASSWORD") or "",
             smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),

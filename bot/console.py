@@ -427,8 +427,11 @@ class AgentNamespace(socketio.AsyncNamespace):
         text = text_of(payload, 20_000)
         try:
             await send_reply(self.settings, ticket, agent, text)
-        except OSError as error:
-            raise Refused("email_failed", f"The email could not be sent: {error}") from None
+        except OSError as error:  # nothing recorded: the ticket stays unanswered
+            raise Refused(
+                "email_failed",
+                f"The email was not sent: {error}. The ticket stays unanswered; try again later.",
+            ) from None
         reply = {"agent": agent.display_name, "text": text, "ts": time.time()}
         await self.store.add_ticket_reply(ticket.id, reply)
         return ok(ticket=(await self.store.get_ticket(ticket.id) or ticket).to_dict())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -15,13 +16,21 @@ def reply_email(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> 
     message["From"] = settings.smtp_from
     message["To"] = ticket.email
     message["Subject"] = "Re: your message to Lantern Street Theatre"
+    message["Date"] = formatdate(usegmt=True)
+    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid("frontdesk", domain=domain)
     quoted = "\n".join(f"> {line}" for line in ticket.message.splitlines())
     message.set_content(f"{text}\n\n{agent.display_name}\n\nYou wrote:\n{quoted}\n")
     return message
 
 
+class MailFailed(OSError):
+    """The answer could not be handed to the mail server; `reason` says why, for people."""
+
+
 async def send_reply(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> None:
-    """Send an agent's answer; raises OSError (or an SMTP error, which is one) on failure."""
+    """Send an agent's answer; raises MailFailed when the mail server cannot take it."""
+    server = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         await aiosmtplib.send(
             reply_email(settings, ticket, agent, text),
@@ -29,5 +38,11 @@ async def send_reply(settings: Settings, ticket: Ticket, agent: Agent, text: str
             username=settings.smtp_user or None, password=settings.smtp_password or None,
             start_tls=settings.smtp_starttls, timeout=15,
         )
+    except aiosmtplib.SMTPConnectError as error:
+        raise MailFailed(f"the mail server ({server}) could not be reached") from error
+    except aiosmtplib.SMTPTimeoutError as error:
+        raise MailFailed(f"the mail server ({server}) did not answer in time") from error
     except aiosmtplib.SMTPException as error:
-        raise OSError(str(error)) from error
+        raise MailFailed(f"the mail server ({server}) refused it: {error}") from error
+    except OSError as error:
+        raise MailFailed(f"the mail server ({server}) could not be reached: {error}") from error
