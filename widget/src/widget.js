@@ -349,14 +349,17 @@ import { widgetCss } from "./widget-css.js";
   socket.on("connect_error", () => { banner.hidden = false; });
   socket.on("session_confirm", (sid) => {
     const id = typeof sid === "string" ? sid : sid && sid.session_id;
-    if (id !== state.session) { // a new conversation: nothing of the old one applies
+    if (id !== state.session) { // a new conversation: nothing of an old one applies
+      const first = !state.session; // but what was typed before the first answer is kept and sent
       state.session = id;
       state.last = "";
-      state.pending = [];
+      if (!first) {
+        state.pending = [];
+        log.replaceChildren(leave.form);
+        byId.clear();
+        byClient.clear();
+      }
       save();
-      log.replaceChildren(leave.form);
-      byId.clear();
-      byClient.clear();
     }
     ready = true;
     const shown = [...byId.keys()].sort(cmp).pop() || "";
