@@ -134,26 +134,24 @@ class AgentNamespace(socketio.AsyncNamespace):
             else:
                 await self.join_rooms(sid, agent)
 
-    async def current_agent(self, sid: str, session: dict[str, Any]) -> Agent | None:
-        """The agent's record, read again from the store at most every few seconds."""
+    async def current_agent(self, session: dict[str, Any]) -> Agent | None:
+        """The agent's record, read again from the store at most every few seconds (rooms
+        follow changes through `revalidate`)."""
         cached, read_at = session.get("agent"), session.get("agent_read_at", 0.0)
         if cached is None or time.monotonic() - read_at > AGENT_REFRESH:
             cached = await self.store.get_agent(session["name"])
             session["agent"], session["agent_read_at"] = cached, time.monotonic()
-            if cached is not None:
-                await self.join_rooms(sid, cached)
         return cached
 
     async def still_signed_in(self, session: dict[str, Any]) -> None:
         """The token is checked on every event (signature, expiry); whether its session is
         still open is read from the store at most every SESSION_RECHECK seconds, the same
         bound within which `revalidate` closes the sockets of ended sessions."""
-        staff = self.tokens.verify(session.get("token"))
         if time.monotonic() - session.get("session_checked_at", 0.0) < SESSION_RECHECK:
+            self.tokens.verify(session.get("token"))
             return
         await self.tokens.signed_in(self.store, session.get("token"))
         session["session_checked_at"] = time.monotonic()
-        assert staff.name == session["name"]
 
     def kick(self, sid: str) -> None:
         """Disconnect soon, after the refusal has been acknowledged."""
@@ -192,7 +190,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             return error.to_result()
         if not self.limit.allow(sid):
             return refused("rate_limited", "Too many requests; slow down a little.")
-        agent = await self.current_agent(sid, session)
+        agent = await self.current_agent(session)
         if agent is None:
             self.kick(sid)
             return refused("session_ended", "This agent no longer exists.")
@@ -364,15 +362,15 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok()
 
     async def do_hand_back(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
-        await self.visible(agent, await self.handoff.conversation(conversation_id))
-        await self.handoff.hand_back(conversation_id, agent)
+        conversation = await self.handoff.conversation(conversation_id_of(payload))
+        await self.visible(agent, conversation)
+        await self.handoff.hand_back(conversation, agent)  # refused if it moved since the check
         return ok()
 
     async def do_close(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
-        await self.visible(agent, await self.handoff.conversation(conversation_id))
-        await self.handoff.close(conversation_id, agent)
+        conversation = await self.handoff.conversation(conversation_id_of(payload))
+        await self.visible(agent, conversation)
+        await self.handoff.close(conversation, agent)  # refused if it moved since the check
         return ok()
 
     # --- canned responses and tickets ---------------------------------------------------------

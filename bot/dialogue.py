@@ -66,19 +66,23 @@ class Dialogue:
         return appended
 
     async def respond(self, conversation_id: str, appended: Appended) -> None:
-        """Answer what the visitor wrote, unless a person answers it."""
+        """Answer what the visitor wrote (and anything older still unanswered), unless a person
+        answers it; the append already said how many messages are pending."""
         if appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
             if appended.new and appended.message.text.strip() == "/leave_message":
                 await self.handoff.offer_message(
                     conversation_id, appended.conversation.department, "asked"
                 )
-            return
-        await self.answer_pending(conversation_id, appended.message)
+        if appended.pending:
+            await self.take_turns(conversation_id, appended.message)
 
-    async def answer_pending(self, conversation_id: str, known: Message | None = None) -> None:
+    async def answer_pending(self, conversation_id: str) -> None:
+        """Answer whatever is pending (after a reload or a crash); one read when nothing is."""
+        if await self.store.next_pending(conversation_id) is not None:
+            await self.take_turns(conversation_id)
+
+    async def take_turns(self, conversation_id: str, known: Message | None = None) -> None:
         """Answer every pending message of the conversation, oldest first, one turn each."""
-        if await self.store.next_pending(conversation_id) is None:
-            return
         ttl = self.settings.rasa_timeout + TURN_MARGIN
         async with self.local_lock(conversation_id):
             while True:

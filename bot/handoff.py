@@ -179,12 +179,9 @@ class Handoff:
         """A conversation joined a queue: try to assign it; if nobody took it, tell the visitor
         the truth and alert the department's agents (and supervisors) once each."""
         await self.changed(conversation_id)
-        if self.settings.auto_assign and await self.assign(department):
-            if await self.store.queue_position(conversation_id, department) is None:
-                await self.queue_changed(department)
-                return  # picked up at once: nobody needs a "new chat" alert
+        assigned = self.settings.auto_assign and await self.assign(department)  # tells the queue
         conversation = await self.store.get_conversation(conversation_id)
-        if conversation is not None and conversation.owner is Owner.QUEUE:
+        if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
             await self.relay.to_agents(
                 [department_room(department), SUPERVISORS], "handoff",
                 {"conversation": conversation.summary()},
@@ -194,7 +191,8 @@ class Handoff:
                 await self.offer_message(conversation_id, department, why)
             else:
                 await self.announce_position(conversation_id, department, as_message=True)
-        await self.queue_changed(department)
+        if not assigned:
+            await self.queue_changed(department)
 
     async def unavailable(self, department: str) -> str:
         """Why no person can answer this department now ('' when someone can)."""
@@ -393,37 +391,36 @@ class Handoff:
         await self.queued(conversation_id, move.before.department)
         return True
 
-    async def hand_back(self, conversation_id: str, by: Agent) -> None:
-        """A person gives the conversation back to the bot, which answers the next message."""
-        conversation = await self.people_have(conversation_id, by)
-        await self.move(conversation_id, Expect.now(conversation), Owner.BOT, agent="")
-        await self.relay.post(
-            conversation_id, Sender.SYSTEM, wording.HANDED_BACK, {"custom": {"handed_back": True}}
-        )
-        await self.left_people(conversation)
-
-    async def close(self, conversation_id: str, by: Agent | None = None) -> None:
-        """End the chat: the visitor is told and asked for a one-click rating."""
-        conversation = await self.conversation(conversation_id)
-        if conversation.owner is Owner.CLOSED:
-            raise Refused("already_closed", "This chat is already closed.")
-        if by is not None and conversation.owner is Owner.AGENT:
-            self.check_owner(conversation, by)
-        await self.move(conversation_id, Expect.now(conversation), Owner.CLOSED, agent="")
-        await self.relay.post(
-            conversation_id, Sender.SYSTEM, wording.CLOSED,
-            {"buttons": wording.rating_buttons(), "custom": {"closed": True}},
-        )
-        await self.left_people(conversation)
-
-    async def people_have(self, conversation_id: str, by: Agent) -> Conversation:
-        """The conversation, if people have it and `by` may act on it."""
-        conversation = await self.conversation(conversation_id)
+    async def hand_back(self, seen: Conversation | str, by: Agent) -> None:
+        """A person gives the conversation back to the bot, which answers the next message.
+        `seen` is the conversation as the caller checked it (or its id, to read it now)."""
+        conversation = await self.read(seen)
         if conversation.owner not in WITH_PEOPLE:
             raise Refused("not_with_people", "The bot already has this chat.")
         if conversation.owner is Owner.AGENT:
             self.check_owner(conversation, by)
-        return conversation
+        await self.move(conversation.id, Expect.now(conversation), Owner.BOT, agent="")
+        await self.relay.post(
+            conversation.id, Sender.SYSTEM, wording.HANDED_BACK, {"custom": {"handed_back": True}}
+        )
+        await self.left_people(conversation)
+
+    async def close(self, seen: Conversation | str, by: Agent | None = None) -> None:
+        """End the chat: the visitor is told and asked for a one-click rating."""
+        conversation = await self.read(seen)
+        if conversation.owner is Owner.CLOSED:
+            raise Refused("already_closed", "This chat is already closed.")
+        if by is not None and conversation.owner is Owner.AGENT:
+            self.check_owner(conversation, by)
+        await self.move(conversation.id, Expect.now(conversation), Owner.CLOSED, agent="")
+        await self.relay.post(
+            conversation.id, Sender.SYSTEM, wording.CLOSED,
+            {"buttons": wording.rating_buttons(), "custom": {"closed": True}},
+        )
+        await self.left_people(conversation)
+
+    async def read(self, seen: Conversation | str) -> Conversation:
+        return seen if isinstance(seen, Conversation) else await self.conversation(seen)
 
     async def left_people(self, before: Conversation) -> None:
         """After a move away from people: update consoles, free the agent, shorten the queue."""

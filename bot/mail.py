@@ -25,7 +25,7 @@ def reply_email(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> 
 
 
 class MailFailed(OSError):
-    """The answer could not be handed to the mail server; `reason` says why, for people."""
+    """The answer could not be handed to the mail server; the text says why, for people."""
 
 
 async def send_reply(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> None:

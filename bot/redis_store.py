@@ -104,6 +104,7 @@ local first, pending = 0, 0
 if kind == 'visitor' then
   if snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage' then
     pending = redis.call('RPUSH', KEYS[4], id)
+    if pending == 1 then redis.call('EXPIRE', KEYS[4], ARGV[5]) end  -- a new list: bounded too
   else
     pending = redis.call('LLEN', KEYS[4])
   end
@@ -363,11 +364,15 @@ class RedisStore:
             await pipe.execute()
 
     async def connected(self, names: Iterable[str]) -> set[str]:
+        return await self._present("alive", names)
+
+    async def _present(self, kind: str, names: Iterable[str]) -> set[str]:
+        """Which of `names` have a live key `{PREFIX}{kind}:{name}` (one MGET)."""
         names = list(names)
         if not names:
             return set()
-        alive = await self.redis.mget([f"{PREFIX}alive:{n}" for n in names])
-        return {name for name, value in zip(names, alive) if value}
+        values = await self.redis.mget([f"{PREFIX}{kind}:{n}" for n in names])
+        return {name for name, value in zip(names, values) if value}
 
     # tickets and canned responses -------------------------------------------------------------
 
@@ -530,11 +535,7 @@ class RedisStore:
         return await self.redis.get(f"{PREFIX}staff:{session}")
 
     async def open_staff_sessions(self, sessions: Iterable[str]) -> set[str]:
-        sessions = list(sessions)
-        if not sessions:
-            return set()
-        names = await self.redis.mget([f"{PREFIX}staff:{s}" for s in sessions])
-        return {s for s, name in zip(sessions, names) if name}
+        return await self._present("staff", sessions)
 
     async def end_staff_session(self, session: str) -> None:
         name = await self.redis.getdel(f"{PREFIX}staff:{session}")
