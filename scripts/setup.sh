@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
+export PATH="$HOME/.local/bin:$PATH"  # where a previous run installed uv
 if ! command -v uv >/dev/null 2>&1; then
   say "Installing uv (the Python package installer) with pip"
   python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-  export PATH="$HOME/.local/bin:$PATH"
 fi
 UV=$(command -v uv || echo "python3 -m uv")
 
