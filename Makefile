@@ -1,7 +1,7 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test invariants setup train validate eval clean lock-rasa
+.PHONY: run test invariants bench setup train validate eval clean lock-rasa
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,12 @@ test: train
 
 invariants: train  # the handoff invariants, longer than in `make test`
 	@INVARIANT_EXAMPLES=$${INVARIANT_EXAMPLES:-500} INVARIANT_RANDOM=1 .venv/bin/python -m pytest -q tests/test_invariants.py
+
+bench: train  # the curves of docs/performance.md (about 30 minutes); SVGs into docs/img/
+	@export PATH="$$HOME/.local/bin:$$PATH"; uv sync --quiet --frozen --group bench
+	@.venv/bin/python bench/conversation_length.py --messages 400 --plot docs/img/conversation-length.svg
+	@.venv/bin/python bench/bot_load.py --visitors 200 --plot docs/img/bot-load.svg
+	@.venv/bin/python bench/person_path.py --conversations 1000 --rates 100,200,400,800 --plot docs/img/person-path.svg
 
 eval: train
 	@.venv-rasa/bin/python scripts/evaluate.py

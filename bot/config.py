@@ -75,8 +75,13 @@ class Settings:
     embedded_redis_port: int
     rasa_url: str
     rasa_port: int
+    rasa_max_turns: int
     rasa_token: str
     rasa_timeout: float
+    rasa_concurrency: int
+    rasa_queue_wait: float
+    rasa_workers: int
+    bot_typing_after: float
     rasa_venv: Path
     model_dir: Path
     action_port: int
@@ -135,8 +140,13 @@ class Settings:
             embedded_redis_port=embedded_port,
             rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
             rasa_port=rasa_port,
+            rasa_max_turns=_int(env, "RASA_MAX_TURNS", 8),
             rasa_token=env.get("RASA_TOKEN") or _persistent_secret(data_dir, "rasa-token"),
             rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
+            rasa_concurrency=_int(env, "RASA_CONCURRENCY", 8),
+            rasa_queue_wait=_float(env, "RASA_QUEUE_WAIT", 30.0),
+            rasa_workers=_int(env, "RASA_WORKERS", 1),
+            bot_typing_after=_float(env, "BOT_TYPING_AFTER", 0.4),
             rasa_venv=Path(env.get("RASA_VENV") or ROOT / ".venv-rasa"),
             model_dir=Path(env.get("RASA_MODEL_DIR") or ROOT / "models"),
             action_port=_int(env, "ACTION_PORT", 5055),

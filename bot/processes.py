@@ -37,11 +37,21 @@ def _rasa_endpoints(settings: Settings) -> Path:
     store = {"type": "redis", **settings.rasa_redis()}
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
-        # trackers expire with the conversation (RETENTION_DAYS after the last message)
-        "tracker_store": {**store, "record_exp": settings.retention_seconds},
+        "tracker_store": _tracker_store(settings, store),
         "lock_store": store,
     }
     return _private_file(settings.data_dir / "rasa-endpoints.yml", json.dumps(endpoints, indent=2))
+
+
+def _tracker_store(settings: Settings, store: dict[str, object]) -> dict[str, object]:
+    """Only the recent turns are kept (flat cost per message, actions/tracker_store.py) unless
+    RASA_MAX_TURNS is 0; trackers expire with the conversation (RETENTION_DAYS after the last
+    message)."""
+    tracker = {**store, "record_exp": settings.retention_seconds}
+    if settings.rasa_max_turns > 0:
+        tracker.update(type="actions.tracker_store.RecentTurnsTrackerStore",
+                       max_turns=settings.rasa_max_turns)
+    return tracker
 
 
 def _rasa_env(settings: Settings) -> dict[str, str]:
@@ -96,6 +106,7 @@ def rasa(settings: Settings) -> None:
     """The Rasa server: HTTP API on loopback behind a token, Redis tracker and lock stores."""
     env = _rasa_env(settings)
     env["FRONTDESK_RASA_TOKEN"] = settings.rasa_token
+    env["SANIC_WORKERS"] = str(max(1, settings.rasa_workers))  # processes sharing the Redis stores
     _exec([
         str(settings.rasa_venv / "bin" / "python"), "-c", _RASA_WITH_TOKEN, "run",
         "--enable-api",

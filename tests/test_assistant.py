@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -40,3 +41,36 @@ def test_story_tests_pass(stack: Stack, tmp_path) -> None:
     details = failed.read_text() if failed.exists() else ""
     assert result.returncode == 0, (result.stdout[-3000:] + result.stderr[-3000:] + details)
     assert os.path.exists(tmp_path / "story_report.json")
+
+
+async def test_long_conversation_keeps_only_recent_turns_and_its_rules(stack: Stack, redis) -> None:
+    """Rasa's tracker holds the last RASA_MAX_TURNS (8) turns, however long the conversation, and
+    the rules that look back (two strikes, same question twice) still work after the cut."""
+    import aiohttp
+
+    sender = "long-" + os.urandom(6).hex()
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    questions = ["what are your opening hours?", "where is the theatre?", "how much are tickets?"]
+    async with aiohttp.ClientSession() as http:
+        async def say(text: str) -> list[dict]:
+            async with http.post(url, json={"sender": sender, "message": text}) as response:
+                assert response.status == 200
+                return await response.json()
+
+        for k in range(30):
+            assert (await say(questions[k % 3]))[0].get("text")
+        stored = json.loads(await redis.get(f"rasa:tracker:{sender}"))
+        users = [e for e in stored["events"] if e["event"] == "user"]
+        assert len(users) == 8
+        assert users[-1]["text"] == questions[29 % 3]
+        size_at_30 = len(json.dumps(stored))
+
+        first = await say("/nlu_fallback")  # not understood once: asks to rephrase
+        assert "say it another way" in first[0]["text"]
+        second = await say("/nlu_fallback")  # twice in a row: hands over
+        assert any((r.get("custom") or {}).get("handoff") for r in second), second
+        for k in range(30):
+            await say(questions[k % 3])
+        stored = json.loads(await redis.get(f"rasa:tracker:{sender}"))
+        assert len(json.dumps(stored)) < 1.5 * size_at_30  # bounded, not growing with length
+        assert 0 < await redis.ttl(f"rasa:tracker:{sender}")  # and it expires
