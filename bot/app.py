@@ -18,7 +18,7 @@ from .console import AgentNamespace, insights_route, login_route, logout_route
 from .dialogue import Dialogue
 from .handoff import Handoff
 from .rasa import RasaClient
-from .redis_store import RedisStore
+from .redis_store import RedisStore, socketio_manager
 from .relay import Relay
 from .sweeper import Sweeper
 from .visitor import VisitorNamespace
@@ -70,8 +70,9 @@ class Server(socketio.AsyncServer):
 
 def create_app(settings: Settings) -> web.Application:
     store = RedisStore.from_settings(settings)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout)
-    manager = socketio.AsyncRedisManager(settings.redis_url, channel="fd:socketio")
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout,
+                      settings.rasa_concurrency, settings.rasa_queue_wait)
+    manager = socketio_manager(settings.redis_url)
     sio = Server(
         async_mode="aiohttp",
         client_manager=manager,

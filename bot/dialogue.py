@@ -12,10 +12,11 @@ A message a person now owns needs no bot answer: the person sees it in the trans
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import weakref
-from typing import Any
+from typing import Any, AsyncIterator
 
 from . import metrics, wording
 from .config import Settings
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 DEPARTMENT_CHOICE = re.compile(r"^/department\s+(\w+)$")
 RATING = re.compile(r"^/rate\s+(\w+)$")
 TURN_MARGIN = 10.0  # seconds a turn may outlast Rasa's timeout before another bridge takes over
+HANDOFF_PAYLOAD = wording.TALK_TO_PERSON["payload"]
 
 
 class Dialogue:
@@ -83,7 +85,7 @@ class Dialogue:
 
     async def take_turns(self, conversation_id: str, known: Message | None = None) -> None:
         """Answer every pending message of the conversation, oldest first, one turn each."""
-        ttl = self.settings.rasa_timeout + TURN_MARGIN
+        ttl = self.settings.rasa_timeout + self.settings.rasa_queue_wait + TURN_MARGIN
         async with self.local_lock(conversation_id):
             while True:
                 async with self.store.turn(conversation_id, ttl) as ours:
@@ -124,12 +126,20 @@ class Dialogue:
             await self.ask_bot(conversation_id, message.text, meta)
 
     async def ask_bot(self, conversation_id: str, text: str, meta: dict[str, Any]) -> None:
+        asked_for_person = text.strip() == HANDOFF_PAYLOAD
         try:
-            replies = await self.rasa.send(conversation_id, text, meta)
+            async with self.typing(conversation_id):
+                replies = await self.rasa.send(conversation_id, text, meta)
         except RasaUnavailable as error:
             metrics.RASA_ERRORS.inc()
             log.warning("Rasa unavailable for %s: %s", conversation_id, error)
-            await self.hand_over(conversation_id, HandoffRequest("bot_unavailable", text=text))
+            reason = "requested" if asked_for_person else "bot_unavailable"
+            await self.hand_over(conversation_id, HandoffRequest(reason, text=text))
+            return
+        if asked_for_person and not any(reply.handoff for reply in replies):
+            # The button always reaches a person, even when the action server cannot run.
+            log.warning("Rasa gave no handoff for %s's request for a person", conversation_id)
+            await self.hand_over(conversation_id, HandoffRequest("requested", text=text))
             return
         if not replies:
             replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
@@ -147,6 +157,25 @@ class Dialogue:
                 log.info("bot reply to %s dropped: a person owns it now", conversation_id)
                 return
             metrics.BOT_REPLIES.inc()
+
+    @contextlib.asynccontextmanager
+    async def typing(self, conversation_id: str) -> AsyncIterator[None]:
+        """Show the visitor the bot typing when its answer takes longer than a moment."""
+        shown = False
+
+        async def show() -> None:
+            nonlocal shown
+            await asyncio.sleep(self.settings.bot_typing_after)
+            shown = True
+            await self.relay.to_visitor(conversation_id, "bot_typing", {"on": True})
+
+        task = asyncio.create_task(show())
+        try:
+            yield
+        finally:
+            task.cancel()
+            if shown:
+                await self.relay.to_visitor(conversation_id, "bot_typing", {"on": False})
 
     async def hand_over(self, conversation_id: str, request: HandoffRequest) -> None:
         if not await self.handoff.request(conversation_id, request):

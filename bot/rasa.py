@@ -1,4 +1,6 @@
-"""The Rasa server seen from the bridge: one long-lived HTTP client with a timeout."""
+"""The Rasa server seen from the bridge: one long-lived HTTP client with a timeout, and at most
+`concurrency` requests in flight from this bridge (the rest wait their turn, so an overloaded
+Rasa makes visitors wait a little longer instead of timing out and handing them to people)."""
 
 from __future__ import annotations
 
@@ -52,10 +54,13 @@ class BotReply:
 class RasaClient:
     """Talks to `rasa run --enable-api` over HTTP."""
 
-    def __init__(self, base_url: str, token: str, timeout: float) -> None:
+    def __init__(self, base_url: str, token: str, timeout: float, concurrency: int = 8,
+                 queue_wait: float = 30.0) -> None:
         self.base_url = base_url
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.queue_wait = queue_wait
+        self._slots = asyncio.Semaphore(max(1, concurrency))
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -72,7 +77,19 @@ class RasaClient:
     async def send(
         self, sender: str, text: str, metadata: dict[str, Any] | None = None
     ) -> list[BotReply]:
-        """Send a visitor's message through Rasa's REST channel and return its replies."""
+        """Send a visitor's message through Rasa's REST channel and return its replies, once a
+        slot is free (waiting at most `queue_wait` seconds)."""
+        try:
+            async with asyncio.timeout(self.queue_wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise RasaUnavailable(f"no free slot to Rasa in {self.queue_wait:.0f} s") from None
+        try:
+            return await self._send(sender, text, metadata)
+        finally:
+            self._slots.release()
+
+    async def _send(self, sender: str, text: str, metadata: dict[str, Any] | None) -> list[BotReply]:
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
         started = time.perf_counter()
         deadline = started + (self.timeout.total or 10)

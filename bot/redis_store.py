@@ -14,9 +14,12 @@ import logging
 import secrets
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Iterable
 
 import redis.asyncio as aioredis
+import socketio
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import LockError, ResponseError
 
 from .config import Settings
@@ -147,6 +150,27 @@ def _resume_key(secret: str) -> str:
     return f"{PREFIX}resume:{hashlib.sha256(secret.encode()).hexdigest()}"
 
 
+def connection_options(max_connections: int) -> dict[str, Any]:
+    """How every Redis connection of a bridge behaves (the store's pool and the Socket.IO
+    manager's): bounded, health-checked, and retried with jittered exponential backoff when a
+    connection breaks (a Redis restart leaves stale pooled connections behind)."""
+    return {
+        "max_connections": max_connections,
+        "health_check_interval": 30,
+        "socket_connect_timeout": 5,
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), retries=4),
+        "retry_on_error": [aioredis.ConnectionError, aioredis.TimeoutError],
+    }
+
+
+def socketio_manager(url: str) -> socketio.AsyncRedisManager:
+    """python-socketio's pub/sub between bridges, on the same kind of connections as the store."""
+    return socketio.AsyncRedisManager(url, channel=f"{PREFIX}socketio", redis_options={
+        "connection_pool_class": aioredis.BlockingConnectionPool, "timeout": 20,
+        **connection_options(max_connections=32),
+    })
+
+
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 
@@ -161,8 +185,8 @@ class RedisStore:
         self.unwritten = int(unwritten)  # seconds a conversation nobody wrote in is kept
         # A bounded pool that waits for a free connection instead of failing under bursts.
         pool = aioredis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, health_check_interval=30,
-            max_connections=max_connections, timeout=20,
+            url, decode_responses=True, socket_timeout=10, timeout=20,
+            **connection_options(max_connections),
         )
         self.redis = aioredis.Redis(connection_pool=pool)
         self._transition = self.redis.register_script(_TRANSITION)

@@ -85,3 +85,58 @@ async def test_rasa_coming_up_within_the_timeout_still_answers(stack: Stack, faq
         if server is not None:
             server.close()
         bridge.stop()
+
+
+async def test_talk_to_a_person_works_with_rasa_down(stack: Stack, redis) -> None:
+    """The button's /human_handoff reaches a person even when Rasa cannot be reached."""
+    port = free_port()
+    closed = free_port()
+    bridge = stack.start_bridge(RASA_URL=f"http://127.0.0.1:{closed}", RASA_TIMEOUT="2",
+                                FRONTDESK_PORT=str(port))
+    try:
+        client = Visitor(f"http://127.0.0.1:{port}")
+        await client.connect()
+        reply = await client.ask("/human_handoff", timeout=15)
+        assert reply["custom"]["handoff"]["reason"] == "requested"
+        assert await redis.hget(f"fd:conv:{client.conversation_id}", "owner") in ("triage", "queue")
+        await client.close()
+    finally:
+        bridge.stop()
+
+
+async def test_talk_to_a_person_works_without_the_action_server(stack: Stack, redis) -> None:
+    """With the action server down Rasa answers the button with nothing; the bridge hands over
+    instead of offering the same button again (it looped before)."""
+    actions = next(p for p in stack.processes if p.name == "actions" and p.popen.poll() is None)
+    actions.stop()
+    try:
+        client = Visitor(stack.bridge_url)
+        await client.connect()
+        reply = await client.ask("/human_handoff", timeout=20)
+        assert reply["custom"]["handoff"]["reason"] == "requested", reply
+        assert await redis.hget(f"fd:conv:{client.conversation_id}", "owner") in ("triage", "queue")
+        await client.close()
+    finally:
+        stack.start_actions()
+
+
+async def test_a_busy_bot_shows_typing_and_still_answers(stack: Stack, faq_answers) -> None:
+    """One slot to Rasa and five visitors at once: they wait their turn, seeing the bot typing
+    (here at once), and get the bot's answer, not a handoff."""
+    port = free_port()
+    bridge = stack.start_bridge(RASA_CONCURRENCY="1", BOT_TYPING_AFTER="0", FRONTDESK_PORT=str(port))
+    try:
+        clients = [Visitor(f"http://127.0.0.1:{port}") for _ in range(5)]
+        for client in clients:
+            await client.connect()
+        replies = await asyncio.gather(*(c.ask("what are your opening hours?") for c in clients))
+        for reply in replies:
+            assert reply["metadata"]["sender"] == "bot"
+            assert reply["text"] in faq_answers["opening_hours"]
+        await asyncio.sleep(0.2)
+        for client in clients:
+            assert client.seen.of("bot_typing") == [{"on": True}, {"on": False}]
+        for client in clients:
+            await client.close()
+    finally:
+        bridge.stop()

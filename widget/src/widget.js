@@ -393,6 +393,7 @@ import { widgetCss } from "./widget-css.js";
     queueBar.hidden = false;
   });
   socket.on("agent_typing", (t) => showTyping(!!(t && t.on), t && t.agent_name));
+  socket.on("bot_typing", (t) => showTyping(!!(t && t.on), "The assistant"));
   socket.on("message_left", () => leave.done());
   socket.on("chat_error", (err) => {
     if (err.event === "leave_message") { leave.failed(err.message); return; }
