@@ -114,6 +114,9 @@ def user_intents(tracker: Tracker) -> List[str]:
             # A shouted message became `frustrated` (actions/components.py); keep its topic.
             if parse_data.get("shouting_intent"):
                 names.append(parse_data["shouting_intent"])
+            # A request for a person that named a topic (actions/components.py); keep the topic.
+            if parse_data.get("person_topic"):
+                names.append(parse_data["person_topic"])
     return names
 
 

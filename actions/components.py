@@ -1,4 +1,10 @@
-"""Custom NLU component of the Lantern Street Theatre assistant (used in config.yml).
+"""Custom NLU components of the assistant (used in config.yml).
+
+`PersonRequestDetector` runs after the intent classifiers. A message that plainly asks for a
+person ("I need to speak to someone about a refund") hands off even when it also names a FAQ
+topic the classifier preferred: the request wins, and the topic is kept as `"person_topic"` so
+the handoff goes to the right department. The bot challenge ("are you a real person?") and
+requests already read as a handoff are left alone.
 
 `ShoutingDetector` runs after the intent classifiers. A message written mostly in capitals
 ("WHY CAN'T I GET MY TICKETS") is read as frustration: its intent becomes `frustrated`, so the
@@ -12,6 +18,7 @@ PERSON" must still hand off, and "THANK YOU" is not a complaint.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,6 +30,23 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 FRUSTRATED = "frustrated"
+HUMAN_HANDOFF = "human_handoff"
+PERSON_TOPIC_KEY = "person_topic"
+_PERSON = (r"(?:a |an |some |one of your |a real |a live |an actual |your )?"
+           r"(?:someone|somebody|some ?one|person|people|human|humans|agent|representative|rep|"
+           r"operator|advisor|adviser|staff|member of (?:your )?staff|manager|supervisor|"
+           r"customer (?:service|support) (?:agent|rep|representative|team))")
+PERSON_REQUEST = re.compile(
+    r"\b(?:speak|talk|chat|get through)\w*\s+(?:to|with)\s+" + _PERSON + r"\b"
+    r"|\b(?:connect|transfer|put|pass|escalate)\s+me\s+(?:to|with|through to|on to|over to)\b"
+    r"|\b(?:get|give|want|need|request|prefer)\s+(?:me\s+)?(?:a |an )?(?:real |live |actual )?"
+    r"(?:human|person|agent|representative|operator)\b",
+    re.IGNORECASE,
+)
+# "am I talking to a real person?" asks who is there: that is the bot challenge, not a request.
+WHO_IS_THERE = re.compile(r"\b(?:am i|are you|is (?:this|it|that)|who am i|who is this)\b",
+                          re.IGNORECASE)
+PERSON_REQUEST_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
 SHOUTING_KEY = "shouting"
 SHOUTING_INTENT_KEY = "shouting_intent"
 DEFAULT_KEEP_INTENTS = [
@@ -41,6 +65,52 @@ def is_shouting(text: Optional[str], min_letters: int = 10, min_words: int = 3,
     if len(letters) < min_letters or len(words) < min_words:
         return False
     return sum(c.isupper() for c in letters) / len(letters) >= upper_ratio
+
+
+def asks_for_person(text: Optional[str]) -> bool:
+    """True when the words plainly ask for a person (not whether one is talking)."""
+    if not text or text.startswith("/") or WHO_IS_THERE.search(text):
+        return False
+    return PERSON_REQUEST.search(text) is not None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class PersonRequestDetector(GraphComponent):
+    """A plain request for a person wins over a FAQ topic (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "PersonRequestDetector":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if name in PERSON_REQUEST_SKIP or not asks_for_person(message.get(TEXT)):
+                continue
+            if name == "nlu_fallback":
+                ranked = [r for r in message.get(INTENT_RANKING_KEY) or []
+                          if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
+                name = ranked[0][INTENT_NAME_KEY] if ranked else name
+            message.set(PERSON_TOPIC_KEY, name, add_to_output=True)
+            message.set(
+                INTENT, {INTENT_NAME_KEY: HUMAN_HANDOFF, "confidence": 1.0}, add_to_output=True
+            )
+        return messages
 
 
 @DefaultV1Recipe.register(
