@@ -163,12 +163,22 @@ def connection_options(max_connections: int) -> dict[str, Any]:
     }
 
 
+class _Manager(socketio.AsyncRedisManager):
+    """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
+    fails, and drops the emit, when a burst needs more connections than the bound)."""
+
+    def _redis_connect(self) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.redis_url, timeout=20, **connection_options(max_connections=32)
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+
 def socketio_manager(url: str) -> socketio.AsyncRedisManager:
     """python-socketio's pub/sub between bridges, on the same kind of connections as the store."""
-    return socketio.AsyncRedisManager(url, channel=f"{PREFIX}socketio", redis_options={
-        "connection_pool_class": aioredis.BlockingConnectionPool, "timeout": 20,
-        **connection_options(max_connections=32),
-    })
+    return _Manager(url, channel=f"{PREFIX}socketio")
 
 
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
@@ -212,6 +222,13 @@ class RedisStore:
     async def get_conversation(self, conversation_id: str) -> Conversation | None:
         fields = await self.redis.hgetall(f"{PREFIX}conv:{conversation_id}")
         return Conversation.from_fields(conversation_id, fields) if fields else None
+
+    async def get_conversations(self, ids: list[str]) -> list[Conversation]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in ids:
+                pipe.hgetall(f"{PREFIX}conv:{conversation_id}")
+            rows = await pipe.execute()
+        return [Conversation.from_fields(i, f) for i, f in zip(ids, rows) if f]
 
     async def create_conversation(self, conversation: Conversation, secret: str = "") -> bool:
         now = time.time()
@@ -336,8 +353,12 @@ class RedisStore:
 
     # queues -----------------------------------------------------------------------------------
 
-    async def queue(self, department: str) -> list[str]:
-        return await self.redis.zrange(f"{PREFIX}queue:{department}", 0, -1)
+    async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:
+        stop = -1 if limit < 0 else offset + limit - 1
+        return await self.redis.zrange(f"{PREFIX}queue:{department}", offset, stop)
+
+    async def queue_length(self, department: str) -> int:
+        return await self.redis.zcard(f"{PREFIX}queue:{department}")
 
     async def queue_position(self, conversation_id: str, department: str) -> int | None:
         rank = await self.redis.zrank(f"{PREFIX}queue:{department}", conversation_id)
