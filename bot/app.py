@@ -13,6 +13,7 @@ from aiohttp import web
 
 from . import metrics
 from .agents import Tokens
+from .announcer import QueueAnnouncer
 from .config import ROOT, Settings
 from .console import AgentNamespace, insights_route, login_route, logout_route
 from .dialogue import Dialogue
@@ -32,6 +33,7 @@ SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", RedisStore)
 RASA = web.AppKey("rasa", RasaClient)
 SWEEPER = web.AppKey("sweeper", Sweeper)
+ANNOUNCER = web.AppKey("announcer", QueueAnnouncer)
 READY = web.AppKey("ready", asyncio.Task)
 
 HEADERS = {
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STORE] = store
     app[RASA] = rasa
     app[SWEEPER] = Sweeper(store, handoff, settings, agents)
+    app[ANNOUNCER] = QueueAnnouncer(store, handoff, relay)
     sio.attach(app)
     app.router.add_get("/", page("demo.html"))
     app.router.add_get("/console", page("console.html"))
@@ -155,6 +158,7 @@ async def prometheus(request: web.Request) -> web.Response:
 
 async def start(app: web.Application) -> None:
     app[SWEEPER].start()
+    app[ANNOUNCER].start()
     app[READY] = asyncio.create_task(announce_when_ready(app))
 
 
@@ -171,6 +175,7 @@ async def announce_when_ready(app: web.Application) -> None:
 async def stop(app: web.Application) -> None:
     app[READY].cancel()
     await app[SWEEPER].stop()
+    await app[ANNOUNCER].stop()
     await app[RASA].close()
     await app[STORE].close()
 

@@ -19,7 +19,7 @@ from .agents import Staff, Tokens, login
 from .config import Settings
 from .errors import Refused, unexpected
 from .handoff import Handoff
-from .limits import RateLimit
+from .limits import Who, per_connection
 from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
 from .storage import NotOwner, Store
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
+QUEUE_PAGE = 50  # waiting chats per `queue` answer (and per department in `hello`)
 
 
 def ok(**fields: Any) -> Result:
@@ -61,7 +62,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.handoff = handoff
         self.tokens = tokens
         self.settings = settings
-        self.limit = RateLimit(settings.agent_rate)
+        self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self._kicks: set[asyncio.Task] = set()
 
@@ -110,7 +111,6 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.local.pop(sid, None)
-        self.limit.forget(sid)
         metrics.CONNECTIONS.labels("agent").dec()
 
     def local_names(self) -> set[str]:
@@ -188,7 +188,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         except Refused as error:
             self.kick(sid)
             return error.to_result()
-        if not self.limit.allow(sid):
+        if not await self.limits.allow(event, Who(sid)):
             return refused("rate_limited", "Too many requests; slow down a little.")
         agent = await self.current_agent(session)
         if agent is None:
@@ -212,21 +212,28 @@ class AgentNamespace(socketio.AsyncNamespace):
             chats=sorted(await self.store.agent_chats(agent.name)), queues=queues,
         )
 
-    async def waiting(self, department: str) -> list[dict[str, Any]]:
+    async def waiting(self, department: str, offset: int = 0,
+                      limit: int = QUEUE_PAGE) -> list[dict[str, Any]]:
+        """A page of a department's queue, longest waiting first."""
         now = time.time()
         items = []
-        for conversation_id in await self.store.queue(department):
-            conversation = await self.store.get_conversation(conversation_id)
-            if conversation:
-                summary = conversation.summary()
-                summary["waited_seconds"] = round(now - conversation.queued_at, 1)
-                items.append(summary)
+        ids = await self.store.queue(department, offset, limit)
+        for conversation in await self.store.get_conversations(ids):
+            summary = conversation.summary()
+            summary["waited_seconds"] = round(now - conversation.queued_at, 1)
+            items.append(summary)
         return items
 
     async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         department = payload.get("department") or agent.department
         self.serves(agent, department)
-        return ok(department=department, waiting=await self.waiting(department))
+        offset = payload.get("offset", 0)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
+        waiting = await self.waiting(department, offset)
+        length = await self.store.queue_length(department)
+        return ok(department=department, waiting=waiting, length=length,
+                  more=offset + QUEUE_PAGE < length)
 
     async def visible(self, agent: Agent, conversation: Conversation) -> None:
         """Agents see their own chats and their department's; supervisors see everything."""

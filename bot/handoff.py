@@ -137,34 +137,53 @@ class Handoff:
         False when the bot no longer owns the conversation (someone else moved it first)."""
         handoff = json.dumps(request.to_dict())
         fresh = {"handoff": handoff, "picked_at": "", "first_response_at": ""}
+        department, someone = await self.route(request.department)
         try:
-            if not request.department:
+            if not department:
                 await self.move(conversation_id, Expect((Owner.BOT,)), Owner.TRIAGE, **fresh)
             else:
                 await self.move(
                     conversation_id, Expect((Owner.BOT,)), Owner.QUEUE,
-                    department=request.department, queued_at=repr(time.time()), **fresh,
+                    department=department, queued_at=repr(time.time()), **fresh,
                 )
         except Refused as refused:
             log.info("handoff of %s not made: %s", conversation_id, refused.code)
             return False
-        await self.tell(conversation_id, wording.HANDOFF[request.reason], request)
-        if not request.department:
+        # "I'm passing you to a person" only when someone can answer; otherwise the truth.
+        text = wording.HANDOFF[request.reason] if someone else wording.NOBODY_TO_PASS_TO
+        await self.tell(conversation_id, text, request, department)
+        if not department:
             await self.relay.post(
                 conversation_id, Sender.SYSTEM, wording.CHOOSE_DEPARTMENT,
                 {"buttons": wording.department_buttons()},
             )
         else:
-            await self.queued(conversation_id, request.department)
+            await self.queued(conversation_id, department, asked=request.department)
         return True
 
-    async def tell(self, conversation_id: str, text: str, request: HandoffRequest) -> None:
-        custom = {"handoff": {"reason": request.reason, "department": request.department}}
+    async def route(self, department: str) -> tuple[str, bool]:
+        """Where a chat for `department` waits, and whether someone can answer it now: the
+        department itself if someone there is online, else General, else the department with
+        most people online; when nobody is, the department asked for. '' stays '' (triage)."""
+        staffing = await self.staffing()
+        if not any(staffing.values()):
+            return department, False
+        if not department or staffing.get(department):
+            return department, True
+        for fallback in ("general", *sorted(staffing, key=lambda d: -staffing[d])):
+            if staffing.get(fallback):
+                return fallback, True
+        return department, False
+
+    async def tell(self, conversation_id: str, text: str, request: HandoffRequest,
+                   department: str) -> None:
+        custom = {"handoff": {"reason": request.reason, "department": department}}
         await self.relay.post(conversation_id, Sender.SYSTEM, text, {"custom": custom})
 
     async def choose_department(self, conversation_id: str, department: str) -> bool:
         """The visitor picked a department (or typed instead: then `general`)."""
-        department = department if department in DEPARTMENTS else "general"
+        asked = department if department in DEPARTMENTS else "general"
+        department, _ = await self.route(asked)
         try:
             await self.move(
                 conversation_id, Expect((Owner.TRIAGE,)), Owner.QUEUE,
@@ -172,14 +191,19 @@ class Handoff:
             )
         except Refused:
             return False
-        await self.queued(conversation_id, department)
+        await self.queued(conversation_id, department, asked=asked)
         return True
 
-    async def queued(self, conversation_id: str, department: str) -> None:
+    async def queued(self, conversation_id: str, department: str, asked: str = "") -> None:
         """A conversation joined a queue: try to assign it; if nobody took it, tell the visitor
-        the truth and alert the department's agents (and supervisors) once each."""
+        the truth and alert the department's agents (and supervisors) once each. `asked`: the
+        department the visitor or the bot chose, when routing sent the chat elsewhere."""
         await self.changed(conversation_id)
-        assigned = self.settings.auto_assign and await self.assign(department)  # tells the queue
+        if asked and asked != department:
+            await self.relay.post(conversation_id, Sender.SYSTEM,
+                                  wording.routed_elsewhere(asked, department))
+        if self.settings.auto_assign:
+            await self.assign(department)
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
             await self.relay.to_agents(
@@ -191,8 +215,6 @@ class Handoff:
                 await self.offer_message(conversation_id, department, why)
             else:
                 await self.announce_position(conversation_id, department, as_message=True)
-        if not assigned:
-            await self.queue_changed(department)
 
     async def unavailable(self, department: str) -> str:
         """Why no person can answer this department now ('' when someone can)."""
@@ -210,22 +232,29 @@ class Handoff:
 
     # queue positions and agents ----------------------------------------------------------------
 
-    async def available_agents(self, department: str) -> list[Agent]:
-        """Online, connected agents of a department (supervisors count for every department)."""
-        agents = [
-            a for a in await self.store.agents()
-            if a.department == department or a.role is Role.SUPERVISOR
-        ]
+    async def online_agents(self) -> list[Agent]:
+        """Agents online and connected now."""
+        agents = await self.store.agents()
         presences = await self.store.presences()
         connected = await self.store.connected(a.name for a in agents)
-        return [
-            a for a in agents
-            if a.name in connected and presences.get(a.name) is Presence.ONLINE
-        ]
+        return [a for a in agents
+                if a.name in connected and presences.get(a.name) is Presence.ONLINE]
 
-    async def eta(self, position: int, department: str, agents: int | None = None) -> int:
-        if agents is None:
-            agents = len(await self.available_agents(department))
+    async def available_agents(self, department: str) -> list[Agent]:
+        """Online, connected agents of a department (supervisors count for every department)."""
+        return [a for a in await self.online_agents()
+                if a.department == department or a.role is Role.SUPERVISOR]
+
+    async def staffing(self) -> dict[str, int]:
+        """How many people could answer each department now: none outside business hours."""
+        if not hours.is_open(self.settings.business_hours, self.settings.business_timezone):
+            return dict.fromkeys(DEPARTMENTS, 0)
+        online = await self.online_agents()
+        return {d: sum(a.department == d or a.role is Role.SUPERVISOR for a in online)
+                for d in DEPARTMENTS}
+
+    def estimate(self, position: int, agents: int) -> int:
+        """Seconds until a person picks up the chat at `position`, with `agents` answering."""
         return int(position * self.settings.avg_handle_seconds / max(1, agents))
 
     async def announce_position(
@@ -234,26 +263,15 @@ class Handoff:
         position = await self.store.queue_position(conversation_id, department)
         if position is None:
             return
-        payload = {"position": position, "eta_seconds": await self.eta(position, department),
-                   "department": department}
+        agents = (await self.staffing()).get(department, 0)
+        eta = self.estimate(position, agents) if agents else None  # none when nobody can answer
+        payload = {"position": position, "eta_seconds": eta, "department": department}
         await self.relay.to_visitor(conversation_id, "queue_position", payload)
         if as_message:
             await self.relay.post(
                 conversation_id, Sender.SYSTEM,
-                wording.waiting(position, payload["eta_seconds"]), {"custom": {"queue": payload}},
+                wording.waiting(position, eta), {"custom": {"queue": payload}},
             )
-
-    async def queue_changed(self, department: str) -> None:
-        """Tell everyone waiting in a department their new place, and its agents the queue."""
-        waiting = await self.store.queue(department)
-        agents = len(await self.available_agents(department)) if waiting else 0
-        for position, conversation_id in enumerate(waiting, start=1):
-            payload = {"position": position, "eta_seconds": await self.eta(position, department,
-                       agents), "department": department}
-            await self.relay.to_visitor(conversation_id, "queue_position", payload)
-        await self.relay.to_agents(
-            department_room(department), "queue", {"department": department, "waiting": waiting}
-        )
 
     async def assign(self, department: str) -> bool:
         """Auto-assign the longest-waiting chat to the least-busy online agent with room."""
@@ -297,7 +315,6 @@ class Handoff:
             await self.store.sample("queue_wait", waited)
         await self.joined(conversation_id, agent)
         await self.changed(conversation_id)
-        await self.queue_changed(move.before.department)
         return await self.conversation(conversation_id)
 
     async def joined(self, conversation_id: str, agent: Agent) -> None:
@@ -423,12 +440,11 @@ class Handoff:
         return seen if isinstance(seen, Conversation) else await self.conversation(seen)
 
     async def left_people(self, before: Conversation) -> None:
-        """After a move away from people: update consoles, free the agent, shorten the queue."""
+        """After a move away from people: update consoles and free the agent (queues are told
+        by the announcer, bot/announcer.py)."""
         await self.changed(before.id)
         if before.agent:
             await self.released(before.agent, before.id)
-        if before.owner is Owner.QUEUE:
-            await self.queue_changed(before.department)
 
     async def released(self, agent_name: str, conversation_id: str) -> None:
         await self.relay.to_agents(

@@ -79,6 +79,9 @@ class Store(Protocol):
     # conversations and transcripts
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
 
+    async def get_conversations(self, ids: list[str]) -> list[Conversation]:
+        """The ones of `ids` that exist, in order (one round trip)."""
+
     async def create_conversation(self, conversation: Conversation, secret: str = "") -> bool:
         """Store a new conversation; False when the id is taken. `secret` is what the visitor's
         widget holds to resume it (kept hashed; never the conversation id staff see)."""
@@ -131,8 +134,10 @@ class Store(Protocol):
         """The transcript in order, optionally only what came after message id `after`."""
 
     # queues
-    async def queue(self, department: str) -> list[str]:
-        """Waiting conversation ids of a department, longest-waiting first."""
+    async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:
+        """Waiting conversation ids of a department, longest-waiting first (a page of them)."""
+
+    async def queue_length(self, department: str) -> int: ...
 
     async def queue_position(self, conversation_id: str, department: str) -> int | None:
         """1 for the front of the queue; None when not queued."""

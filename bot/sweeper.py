@@ -29,6 +29,7 @@ class Sweeper:
         self.agents = agents  # the /agent namespace: connections on this process
         self.holder = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.gone_since: dict[str, float] = {}
+        self.had: set[str] = set()  # `once` keys this process already saw set
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -66,27 +67,31 @@ class Sweeper:
         now, s = time.time(), self.settings
         queue = await self.store.queue(department)
         metrics.QUEUED.labels(department).set(len(queue))
-        for conversation_id in queue:
-            conversation = await self.store.get_conversation(conversation_id)
-            if conversation is None:
-                continue
+        for conversation in await self.store.get_conversations(queue):  # one round trip
+            conversation_id = conversation.id
             waited = now - conversation.queued_at
             payload = {"conversation_id": conversation_id, "waited_seconds": round(waited),
                        "department": department}
             round_ = int(waited // s.remind_every)
-            if round_ >= 1 and await self.store.once(f"remind:{conversation_id}:{round_}", 3600):
+            if round_ >= 1 and await self.once(f"remind:{conversation_id}:{round_}", 3600):
                 await self.handoff.relay.to_agents(department_room(department), "reminder", payload)
-            if waited >= s.escalate_after and await self.store.once(
-                f"escalate:{conversation_id}", 86400
-            ):
+            if waited >= s.escalate_after and await self.once(f"escalate:{conversation_id}", 86400):
                 await self.handoff.relay.to_agents(SUPERVISORS, "escalation", payload)
-            if waited >= s.max_queue_wait and await self.store.once(
-                f"longwait:{conversation_id}", 86400
-            ):
+            if waited >= s.max_queue_wait and await self.once(f"longwait:{conversation_id}", 86400):
                 await self.handoff.offer_message(conversation_id, department, "long_wait")
         if queue and s.auto_assign:
             while await self.handoff.assign(department):
                 pass
+
+    async def once(self, key: str, ttl: float) -> bool:
+        """`Store.once`, remembered here: a key already had costs no Redis call next second."""
+        if key in self.had:
+            return False
+        first = await self.store.once(key, ttl)
+        if len(self.had) >= 100_000:
+            self.had.clear()
+        self.had.add(key)
+        return first
 
     async def departed(self) -> None:
         """Requeue the chats of agents whose every connection has been gone for the grace time."""

@@ -17,6 +17,9 @@ HANDOFF = {
     "to our team and a person will reply here.",
 }
 
+NOBODY_TO_PASS_TO = ("I'd like to pass you to a person, but nobody from our team can answer "
+                     "right now.")
+
 NO_REPLY = "Sorry, I don't have an answer for that. Would you like to talk to a person?"
 
 CHOOSE_DEPARTMENT = "So I can find the right person: what is it about?"
@@ -36,9 +39,11 @@ def leave_message_button() -> dict[str, str]:
     return {"title": "Leave a message", "payload": "/leave_message"}
 
 
-def waiting(position: int, eta_seconds: int) -> str:
-    minutes = max(1, round(eta_seconds / 60))
+def waiting(position: int, eta_seconds: int | None) -> str:
     ahead = "You're next" if position == 1 else f"You're number {position} in the queue"
+    if eta_seconds is None:
+        return f"{ahead}."
+    minutes = max(1, round(eta_seconds / 60))
     return f"{ahead}; the wait is about {minutes} minute{'s' if minutes != 1 else ''}. Please hold on."
 
 
@@ -54,6 +59,11 @@ def nobody_available(department: str, why: str) -> str:
         f"{reasons[why]} You can leave a message with your email address and we'll reply "
         "as soon as we can, or keep waiting here."
     )
+
+
+def routed_elsewhere(asked: str, department: str) -> str:
+    return (f"Nobody from {DEPARTMENTS.get(asked, asked)} is online right now, so someone from "
+            f"{DEPARTMENTS.get(department, department)} will help you.")
 
 
 def joined(agent_name: str) -> str:

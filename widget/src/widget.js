@@ -388,8 +388,9 @@ import { widgetCss } from "./widget-css.js";
   socket.on("message_ack", (ack) => acked(ack.client_id, ack.id));
   socket.on("queue_position", (q) => {
     setOwner("queue");
-    const minutes = Math.max(1, Math.round((q.eta_seconds || 0) / 60));
-    queueBar.textContent = (q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`) + ` · about ${minutes} min`;
+    // no estimate when nobody can answer now (the visitor was offered to leave a message)
+    const minutes = q.eta_seconds == null ? 0 : Math.max(1, Math.round(q.eta_seconds / 60));
+    queueBar.textContent = (q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`) + (minutes ? ` · about ${minutes} min` : "");
     queueBar.hidden = false;
   });
   socket.on("agent_typing", (t) => showTyping(!!(t && t.on), t && t.agent_name));

@@ -1,0 +1,112 @@
+"""Queue positions: coalesced (at most one update a second per waiting visitor, no work per
+change that grows with the queue), right within two seconds, and honest about the wait."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from clients import AgentClient, Visitor
+from handoff_flow import queue_visitor
+
+
+async def settled(visitors: list[Visitor], expected: list[int | None], timeout: float = 4) -> None:
+    """Wait until each visitor's latest queue_position is its expected place."""
+    deadline = time.monotonic() + timeout
+    while True:
+        latest = [(v.seen.of("queue_position") or [{}])[-1].get("position") for v in visitors]
+        if latest == expected:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"positions {latest}, expected {expected}")
+        await asyncio.sleep(0.1)
+
+
+async def test_positions_are_right_coalesced_and_honest(isolated, make_agent) -> None:
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    visitors = [Visitor(url) for _ in range(12)]
+    for visitor in visitors:
+        await visitor.connect()
+        await queue_visitor(visitor, "general")
+    await settled(visitors, list(range(1, 13)))
+    # Nobody can answer: no estimate, and the visitor was offered to leave a message.
+    for visitor in visitors:
+        assert visitor.seen.of("queue_position")[-1]["eta_seconds"] is None
+        assert any(m.get("custom", {}).get("leave_message") == "no_agent"
+                   for m in visitor.seen.of("bot_uttered"))
+
+    # Someone comes online: the estimate appears within a couple of seconds.
+    agent = AgentClient(url)
+    await agent.connect(*make_agent("general", capacity=10, redis_url=redis_url))
+    await agent.must("presence", {"status": "online"})
+    deadline = time.monotonic() + 4
+    while any(v.seen.of("queue_position")[-1]["eta_seconds"] is None for v in visitors):
+        assert time.monotonic() < deadline, "the estimate did not appear"
+        await asyncio.sleep(0.1)
+
+    # Five pick-ups in quick succession: everyone behind moves up five places within 2 s,
+    # told at most about once a second, not once per change.
+    marks = [len(v.seen.events) for v in visitors]
+    started = time.monotonic()
+    for visitor in visitors[:5]:
+        await agent.must("claim", {"conversation_id": visitor.conversation_id})
+    await settled(visitors[5:], list(range(1, 8)), timeout=2.5)
+    elapsed = time.monotonic() - started
+    for visitor, mark in zip(visitors[5:], marks[5:]):
+        updates = [e for name, e in visitor.seen.events[mark:] if name == "queue_position"]
+        assert 1 <= len(updates) <= int(elapsed) + 2, (len(updates), elapsed)
+
+    # The console hears about the queue once a second at most, with its length.
+    news = agent.seen.of("queue")
+    assert news and news[-1]["length"] == 7 and len(news[-1]["waiting"]) == 7
+    page = await agent.must("queue", {"department": "general"})
+    assert page["length"] == 7 and not page["more"] and len(page["waiting"]) == 7
+    bad = await agent.call("queue", {"department": "general", "offset": -1})
+    assert bad["error"]["code"] == "invalid_payload"
+    for visitor in visitors:
+        await visitor.close()
+    await agent.close()
+
+
+async def test_routed_to_whoever_is_free_and_honest_when_nobody_is(isolated, make_agent) -> None:
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    # Nobody online at all: the bot does not claim to pass the visitor to a person.
+    alone = Visitor(url)
+    await alone.connect()
+    mark = await alone.say("/human_handoff", message_id="h1")
+    first = await alone.seen.wait_for("bot_uttered", lambda m: "handoff" in m.get("custom", {}),
+                                      start=mark)
+    assert "nobody from our team can answer right now" in first["text"]
+    assert "passing you" not in first["text"]
+
+    # Someone from General is online: a chat for Website & technical goes to them.
+    agent = AgentClient(url)
+    await agent.connect(*make_agent("general", redis_url=redis_url))
+    await agent.must("presence", {"status": "online"})
+    visitor = Visitor(url)
+    await visitor.connect()
+    mark = await visitor.say("/human_handoff", message_id="h2")
+    told = await visitor.seen.wait_for("bot_uttered", lambda m: "handoff" in m.get("custom", {}),
+                                       start=mark)
+    assert "passing you to a person" in told["text"]
+    department = await queue_visitor_to(visitor, "website_technical", mark)
+    assert department == "general"
+    routed = await visitor.seen.wait_for("bot_uttered", lambda m: "so someone from" in m["text"],
+                                         start=mark)
+    assert routed["text"] == ("Nobody from Website & technical is online right now, so someone "
+                              "from General will help you.")
+    position = await visitor.seen.wait_for("queue_position", start=mark)
+    assert position["department"] == "general" and position["eta_seconds"] > 0
+    assert not any(m.get("custom", {}).get("leave_message") for m in visitor.seen.of("bot_uttered"))
+    waiting = await agent.must("queue", {"department": "general"})
+    assert visitor.conversation_id in [c["id"] for c in waiting["waiting"]]
+    for client in (alone, visitor, agent):
+        await client.close()
+
+
+async def queue_visitor_to(visitor: Visitor, department: str, mark: int) -> str:
+    """Pick `department` at triage; returns the department the chat waits in."""
+    await visitor.seen.wait_for("bot_uttered", lambda m: "quick_replies" in m, start=mark)
+    mark = await visitor.say(f"/department {department}")
+    position = await visitor.seen.wait_for("queue_position", start=mark)
+    return position["department"]
