@@ -17,6 +17,7 @@ from stack import Stack  # noqa: E402
 
 
 def new_stack(**env: str) -> Stack:
+    env = {"VISITOR_ADDRESS_FACTOR": "100000", **env}  # every simulated visitor is on 127.0.0.1
     return Stack.create(Path(tempfile.mkdtemp(prefix="frontdesk-bench-")), LOG_LEVEL="WARNING",
                         **env)
 

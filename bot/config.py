@@ -101,6 +101,7 @@ class Settings:
     agent_token_ttl: float
     identity_secret: str
     visitor_rate: int
+    visitor_address_factor: int
     agent_rate: int
     login_rate: int
     smtp_host: str
@@ -166,6 +167,7 @@ class Settings:
             agent_token_ttl=_float(env, "AGENT_TOKEN_TTL", 12 * 3600),
             identity_secret=env.get("IDENTITY_SECRET") or "",
             visitor_rate=_int(env, "VISITOR_RATE", 20),
+            visitor_address_factor=_int(env, "VISITOR_ADDRESS_FACTOR", 5),
             agent_rate=_int(env, "AGENT_RATE", 60),
             login_rate=_int(env, "LOGIN_RATE", 10),
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",

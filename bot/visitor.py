@@ -16,7 +16,7 @@ from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
 from .handoff import Handoff
-from .limits import RateLimit
+from .limits import Limits, Who, visitor_rules
 from .models import Conversation, Owner, Sender
 from .relay import Relay, conversation_room
 from .storage import NotOwner, Store
@@ -38,19 +38,27 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.relay = relay
         self.handoff = handoff
         self.settings = settings
-        self.limit = RateLimit(settings.visitor_rate)
+        self.limits = Limits(visitor_rules(settings.visitor_rate, settings.visitor_address_factor))
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`."""
         if event in ("connect", "disconnect"):
             return await super().trigger_event(event, *args)
         try:
+            await self.count(event, args[0])
             return await super().trigger_event(event, *args)
         except Refused as error:
             await self.error(args[0], event, error)
         except Exception as error:
             log.exception("visitor event %r failed", event)
             await self.error(args[0], event, unexpected(error))
+
+    async def count(self, event: str, sid: str) -> None:
+        """Every visitor event counts against its connection, conversation and address."""
+        session = await self.get_session(sid)
+        who = Who(sid, session.get("conversation_id", ""), session.get("address", ""))
+        if not await self.limits.allow(event, who):
+            raise Refused("rate_limited", "Too many requests; wait a few seconds.")
 
     async def direct(self, sid: str, event: str, payload: Any) -> None:
         """Emit to one connection of this process, without a trip through Redis pub/sub."""
@@ -66,11 +74,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.save_session(sid, {
             "page_url": protocol.detail(environ.get("HTTP_REFERER", ""), 500),
             "browser": protocol.detail(environ.get("HTTP_USER_AGENT", ""), 300),
+            "address": client_address(environ),
         })
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         metrics.CONNECTIONS.labels("visitor").dec()
-        self.limit.forget(sid)
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         """Start a conversation, or resume one with the secret its widget keeps. The secret is
@@ -137,7 +145,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
         text = protocol.message_text(payload, self.settings.max_message_chars)
         client_id = protocol.client_id(payload)
         conversation_id = await self.bound_conversation(sid, payload)
-        self.rate(sid)
         meta = protocol.metadata(payload)
         try:
             appended = await self.dialogue.receive(conversation_id, text, client_id, meta)
@@ -186,7 +193,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
         if not EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
         text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
-        self.rate(sid)
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
@@ -194,10 +200,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
 
     # --- the conversation ---------------------------------------------------------------------
-
-    def rate(self, sid: str) -> None:
-        if not self.limit.allow(sid):
-            raise Refused("rate_limited", "Too many messages; wait a few seconds.")
 
     async def bound_conversation(self, sid: str, payload: dict[str, Any]) -> str:
         """The conversation this connection is bound to; a client can name no other."""
@@ -209,3 +211,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
         if claimed not in (None, "", session.get("secret")):
             raise Refused("unknown_session", "This connection is not bound to that session.")
         return conversation_id
+
+
+def client_address(environ: dict[str, Any]) -> str:
+    """The network address of a Socket.IO client (aiohttp's view of it)."""
+    request = environ.get("aiohttp.request")
+    return str(getattr(request, "remote", "") or environ.get("REMOTE_ADDR", "") or "?")

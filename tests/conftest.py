@@ -25,6 +25,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         tmp_path_factory.mktemp("frontdesk"),
         AUTO_ASSIGN="false", AGENT_GRACE="2", REMIND_EVERY="2", ESCALATE_AFTER="3",
         MAX_QUEUE_WAIT="3600", LOGIN_RATE="1000", AGENT_RATE="100000",
+        VISITOR_ADDRESS_FACTOR="1000",  # every test visitor comes from 127.0.0.1
     )
     try:
         stack.start_redis()

@@ -293,3 +293,40 @@ async def test_only_allowed_origins_may_connect(isolated) -> None:
     await friend.sio.emit("session_request", {})
     assert await friend.seen.wait_for("session_confirm", timeout=10)
     await friend.close()
+
+
+async def test_limits_hold_across_reconnects_and_per_address(isolated) -> None:
+    """Reconnecting does not reset a conversation's message limit; an address may open only
+    so many sessions a minute; `history` is limited too."""
+    url, _ = isolated(VISITOR_RATE="3", VISITOR_ADDRESS_FACTOR="1", RASA_URL="http://127.0.0.1:9",
+                      RASA_TIMEOUT="0.2")
+    visitor = Visitor(url)
+    await visitor.connect()
+    for i in range(3):
+        await visitor.say(f"message {i}", message_id=f"m-{i}")
+    await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "m-2")
+    await visitor.close()
+    again = Visitor(url)
+    await again.connect(visitor.session_id)  # same conversation, new connection
+    mark = await again.say("one more", message_id="m-3")
+    assert (await again.seen.wait_for("chat_error", start=mark))["code"] == "rate_limited"
+
+    for _ in range(21):
+        await again.sio.emit("history", {})
+    error = await again.seen.wait_for("chat_error", lambda e: e["event"] == "history")
+    assert error["code"] == "rate_limited"
+    await again.close()
+
+    answers = []
+    for _ in range(30):  # 2 sessions so far; 30 a minute from one address
+        extra = Visitor(url)
+        await extra.sio.connect(url, transports=["websocket"])
+        await extra.sio.emit("session_request", {})
+        for _ in range(100):
+            names = [name for name, _ in extra.seen.events]
+            if "session_confirm" in names or "chat_error" in names:
+                break
+            await asyncio.sleep(0.05)
+        answers.append("refused" if "chat_error" in names else "confirmed")
+        await extra.close()
+    assert answers == ["confirmed"] * 28 + ["refused"] * 2
