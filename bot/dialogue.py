@@ -21,7 +21,7 @@ from typing import Any, AsyncIterator
 from . import metrics, wording
 from .config import Settings
 from .handoff import Handoff, HandoffRequest
-from .models import Message, Owner, Sender
+from .models import Conversation, Message, Owner, Sender
 from .rasa import BotReply, RasaClient, RasaUnavailable
 from .relay import Relay
 from .storage import Appended, NotOwner, Store
@@ -76,15 +76,18 @@ class Dialogue:
                     conversation_id, appended.conversation.department, "asked"
                 )
         if appended.pending:
-            await self.take_turns(conversation_id, appended.message)
+            await self.take_turns(conversation_id, appended.message, appended.conversation)
 
     async def answer_pending(self, conversation_id: str) -> None:
         """Answer whatever is pending (after a reload or a crash); one read when nothing is."""
         if await self.store.next_pending(conversation_id) is not None:
             await self.take_turns(conversation_id)
 
-    async def take_turns(self, conversation_id: str, known: Message | None = None) -> None:
-        """Answer every pending message of the conversation, oldest first, one turn each."""
+    async def take_turns(self, conversation_id: str, known: Message | None = None,
+                         seen: Conversation | None = None) -> None:
+        """Answer every pending message of the conversation, oldest first, one turn each.
+        `known`: the message just stored, with `seen`, the conversation as that store left it
+        (used, without reading again, when that message is the first one pending)."""
         ttl = self.settings.rasa_timeout + self.settings.rasa_queue_wait + TURN_MARGIN
         async with self.local_lock(conversation_id):
             while True:
@@ -98,16 +101,23 @@ class Dialogue:
                     if known is not None and known.id == head:
                         message: Message | None = known
                     else:
-                        message = await self.store.message(conversation_id, head)
+                        message, seen = await self.store.message(conversation_id, head), None
                     if message is not None:
-                        await self.answer(conversation_id, message)
+                        await self.answer(conversation_id, message, seen)
+                    seen = None
                     left = await self.store.answered(conversation_id, head)
                 if not left:
                     return
 
-    async def answer(self, conversation_id: str, message: Message) -> None:
-        """Deal with one visitor message according to who owns the conversation now."""
-        conversation = await self.handoff.conversation(conversation_id)
+    async def answer(self, conversation_id: str, message: Message,
+                     seen: Conversation | None = None) -> None:
+        """Deal with one visitor message according to who owns the conversation now (`seen`:
+        as the store left it when the message was stored; the bot's reply is refused anyway
+        if a person took the conversation meanwhile)."""
+        if seen is not None and seen.owner is Owner.BOT:
+            conversation = seen
+        else:
+            conversation = await self.handoff.conversation(conversation_id)
         owner, text = conversation.owner, message.text.strip()
         if owner is Owner.CLOSED:
             if rating := RATING.match(text):
