@@ -74,6 +74,14 @@ class Relay:
         """To agents' consoles; with several rooms a connection in more than one gets it once."""
         await self.sio.emit(event, payload, room=room, namespace=AGENT_NS)
 
+    def has_local(self, room: str, namespace: str = "/") -> bool:
+        """Whether a connection of this process is in `room`."""
+        return bool(self.sio.manager.rooms.get(namespace, {}).get(room))
+
+    async def local(self, room: str, event: str, payload: Any, namespace: str = "/") -> None:
+        """To the connections of this process in `room` only (no pub/sub message)."""
+        await self.sio.emit(event, payload, room=room, namespace=namespace, ignore_queue=True)
+
     async def follow(self, sid: str, conversation_id: str) -> None:
         """Let one agent connection (on this process) receive a conversation's messages.
 
