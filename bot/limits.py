@@ -1,17 +1,23 @@
-"""Rate limits of Socket.IO events, kept in this process's memory with the `limits` library
-(moving windows). A visitor event is counted for its connection, its conversation and its
-network address, so reconnecting or opening more tabs does not reset anything; an agent event
-for its connection. Nothing here costs a Redis call: a connection, and in practice an address
-(sticky load balancing), lives on one bridge process.
+"""Rate limits of Socket.IO events, kept in this process's memory (sliding logs).
+
+A visitor event is counted for its connection, its conversation and its network address, so
+reconnecting or opening more tabs does not reset anything; an agent event for its connection.
+Nothing here costs a Redis call: a connection, and in practice an address (sticky load
+balancing), lives on one bridge process. Each check costs O(1) amortised whatever the number of
+visitors; idle keys are dropped in sweeps spread over many checks.
+
+(The `limits` library was tried first: its asyncio memory storage sweeps every key, with a
+thread hop per key, on almost every hit, which made the bridge's CPU grow with the number of
+visitors; see docs/performance.md.)
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from dataclasses import dataclass
 
-from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+SWEEP_EVERY = 10_000  # checks between two sweeps of idle keys
 
 
 @dataclass(frozen=True)
@@ -23,42 +29,72 @@ class Who:
     address: str = ""
 
 
-def visitor_rules(rate: int, address_factor: int) -> dict[str, list[tuple[str, RateLimitItem]]]:
-    """Per visitor event: (scope, limit). `rate` messages per 10 s per connection (VISITOR_RATE);
-    an address may do `address_factor` times what one conversation may."""
-    messages = RateLimitItemPerSecond(rate, 10)
+class Window:
+    """At most `limit` events in any `seconds` for each key."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.hits: dict[str, deque[float]] = {}
+
+    def allow(self, key: str, now: float) -> bool:
+        hits = self.hits.get(key)
+        if hits is None:
+            hits = self.hits[key] = deque()
+        while hits and now - hits[0] >= self.seconds:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+    def sweep(self, now: float) -> None:
+        """Forget keys with no event in the window."""
+        for key in [k for k, hits in self.hits.items() if not hits or now - hits[-1] >= self.seconds]:
+            del self.hits[key]
+
+
+Rules = dict[str, list[tuple[str, Window]]]
+
+
+def visitor_rules(rate: int, address_factor: int) -> Rules:
+    """Per visitor event: (scope, window). `rate` messages per 10 s per connection and per
+    conversation (VISITOR_RATE); an address may do `address_factor` times as much."""
     return {
-        "user_uttered": [("connection", messages), ("conversation", messages),
-                         ("address", RateLimitItemPerSecond(rate * address_factor, 10))],
-        "leave_message": [("connection", RateLimitItemPerMinute(3)),
-                          ("conversation", RateLimitItemPerMinute(5, 60)),
-                          ("address", RateLimitItemPerMinute(5 * address_factor, 60))],
-        "session_request": [("connection", RateLimitItemPerMinute(10)),
-                            ("address", RateLimitItemPerMinute(30 * address_factor))],
-        "history": [("connection", RateLimitItemPerMinute(20)),
-                    ("address", RateLimitItemPerMinute(60 * address_factor))],
-        "typing": [("connection", RateLimitItemPerSecond(30, 10))],
-        "*": [("connection", RateLimitItemPerSecond(30, 10))],  # anything else, unknown events
+        "user_uttered": [("connection", Window(rate, 10)), ("conversation", Window(rate, 10)),
+                         ("address", Window(rate * address_factor, 10))],
+        "leave_message": [("connection", Window(3, 60)), ("conversation", Window(5, 3600)),
+                          ("address", Window(5 * address_factor, 3600))],
+        "session_request": [("connection", Window(10, 60)),
+                            ("address", Window(30 * address_factor, 60))],
+        "history": [("connection", Window(20, 60)), ("address", Window(60 * address_factor, 60))],
+        "typing": [("connection", Window(30, 10))],
+        "*": [("connection", Window(30, 10))],  # anything else, unknown events included
     }
 
 
 class Limits:
-    """Moving-window limits per event name and scope."""
+    """Windows per event name and scope."""
 
-    def __init__(self, rules: dict[str, list[tuple[str, RateLimitItem]]]) -> None:
+    def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.checks = 0
 
-    async def allow(self, event: str, who: Who) -> bool:
-        """Count one `event` by `who`; False when any of its limits is spent (nothing counted
-        then for the scopes after the spent one)."""
-        for scope, item in self.rules.get(event) or self.rules["*"]:
+    def allow(self, event: str, who: Who) -> bool:
+        """Count one `event` by `who`; False when one of its windows is full."""
+        now = time.monotonic()
+        self.checks += 1
+        if self.checks % SWEEP_EVERY == 0:
+            for windows in self.rules.values():
+                for _, window in windows:
+                    window.sweep(now)
+        for scope, window in self.rules.get(event) or self.rules["*"]:
             key = getattr(who, scope)
-            if key and not await self.limiter.hit(item, event, scope, key):
+            if key and not window.allow(key, now):
                 return False
         return True
 
 
 def per_connection(rate: int) -> Limits:
     """`rate` events per 10 s for each connection, whatever the event (agents)."""
-    return Limits({"*": [("connection", RateLimitItemPerSecond(rate, 10))]})
+    return Limits({"*": [("connection", Window(rate, 10))]})
