@@ -62,6 +62,18 @@ def redis_commands(url: str) -> int:
         client.close()
 
 
+def redis_commandstats(url: str) -> dict[str, int]:
+    """Calls per Redis command so far (INFO commandstats)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return {name.removeprefix("cmdstat_"): int(stats["calls"])
+                for name, stats in client.info("commandstats").items()}
+    finally:
+        client.close()
+
+
 def git_head() -> str:
     try:
         return subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,

@@ -186,14 +186,17 @@ async def exchange(name: str, n: int, visitor, agent, from_visitor, from_agent, 
     rows = []
     for rate in rates:
         v2a.latencies, a2v.latencies = [], []
-        before = common.redis_commands(redis_url) if redis_url else 0
+        before = common.redis_commandstats(redis_url) if redis_url else {}
         started = time.perf_counter()
         sent = await drive(rate, seconds, send_one)
         await settle([v2a, a2v])
         row = report(name, rate, sent, time.perf_counter() - started, v2a, a2v)
-        if redis_url:
-            row["redis_commands_per_message"] = round(
-                (common.redis_commands(redis_url) - before) / max(1, sent), 2)
+        if redis_url:  # the whole run's commands (background duties included), per message
+            after = common.redis_commandstats(redis_url)
+            per = {c: round((after[c] - before.get(c, 0)) / max(1, sent), 2) for c in after}
+            per = {c: v for c, v in sorted(per.items(), key=lambda kv: -kv[1]) if v >= 0.01}
+            row["redis_commands_per_message"] = round(sum(per.values()), 2)
+            row["redis_commands_by_name"] = per
         rows.append(row)
         v2a.sent.clear()
         a2v.sent.clear()
@@ -209,6 +212,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--bridges", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--plot", help="write an SVG of p50/p99 against offered rate here")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
     print(f"# person path on {common.machine()}, commit {common.git_head()}", flush=True)
@@ -237,6 +241,20 @@ def main() -> None:
                       f" ms p99 {row['p99']} ms | echo p99 {ref['p99']} ms | ratio p99 "
                       f"{row['p99'] / ref['p99']:.2f} | redis commands/message "
                       f"{row['redis_commands_per_message']}", flush=True)
+            for row in rows:
+                print(f"redis commands by name, per message at {row['rate']}/s: "
+                      f"{row['redis_commands_by_name']}", flush=True)
+            if args.plot:
+                import plot
+
+                series = {
+                    "Frontdesk p99": [(r["rate"], r["p99"]) for r in rows],
+                    "Frontdesk p50": [(r["rate"], max(r["v2a_p50"], r["a2v_p50"])) for r in rows],
+                    "bare echo p99": [(r["rate"], r["p99"]) for r in base],
+                    "bare echo p50": [(r["rate"], max(r["v2a_p50"], r["a2v_p50"])) for r in base],
+                }
+                plot.lines(args.plot, f"Person path: {args.conversations} open conversations",
+                           "offered messages per second", "latency ms", series, logy=True)
         rss = [common.rss_mb(p.popen.pid) for p in stack.processes if p.name == "bridge"]
         print(f"bridge resident memory: {', '.join(f'{r:.0f} MB' for r in rss)}")
     finally:

@@ -188,7 +188,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         except Refused as error:
             self.kick(sid)
             return error.to_result()
-        if not await self.limits.allow(event, Who(sid)):
+        if not self.limits.allow(event, Who(sid)):
             return refused("rate_limited", "Too many requests; slow down a little.")
         agent = await self.current_agent(session)
         if agent is None:
@@ -248,10 +248,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         summary = conversation.summary()
         if conversation.queued_at:
             summary["waited_seconds"] = round(time.time() - conversation.queued_at, 1)
-        messages = await self.store.messages(conversation.id)
-        return ok(
-            conversation=summary, messages=[protocol.transcript_entry(m) for m in messages]
-        )
+        page = await self.store.page_before(conversation.id)  # the latest page
+        return ok(conversation=summary, earlier=page.more,
+                  messages=[protocol.transcript_entry(m) for m in page.messages])
 
     async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Follow a conversation live (this connection) and get its whole transcript."""
@@ -267,14 +266,18 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def do_history(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation = await self.handoff.conversation(conversation_id_of(payload))
         await self.visible(agent, conversation)
-        after = payload.get("after") or None
-        if after is not None and not isinstance(after, str):
-            raise Refused("invalid_message_id", "'after' must be a message id.")
+        after, before = payload.get("after") or None, payload.get("before") or None
+        for given in (after, before):
+            if given is not None and not isinstance(given, str):
+                raise Refused("invalid_message_id", "'after' and 'before' are message ids.")
         try:
-            messages = await self.store.messages(conversation.id, after)
+            if before is not None:
+                page = await self.store.page_before(conversation.id, before)
+            else:
+                page = await self.store.page_after(conversation.id, after)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
-        return ok(messages=[protocol.transcript_entry(m) for m in messages])
+        return ok(messages=[protocol.transcript_entry(m) for m in page.messages], more=page.more)
 
     async def do_agents(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Colleagues with presence and load, for transfers."""

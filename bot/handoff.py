@@ -487,7 +487,7 @@ class Handoff:
         conversation = await self.conversation(conversation_id)
         transcript = [
             {"sender": m.sender.value, "text": m.text, "ts": m.ts}
-            for m in await self.store.messages(conversation_id)
+            for m in await self.store.all_messages(conversation_id)  # complete, read in pages
             if m.sender is not Sender.NOTE
         ]
         ticket = Ticket(

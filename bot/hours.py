@@ -30,3 +30,29 @@ def is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
         return True
     now = now or datetime.now(ZoneInfo(timezone))
     return any(now.weekday() in days and start <= now.time() < end for days, start, end in rules)
+
+
+def next_open(spec: str, timezone: str, now: datetime | None = None) -> datetime | None:
+    """When people are next expected (the start of the next opening), None if always open."""
+    from datetime import timedelta
+
+    rules = parse(spec)
+    if not rules:
+        return None
+    now = now or datetime.now(ZoneInfo(timezone))
+    for ahead in range(8):
+        day = now + timedelta(days=ahead)
+        starts = sorted(start for days, start, _ in rules if day.weekday() in days)
+        for start in starts:
+            at = day.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+            if at > now:
+                return at
+    return None
+
+
+def status(spec: str, timezone: str, now: datetime | None = None) -> dict[str, object]:
+    """For the widget: whether people are there now and, if not, when they are back."""
+    if is_open(spec, timezone, now):
+        return {"open": True}
+    back = next_open(spec, timezone, now)
+    return {"open": False, "back": back.strftime("%A %H:%M") if back else ""}

@@ -24,7 +24,7 @@ from redis.exceptions import LockError, ResponseError
 
 from .config import Settings
 from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
-from .storage import Appended, Expect, Move, NotOwner, Outcome
+from .storage import Appended, Expect, Move, NotOwner, Outcome, Page
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,21 @@ def connection_options(max_connections: int) -> dict[str, Any]:
 
 class _Manager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
-    fails, and drops the emit, when a burst needs more connections than the bound)."""
+    fails, and drops the emit, when a burst needs more connections than the bound), able to
+    carry several emits in one pub/sub message (one PUBLISH per relayed chat message)."""
+
+    async def emit_together(self, emits: list[tuple[str, Any, str, str]]) -> None:
+        """(event, data, namespace, room) each: delivered here, then to every other bridge."""
+        batch = [{"method": "emit", "event": event, "data": [data], "binary": False,
+                  "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
+                  "host_id": self.host_id} for event, data, namespace, room in emits]
+        for message in batch:
+            await super()._handle_emit(message)
+        await self._publish({"method": "emit", "batch": batch, "host_id": self.host_id})
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        for one in message.get("batch") or [message]:
+            await super()._handle_emit(one)
 
     def _redis_connect(self) -> None:
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -320,6 +334,22 @@ class RedisStore:
         except ResponseError:  # a malformed id from a client
             raise ValueError(f"not a message id: {after!r}") from None
         return [Message.from_fields(id, fields) for id, fields in rows]
+
+    async def page_after(self, conversation_id: str, after: str | None = None,
+                         limit: int = 200) -> Page:
+        messages = await self.messages(conversation_id, after, limit + 1)
+        return Page(messages[:limit], len(messages) > limit)
+
+    async def page_before(self, conversation_id: str, before: str | None = None,
+                          limit: int = 200) -> Page:
+        end = f"({before}" if before else "+"
+        try:
+            rows = await self.redis.xrevrange(f"{PREFIX}msgs:{conversation_id}", end, "-",
+                                              count=limit + 1)
+        except ResponseError:  # a malformed id from a client
+            raise ValueError(f"not a message id: {before!r}") from None
+        messages = [Message.from_fields(id, fields) for id, fields in rows[:limit]]
+        return Page(messages[::-1], len(rows) > limit)
 
     async def message(self, conversation_id: str, message_id: str) -> Message | None:
         rows = await self.redis.xrange(f"{PREFIX}msgs:{conversation_id}", message_id, message_id)

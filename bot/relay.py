@@ -57,15 +57,19 @@ class Relay:
         return appended
 
     async def deliver(self, conversation_id: str, message: Message) -> None:
+        """To the visitor's tabs (unless the visitor wrote it or it is a note) and to the
+        consoles following the conversation: one pub/sub message for both."""
         room = conversation_room(conversation_id)
+        entry = {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)}
+        emits = [("message", entry, AGENT_NS, room)]
         if message.sender not in (Sender.VISITOR, Sender.NOTE):
-            await self.sio.emit("bot_uttered", protocol.bot_uttered(message), room=room)
-        await self.sio.emit(
-            "message",
-            {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)},
-            room=room,
-            namespace=AGENT_NS,
-        )
+            emits.insert(0, ("bot_uttered", protocol.bot_uttered(message), "/", room))
+        together = getattr(self.sio.manager, "emit_together", None)
+        if together is not None:
+            await together(emits)
+            return
+        for event, data, namespace, to in emits:
+            await self.sio.emit(event, data, room=to, namespace=namespace)
 
     async def to_visitor(self, conversation_id: str, event: str, payload: Any) -> None:
         await self.sio.emit(event, payload, room=conversation_room(conversation_id))

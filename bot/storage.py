@@ -19,6 +19,15 @@ class Appended:
     first_write: bool = False  # the visitor's first message: a page view became a conversation
 
 
+@dataclass
+class Page:
+    """A page of a transcript, oldest first; `more`: there are messages beyond it in the
+    direction it was read."""
+
+    messages: list[Message]
+    more: bool
+
+
 @dataclass(frozen=True)
 class Expect:
     """The state a move expects to find: one of `owners`, and (unless None) that agent and
@@ -132,6 +141,19 @@ class Store(Protocol):
         self, conversation_id: str, after: str | None = None, limit: int = 1000
     ) -> list[Message]:
         """The transcript in order, optionally only what came after message id `after`."""
+
+    async def all_messages(self, conversation_id: str) -> list[Message]:
+        """The whole transcript (read in pages): exports and tickets."""
+
+    async def page_after(self, conversation_id: str, after: str | None = None,
+                         limit: int = 200) -> "Page":
+        """Up to `limit` messages after `after` (from the start without it), oldest first;
+        `more` when there are later ones. ValueError for a malformed id."""
+
+    async def page_before(self, conversation_id: str, before: str | None = None,
+                          limit: int = 200) -> "Page":
+        """Up to `limit` messages just before `before` (the latest without it), oldest first;
+        `more` when there are earlier ones. ValueError for a malformed id."""
 
     # queues
     async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import socketio
 
-from . import metrics, protocol
+from . import hours, metrics, protocol
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
@@ -57,7 +57,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         """Every visitor event counts against its connection, conversation and address."""
         session = await self.get_session(sid)
         who = Who(sid, session.get("conversation_id", ""), session.get("address", ""))
-        if not await self.limits.allow(event, who):
+        if not self.limits.allow(event, who):
             raise Refused("rate_limited", "Too many requests; wait a few seconds.")
 
     async def direct(self, sid: str, event: str, payload: Any) -> None:
@@ -102,7 +102,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.direct(sid, "session_confirm", secret)
         owner = existing.owner if existing else Owner.BOT
         state = {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
-                 "resumed": bool(existing)}
+                 "resumed": bool(existing),
+                 "hours": hours.status(self.settings.business_hours,
+                                       self.settings.business_timezone)}
         await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
@@ -170,19 +172,23 @@ class VisitorNamespace(socketio.AsyncNamespace):
         )
 
     async def on_history(self, sid: str, data: Any = None) -> None:
-        """Replay: everything after the last message id the client saw, in order."""
+        """Replay, a page at a time: what came after the last message id the client saw, in
+        order; `more` says to ask again after the last one of this page."""
         payload = protocol.require_dict(data if data is not None else {})
         conversation_id = await self.bound_conversation(sid, payload)
         after = payload.get("after") or None
         if after is not None and not isinstance(after, str):
             raise Refused("invalid_message_id", "'after' must be a message id.")
         try:
-            messages = await self.store.messages(conversation_id, after)
+            page = await self.store.page_after(conversation_id, after)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
-        entries = [protocol.transcript_entry(m) for m in messages if m.sender is not Sender.NOTE]
+        entries = [protocol.transcript_entry(m) for m in page.messages
+                   if m.sender is not Sender.NOTE]
         secret = (await self.get_session(sid)).get("secret")
-        await self.direct(sid, "history", {"session_id": secret, "messages": entries})
+        after = page.messages[-1].id if page.messages else after
+        await self.direct(sid, "history", {"session_id": secret, "messages": entries,
+                                           "more": page.more, "last": after or ""})
 
     async def on_leave_message(self, sid: str, data: Any = None) -> None:
         """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
