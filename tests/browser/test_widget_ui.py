@@ -35,7 +35,12 @@ async def test_bot_is_honest_and_offers_a_person(stack, new_context) -> None:
     await widget.say("are you real?")
     await expect(widget.rows("bot").last).to_contain_text("not a person")
     await expect(widget.button("Talk to a person")).to_be_visible()
-    await expect(widget.q(".actions .person")).to_be_visible()  # always there while the bot answers
+    # One "Talk to a person" at a time: the footer's hides while the answer offers it...
+    await expect(widget.q(".actions .person")).to_be_hidden()
+    await expect(widget.q("button:text-is('Talk to a person'):visible")).to_have_count(1)
+    await widget.say("what are your opening hours?")  # ...and is back once the visitor moves on
+    await expect(widget.q(".actions .person")).to_be_visible()
+    await expect(widget.q("button:text-is('Talk to a person'):visible")).to_have_count(1)
 
 
 async def test_small_phone_screen(stack, new_context, faq_answers) -> None:

@@ -82,6 +82,12 @@ class Widget(Watched):
         await self.input.press("Enter")
         await expect(self.rows("visitor").last).to_contain_text(text[:40])
 
+    @property
+    def person_button(self) -> Locator:
+        """The one "Talk to a person" on show: the footer's, or the latest message's."""
+        return self.q(".actions .person:not([hidden]), "
+                      ".replies button[data-payload='/human_handoff']").last
+
     async def session_id(self) -> str:
         """The conversation id (what staff see; the resume secret stays in the widget)."""
         return await self.page.evaluate(
@@ -94,7 +100,7 @@ class Widget(Watched):
         choice = self.button(department)
         waiting = self.q(".queue:not([hidden]), form.leave:not([hidden])")
         if not (await choice.is_visible() or await waiting.first.is_visible()):  # not handed over yet
-            await (via or self.q(".actions .person")).click()
+            await (via or self.person_button).click()
         await choice.or_(waiting).first.wait_for()
         if await choice.is_visible():
             await choice.click()

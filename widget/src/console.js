@@ -372,10 +372,31 @@ function loaded(chat, answer) {
   chat.conversation = answer.conversation;
   if (answer.conversation.agent && me.agent) chat.mine = answer.conversation.agent === me.agent.name;
   for (const m of answer.messages) addMessage(chat.id, m, false);
+  earlierButton(chat, answer.earlier);
   renderDetails(chat);
   updateChatState(chat);
   fillCanned(chat);
   flushPending(chat);
+}
+
+// `open` gives the latest page of a long transcript; earlier pages come on request, in order.
+function earlierButton(chat, more) {
+  if (!more) { if (chat.earlier) chat.earlier.remove(); chat.earlier = null; return; }
+  if (!chat.earlier) {
+    chat.earlier = el("button", { type: "button", class: "earlier" }, "Show earlier messages");
+    chat.earlier.addEventListener("click", () => loadEarlier(chat));
+  }
+  chat.transcript.prepend(chat.earlier);
+}
+
+async function loadEarlier(chat) {
+  const first = [...chat.messages.keys()].filter(Boolean).sort(cmpId)[0];
+  const answer = await call("history", { conversation_id: chat.id, before: first });
+  if (!answer.ok) { addSystem(chat, answer.error.message); return; }
+  const keep = chat.transcript.scrollHeight - chat.transcript.scrollTop;
+  for (const m of answer.messages) addMessage(chat.id, m, false);
+  earlierButton(chat, answer.more);
+  chat.transcript.scrollTop = chat.transcript.scrollHeight - keep; // stay where the agent was reading
 }
 
 function changed(conversation) { // a move or a rating: the tab and details follow at once

@@ -50,7 +50,9 @@ button{font:inherit;cursor:pointer}
 .error{margin:0;padding:0 16px;color:#b3261e;font-size:13px}
 .error:empty{display:none}
 .composer{display:flex;align-items:flex-end;gap:6px;padding:8px;border-top:1px solid #e3e6ea}
-.composer textarea{flex:1;min-height:44px;max-height:120px;padding:11px 12px;border:1px solid #8a8a8a;border-radius:22px;font:inherit;color:#1a1a1a;resize:none}
+.composer textarea{flex:1;min-height:44px;max-height:120px;padding:11px 12px;border:1px solid #8a8a8a;border-radius:22px;font:inherit;font-size:16px;color:#1a1a1a;resize:none}
+.ts{font-size:11px;color:#595959;margin:2px 4px 0}
+.row.greeting .bubble{background:#eef0f3;border-top-left-radius:4px}
 .send{width:44px;height:44px;flex:none;border:0;border-radius:50%;background:${color};color:${on};display:grid;place-items:center}
 .leave{display:grid;gap:4px;flex:none;padding:12px;border:1px solid #d5dae0;border-radius:12px;background:#f8f9fb}
 .leave h3{margin:0;font-size:15px}
@@ -66,5 +68,21 @@ button{font:inherit;cursor:pointer}
 .open .panel{position:fixed;inset:0;width:100%;height:100%;border-radius:0}
 .open .launch{display:none}
 }
-@media (prefers-reduced-motion:reduce){.dots i{animation:none;opacity:.7}}`;
+@media (prefers-reduced-motion:reduce){.dots i{animation:none;opacity:.7}}
+@media (prefers-color-scheme:dark){
+.root{color:#e6e6e6}
+.panel{background:#1d1f23;box-shadow:0 8px 32px rgba(0,0,0,.6)}
+.row.system,.who,.typing,.ts,.leave .hint,.pending::after{color:#b8bcc2}
+.row.system.joined{color:#8fd4a6}
+.avatar{background:#3a3f46;color:#e6e6e6}
+.bot .bubble,.row.greeting .bubble{background:#2b2f35}
+.agent .bubble{background:#1f3a2a;border-color:#2f5a40}
+.chip,.leave{background:#24272c;color:#e6e6e6;border-color:#8a9099}
+.chip:hover{background:#2f333a}
+.queue{background:#1f2e42;color:#cfe0f5}
+.actions,.composer{border-top-color:#33373d}
+.composer textarea,.leave input,.leave textarea{background:#15171a;color:#e6e6e6;border-color:#6b7078}
+.banner{background:#4d3800;color:#fff4ce}
+.error,.failed::after{color:#ff8a80}
+}`;
 }

@@ -66,11 +66,15 @@ import { widgetCss } from "./widget-css.js";
     root.classList.toggle("open", open);
     launch.setAttribute("aria-expanded", String(open));
     launch.setAttribute("aria-label", (open ? "Close chat: " : "Open chat: ") + title);
+    launch.firstChild.replaceWith(svgIcon(open ? "close" : "chat")); // the launcher closes too
     if (open) {
       unread = 0;
       showBadge();
+      attention(false);
+      greet();
       scrollDown();
-      if (focus) input.focus();
+      // no keyboard popping up on phones: focus the input only with a mouse or a trackpad
+      if (focus && !(window.matchMedia && matchMedia("(pointer: coarse)").matches)) input.focus();
     } else if (focus) {
       launch.focus();
     }
@@ -81,6 +85,50 @@ import { widgetCss } from "./widget-css.js";
     if (unread && !state.open) launch.setAttribute("aria-label", `Open chat: ${title} (${unread} new)`);
   }
   launch.addEventListener("click", () => setOpen(!state.open));
+
+  // --- drawing attention to a person's message while the chat is closed or the tab hidden ---
+  const pageTitle = document.title;
+  let blink = 0;
+  function attention(on) {
+    clearInterval(blink);
+    blink = 0;
+    document.title = pageTitle;
+    if (!on) return;
+    blink = setInterval(() => { document.title = document.title === pageTitle ? `(${Math.max(unread, 1)}) New message` : pageTitle; }, 1000);
+    if (opts.sound === "on") beep();
+  }
+  function beep() { // a short tone, no audio file to fetch
+    try {
+      const audio = new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      gain.gain.value = 0.05;
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.15);
+    } catch (e) { /* no audio here */ }
+  }
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && state.open) attention(false); });
+
+  // --- greeting: what the assistant can do, and whether people are there now ----------------
+  let hoursNow = null; // from session_state
+  let greeted = false;
+  function greet() { // on first open of a new conversation, once the session (and the hours) are known
+    if (greeted || !state.open) return;
+    let text = state.greeting; // shown before: shown again after a reload, at the same place
+    if (!text) {
+      if (!hoursNow || state.last || byId.size || byClient.size) return;
+      text = opts.greeting || "Hi! I'm the virtual assistant. Ask me a question, or talk to a person from our team.";
+      if (!hoursNow.open) text += ` Nobody from our team is here right now${hoursNow.back ? `; we're back ${hoursNow.back}` : ""}. You can still leave a message.`;
+      state.greeting = text;
+      save();
+    }
+    greeted = true;
+    const row = render({ sender: "bot", text }, "bot");
+    row.className = "row greeting"; // looks like the bot's, is not a stored message
+    row.dataset.id = "0-0"; // before every stored message; not stored itself
+    log.insertBefore(row, log.firstChild);
+  }
   closeBtn.addEventListener("click", () => setOpen(false));
   panel.addEventListener("keydown", (e) => {
     if (e.key === "Escape") { e.preventDefault(); setOpen(false); }
@@ -127,8 +175,18 @@ import { widgetCss } from "./widget-css.js";
       state.last = msg.id;
       save();
       if (live && sender !== "visitor" && !state.open) { unread++; showBadge(); }
+      if (live && sender === "agent" && (!state.open || document.hidden)) attention(true);
     }
+    offersPerson();
     scrollDown();
+  }
+
+  // One "Talk to a person" at a time: the chip hides while the latest message offers the same.
+  function offersPerson() {
+    const groups = log.querySelectorAll(".replies");
+    const last = groups[groups.length - 1];
+    const offered = !!last && [...last.children].some((b) => b.dataset.payload === "/human_handoff");
+    personBtn.hidden = WITH_PEOPLE.includes(owner) || offered;
   }
 
   function render(msg, sender) {
@@ -154,13 +212,17 @@ import { widgetCss } from "./widget-css.js";
         row.appendChild(el("img", { class: "image", src, alt: "Image from " + who }));
       }
     }
-    if (msg.ts) row.title = new Date(msg.ts * 1000).toLocaleString();
+    if (msg.ts) {
+      const at = new Date(msg.ts * 1000);
+      row.title = at.toLocaleString();
+      if (sender !== "system") row.appendChild(el("time", { class: "ts", datetime: at.toISOString() }, at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
+    }
     const replies = msg.quick_replies || [];
     if (replies.length) {
       const group = el("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
       for (const q of replies) {
         titles[q.payload] = q.title;
-        const b = el("button", { type: "button", class: "chip" }, q.title);
+        const b = el("button", { type: "button", class: "chip", "data-payload": q.payload }, q.title);
         b.addEventListener("click", () => quickReply(q));
         group.appendChild(b);
       }
@@ -197,6 +259,7 @@ import { widgetCss } from "./widget-css.js";
       : owner === "queue" || owner === "triage" ? "Waiting for a person…"
       : owner === "closed" ? "Chat closed" : "Virtual assistant";
     personBtn.hidden = people;
+    offersPerson();
     leaveBtn.hidden = !(owner === "queue" || owner === "triage");
     if (owner !== "queue") queueBar.hidden = true;
     if (owner !== "agent") showTyping(false);
@@ -374,12 +437,14 @@ import { widgetCss } from "./widget-css.js";
   socket.on("session_state", (s) => {
     if (s && s.conversation_id) { state.conversation = s.conversation_id; save(); } // for support: "your chat id"
     if (s && s.owner) setOwner(s.owner);
+    if (s && s.hours) { hoursNow = s.hours; greet(); }
   });
   // Frontdesk's extras (id, ts, sender, agent_name, custom) may sit at the top level or, in the
   // Rasa-compatible shape that rasa-webchat can also read, under `metadata`: accept both.
   const flat = (m) => (m && m.metadata && typeof m.metadata === "object" ? { ...m.metadata, ...m } : m);
   socket.on("history", (data) => {
     for (const m of (data && data.messages) || []) show(flat(m), !replaying);
+    if (data && data.more && data.last) { socket.emit("history", { session_id: data.session_id, after: data.last }); return; } // next page
     replaying = false;
     log.setAttribute("aria-busy", "false");
     if (owner !== "agent") showTyping(false);
@@ -399,7 +464,9 @@ import { widgetCss } from "./widget-css.js";
   socket.on("chat_error", (err) => {
     if (err.event === "leave_message") { leave.failed(err.message); return; }
     if (err.code === "no_session") { sessionRequest(); return; }
-    if (err.code === "rate_limited") setTimeout(() => state.pending.forEach(emitMessage), 5000);
+    // passing conditions (too fast; the bridge lost Redis for a moment): try again, keep the text
+    if (err.code === "unavailable" && err.event === "session_request") { setTimeout(sessionRequest, 2000); return; }
+    if (err.code === "rate_limited" || err.code === "unavailable") setTimeout(() => state.pending.forEach(emitMessage), err.code === "unavailable" ? 2000 : 5000);
     else if (err.event === "user_uttered") { // refused for good: drop what was not stored
       for (const m of state.pending) { const row = byClient.get(m.id); if (row) row.classList.add("failed"); }
       state.pending = [];
