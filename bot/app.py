@@ -34,6 +34,8 @@ STORE = web.AppKey("store", RedisStore)
 RASA = web.AppKey("rasa", RasaClient)
 SWEEPER = web.AppKey("sweeper", Sweeper)
 ANNOUNCER = web.AppKey("announcer", QueueAnnouncer)
+SIO = web.AppKey("sio", socketio.AsyncServer)
+STEP_BOUND = 0.8  # seconds each shutdown step may take
 READY = web.AppKey("ready", asyncio.Task)
 
 HEADERS = {
@@ -107,7 +109,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/insights", insights_route(store, tokens))
     if DIST.is_dir():
         app.router.add_static("/static/", DIST)
+    app[SIO] = sio
     app.on_startup.append(start)
+    app.on_shutdown.append(closing)
     app.on_cleanup.append(stop)
     return app
 
@@ -172,12 +176,25 @@ async def announce_when_ready(app: web.Application) -> None:
         log.warning("Rasa has not answered for 10 minutes; visitors are being handed to people.")
 
 
+async def closing(app: web.Application) -> None:
+    """SIGTERM: close every connection at once (clients reconnect, to another bridge if there
+    is one), within a bound whatever Redis does."""
+    sio = app[SIO]
+    try:
+        await asyncio.wait_for(sio.eio.disconnect(), STEP_BOUND)
+    except Exception:  # noqa: BLE001 - shutting down regardless
+        log.warning("connections not all closed cleanly at shutdown")
+    await sio.shutdown()
+
+
 async def stop(app: web.Application) -> None:
+    """Each step bounded, so that the process ends within 5 s of SIGTERM even with Redis hung."""
     app[READY].cancel()
-    await app[SWEEPER].stop()
-    await app[ANNOUNCER].stop()
-    await app[RASA].close()
-    await app[STORE].close()
+    for step in (app[SWEEPER].stop, app[ANNOUNCER].stop, app[RASA].close, app[STORE].close):
+        try:
+            await asyncio.wait_for(step(), STEP_BOUND)
+        except Exception:  # noqa: BLE001 - shutting down regardless
+            log.warning("%s did not finish at shutdown", getattr(step, "__qualname__", step))
 
 
 def tune_gc() -> None:
@@ -194,5 +211,5 @@ def serve(settings: Settings) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None,
-        shutdown_timeout=5,
+        shutdown_timeout=1,  # connections were closed in `closing` already
     )

@@ -67,7 +67,9 @@ def visitor_rules(rate: int, address_factor: int) -> Rules:
                           ("address", Window(5 * address_factor, 3600))],
         "session_request": [("connection", Window(10, 60)),
                             ("address", Window(30 * address_factor, 60))],
-        "history": [("connection", Window(20, 60)), ("address", Window(60 * address_factor, 60))],
+        # pages of 200: a 10,000-message transcript is 50 of them
+        "history": [("connection", Window(120, 60)),
+                    ("address", Window(240 * address_factor, 60))],
         "typing": [("connection", Window(30, 10))],
         "*": [("connection", Window(30, 10))],  # anything else, unknown events included
     }
