@@ -32,7 +32,7 @@ async def test_widget_and_console_pass_axe(stack, new_context, make_agent) -> No
         await widget.say("are you a bot?")
         await expect(widget.button("Talk to a person")).to_be_visible()
         problems = await serious_problems(widget.page)
-        assert not problems, json.dumps(problems, indent=1)
+        assert not problems, scheme + " widget: " + json.dumps(problems, indent=1)
 
         conversation_id = await widget.hand_over(via=widget.button("Talk to a person"))
         name, password = make_agent("tickets_billing", display_name="Ari")
@@ -40,6 +40,6 @@ async def test_widget_and_console_pass_axe(stack, new_context, make_agent) -> No
         await expect(console.queue_item(conversation_id)).to_be_visible()
         await console.claim(conversation_id)
         problems = await serious_problems(console.page)
-        assert not problems, json.dumps(problems, indent=1)
+        assert not problems, scheme + " console: " + json.dumps(problems, indent=1)
         if scheme == "dark":
             await console.screenshot("console-dark.png")

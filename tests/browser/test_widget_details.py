@@ -62,6 +62,7 @@ async def test_a_persons_message_shows_unread_and_blinks_the_title(stack, new_co
         await widget.launcher.click()  # closed
         title = await widget.page.title()
         await agent.must("reply", {"conversation_id": conversation_id, "text": "Are you there?"})
+        await expect(widget.rows("agent")).to_have_count(1)
         await expect(widget.q(".badge")).to_have_text("1")
         titles = set()
         for _ in range(30):

@@ -150,6 +150,9 @@ import { widgetCss } from "./widget-css.js";
     return a1 - b1 || a2 - b2;
   }
 
+  // cmp() sorts rows without an id last; the first stored message is the newest of all
+  function newest(id) { return !state.last || cmp(id, state.last) > 0; }
+
   function place(row, id) {
     let before = null;
     for (let node = log.lastElementChild; node; node = node.previousElementSibling) {
@@ -171,7 +174,7 @@ import { widgetCss } from "./widget-css.js";
     place(row, msg.id || "");
     if (sender === "visitor") clearQuickReplies(row);
     facts(msg, live);
-    if (msg.id && cmp(msg.id, state.last) > 0) {
+    if (msg.id && newest(msg.id)) {
       state.last = msg.id;
       save();
       if (live && sender !== "visitor" && !state.open) { unread++; showBadge(); }
@@ -213,9 +216,8 @@ import { widgetCss } from "./widget-css.js";
       }
     }
     if (msg.ts) {
-      const at = new Date(msg.ts * 1000);
-      row.title = at.toLocaleString();
-      if (sender !== "system") row.appendChild(el("time", { class: "ts", datetime: at.toISOString() }, at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
+      row.title = new Date(msg.ts * 1000).toLocaleString();
+      if (sender !== "system") stamp(row, msg.ts);
     }
     const replies = msg.quick_replies || [];
     if (replies.length) {
@@ -229,6 +231,11 @@ import { widgetCss } from "./widget-css.js";
       row.appendChild(group);
     }
     return row;
+  }
+
+  function stamp(row, ts) { // the time, visible under the message
+    const at = new Date(ts * 1000);
+    row.insertBefore(el("time", { class: "ts", datetime: at.toISOString() }, at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })), row.querySelector(".replies"));
   }
 
   function clearQuickReplies(row) { // once the visitor answers, earlier suggestions are stale
@@ -292,16 +299,17 @@ import { widgetCss } from "./widget-css.js";
     });
   }
 
-  function acked(clientId, id) {
+  function acked(clientId, id, ts) {
     state.pending = state.pending.filter((m) => m.id !== clientId);
     save();
     const row = byClient.get(clientId);
     if (!row) return;
     row.classList.remove("pending");
+    if (ts && !row.querySelector("time")) stamp(row, ts);
     if (id && !row.dataset.id) {
       row.dataset.id = id;
       byId.set(id, row);
-      if (cmp(id, state.last) > 0) { state.last = id; save(); }
+      if (newest(id)) { state.last = id; save(); }
     }
   }
 
@@ -417,6 +425,8 @@ import { widgetCss } from "./widget-css.js";
       state.session = id;
       state.last = "";
       if (!first) {
+        state.greeting = "";
+        greeted = false;
         state.pending = [];
         log.replaceChildren(leave.form);
         byId.clear();
@@ -450,7 +460,7 @@ import { widgetCss } from "./widget-css.js";
     if (owner !== "agent") showTyping(false);
   });
   socket.on("bot_uttered", (m) => { showTyping(false); show(flat(m), true); });
-  socket.on("message_ack", (ack) => acked(ack.client_id, ack.id));
+  socket.on("message_ack", (ack) => acked(ack.client_id, ack.id, ack.ts));
   socket.on("queue_position", (q) => {
     setOwner("queue");
     // no estimate when nobody can answer now (the visitor was offered to leave a message)
