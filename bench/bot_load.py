@@ -27,6 +27,7 @@ class Visitor:
         self.replies: asyncio.Queue = asyncio.Queue()
         self.sio.on("bot_uttered", self.replies.put_nowait)
         self.last = ""
+        self.asked = 0
 
     async def connect(self) -> None:
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -35,14 +36,15 @@ class Visitor:
         await self.sio.emit("session_request", {})
         await asyncio.wait_for(confirmed, 30)
 
-    async def ask(self, k: int) -> tuple[float, str]:
+    async def ask(self) -> tuple[float, str]:
         """Latency (ms) and who answered: bot, handoff reason, or 'lost'."""
         question = random.choice([q for q in QUESTIONS if q != self.last])
         self.last = question
         while not self.replies.empty():
             self.replies.get_nowait()
         started = time.perf_counter()
-        await self.sio.emit("user_uttered", {"message": question, "message_id": f"q{k}"})
+        self.asked += 1  # a fresh id each time: a repeated one is a resend, answered once
+        await self.sio.emit("user_uttered", {"message": question, "message_id": f"q{self.asked}"})
         try:
             reply = await asyncio.wait_for(self.replies.get(), 30)
         except asyncio.TimeoutError:
@@ -61,7 +63,7 @@ async def step(visitors: list[Visitor], rate: float, questions: int) -> dict:
         await asyncio.sleep(random.uniform(0, interval))
         start = time.perf_counter()
         for k in range(questions):
-            results.append(await visitor.ask(index * 1000 + k))
+            results.append(await visitor.ask())
             next_at = start + (k + 1) * interval
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 

@@ -95,6 +95,7 @@ class Settings:
     escalate_after: float
     agent_grace: float
     max_queue_wait: float
+    abandon_after: float
     avg_handle_seconds: float
     business_hours: str
     business_timezone: str
@@ -161,6 +162,7 @@ class Settings:
             escalate_after=_float(env, "ESCALATE_AFTER", 120),
             agent_grace=_float(env, "AGENT_GRACE", 30),
             max_queue_wait=_float(env, "MAX_QUEUE_WAIT", 300),
+            abandon_after=_float(env, "ABANDON_AFTER", 600),
             avg_handle_seconds=_float(env, "AVG_HANDLE_SECONDS", 180),
             business_hours=env.get("BUSINESS_HOURS") or "",
             business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
+TICKET_PAGE = 50  # tickets per `tickets` answer
 QUEUE_PAGE = 50  # waiting chats per `queue` answer (and per department in `hello`)
 
 
@@ -419,10 +420,18 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok(canned=canned)
 
     async def do_tickets(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        tickets = await self.store.tickets()
+        """A page of tickets, newest first: a supervisor's of every department (or the one
+        asked for), an agent's of their own department only."""
+        offset = payload.get("offset", 0)
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
+        department = payload.get("department") or ""
         if agent.role is not Role.SUPERVISOR:
-            tickets = [t for t in tickets if t.department == agent.department]
-        return ok(tickets=[t.to_dict() for t in tickets])
+            department = agent.department
+        elif department:
+            self.serves(agent, department)
+        tickets, more = await self.store.tickets(TICKET_PAGE, offset, department)
+        return ok(tickets=[t.to_dict() for t in tickets], more=more)
 
     async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         from .mail import send_reply  # imported here: only ticket replies need SMTP

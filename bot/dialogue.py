@@ -18,7 +18,7 @@ import re
 import weakref
 from typing import Any, AsyncIterator
 
-from . import metrics, wording
+from . import metrics, protocol, wording
 from .config import Settings
 from .handoff import Handoff, HandoffRequest
 from .models import Conversation, Message, Owner, Sender
@@ -32,6 +32,7 @@ DEPARTMENT_CHOICE = re.compile(r"^/department\s+(\w+)$")
 RATING = re.compile(r"^/rate\s+(\w+)$")
 TURN_MARGIN = 10.0  # seconds a turn may outlast Rasa's timeout before another bridge takes over
 HANDOFF_PAYLOAD = wording.TALK_TO_PERSON["payload"]
+LEAVE_MESSAGE = wording.leave_message_button()["payload"]
 
 
 class Dialogue:
@@ -70,13 +71,28 @@ class Dialogue:
     async def respond(self, conversation_id: str, appended: Appended) -> None:
         """Answer what the visitor wrote (and anything older still unanswered), unless a person
         answers it; the append already said how many messages are pending."""
-        if appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
-            if appended.new and appended.message.text.strip() == "/leave_message":
-                await self.handoff.offer_message(
-                    conversation_id, appended.conversation.department, "asked"
-                )
+        if appended.new and appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
+            await self.leaving_by_chat(conversation_id, appended.message.text.strip())
         if appended.pending:
             await self.take_turns(conversation_id, appended.message, appended.conversation)
+
+    async def leaving_by_chat(self, conversation_id: str, text: str) -> None:
+        """Leaving a message as chat messages, for clients without the form (stock
+        rasa-webchat sends the button's payload as text): the email, then the message."""
+        if text == LEAVE_MESSAGE:
+            await self.store.update_conversation(conversation_id, leaving="email")
+            await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_EMAIL)
+            return
+        step = (await self.store.conversation_fields(conversation_id, "leaving", "leaving_email"))
+        if step[0] == "email":
+            if not protocol.EMAIL.match(text):
+                await self.relay.post(conversation_id, Sender.SYSTEM, wording.EMAIL_AGAIN)
+                return
+            await self.store.update_conversation(conversation_id, leaving="text", leaving_email=text)
+            await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_MESSAGE)
+        elif step[0] == "text":
+            await self.store.update_conversation(conversation_id, leaving="", leaving_email="")
+            await self.handoff.leave_message(conversation_id, "", step[1], text)
 
     async def answer_pending(self, conversation_id: str) -> None:
         """Answer whatever is pending (after a reload or a crash); one read when nothing is."""

@@ -436,6 +436,21 @@ class Handoff:
         )
         await self.left_people(conversation)
 
+    async def abandoned(self, seen: Conversation) -> None:
+        """The visitor left while waiting and has not come back: the chat leaves the queue,
+        closed, with a word for the visitor should they return (writing again reopens it)."""
+        if seen.owner is not Owner.QUEUE:
+            return
+        try:
+            await self.move(seen.id, Expect((Owner.QUEUE,), department=seen.department),
+                            Owner.CLOSED, agent="")
+        except Refused:
+            return  # picked up or moved meanwhile
+        metrics.ABANDONED.inc()
+        await self.store.count("abandoned")
+        await self.relay.post(seen.id, Sender.SYSTEM, wording.ABANDONED, {"custom": {"closed": True}})
+        await self.left_people(seen)
+
     async def read(self, seen: Conversation | str) -> Conversation:
         return seen if isinstance(seen, Conversation) else await self.conversation(seen)
 

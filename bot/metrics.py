@@ -30,6 +30,7 @@ RASA_LATENCY = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10), registry=REGISTRY,
 )
 RASA_ERRORS = Counter("frontdesk_rasa_errors", "Rasa unreachable or failing", registry=REGISTRY)
+ABANDONED = Counter("frontdesk_abandoned", "Queued chats closed because the visitor left", registry=REGISTRY)
 QUEUED = Gauge("frontdesk_queued", "Conversations waiting", ["department"], registry=REGISTRY)
 PASSWORD_CHECKS = Counter(
     "frontdesk_password_checks", "argon2 password verifications (logins)", registry=REGISTRY

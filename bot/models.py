@@ -98,6 +98,8 @@ class Conversation:
     rating: str = ""
     user_id: str = ""
     visitor: dict[str, Any] = field(default_factory=dict)
+    visitor_tabs: int = 0  # the visitor's open connections (kept by the store, not to_fields)
+    visitor_left_at: float = 0.0  # when the last of them closed
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -132,6 +134,7 @@ class Conversation:
             "rating": self.rating,
             "user_id": self.user_id,
             "visitor": self.visitor,
+            "visitor_online": self.visitor_tabs > 0,
         }
 
     @classmethod
@@ -151,6 +154,8 @@ class Conversation:
             rating=fields.get("rating", ""),
             user_id=fields.get("user_id", ""),
             visitor=json.loads(fields.get("visitor") or "{}"),
+            visitor_tabs=int(fields.get("visitor_tabs") or 0),
+            visitor_left_at=float(fields.get("visitor_left_at") or 0),
         )
 
 

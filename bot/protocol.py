@@ -153,3 +153,6 @@ def transcript_entry(message: Message) -> dict[str, Any]:
     if message.client_id:
         entry["client_id"] = message.client_id
     return entry
+
+
+EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}\.[^@\s<>]{2,}$")

@@ -23,7 +23,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import LockError, ResponseError
 
 from .config import Settings
-from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
+from .models import DEPARTMENTS, Agent, Conversation, Message, Owner, Presence, Sender, Ticket
 from .storage import Appended, Expect, Move, NotOwner, Outcome, Page
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,15 @@ return 0
 """
 
 
+# A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
+_TABS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])
+if n <= 0 then redis.call('HSET', KEYS[1], 'visitor_tabs', 0, 'visitor_left_at', ARGV[2]) end
+return n
+"""
+
+
 def _resume_key(secret: str) -> str:
     """Where a visitor's resume secret leads: only its hash is kept."""
     return f"{PREFIX}resume:{hashlib.sha256(secret.encode()).hexdigest()}"
@@ -216,6 +225,7 @@ class RedisStore:
         self._transition = self.redis.register_script(_TRANSITION)
         self._append = self.redis.register_script(_APPEND)
         self._lead = self.redis.register_script(_LEAD)
+        self._tabs = self.redis.register_script(_TABS)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RedisStore":
@@ -265,6 +275,14 @@ class RedisStore:
     async def resume(self, secret: str) -> Conversation | None:
         conversation_id = await self.redis.get(_resume_key(secret))
         return await self.get_conversation(conversation_id) if conversation_id else None
+
+    async def conversation_fields(self, conversation_id: str, *names: str) -> list[str]:
+        values = await self.redis.hmget(f"{PREFIX}conv:{conversation_id}", list(names))
+        return [v or "" for v in values]
+
+    async def visitor_tabs(self, conversation_id: str, change: int) -> None:
+        await self._tabs(keys=[f"{PREFIX}conv:{conversation_id}"],
+                         args=[change, repr(time.time())])
 
     async def update_conversation(self, conversation_id: str, **fields: str) -> None:
         await self.redis.hset(f"{PREFIX}conv:{conversation_id}", mapping=fields)
@@ -452,19 +470,24 @@ class RedisStore:
     # tickets and canned responses -------------------------------------------------------------
 
     async def save_ticket(self, ticket: Ticket) -> None:
+        """The ticket, in the list of all tickets and in its department's (newest first)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json(), ex=self.retention)
-            pipe.zadd(f"{PREFIX}tickets", {ticket.id: ticket.created_at})
-            pipe.zremrangebyscore(f"{PREFIX}tickets", "-inf", time.time() - self.retention)
-            pipe.expire(f"{PREFIX}tickets", self.retention)
+            for index in (f"{PREFIX}tickets", f"{PREFIX}tickets:{ticket.department}"):
+                pipe.zadd(index, {ticket.id: ticket.created_at})
+                pipe.zremrangebyscore(index, "-inf", time.time() - self.retention)
+                pipe.expire(index, self.retention)
             await pipe.execute()
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
         tickets = await self._tickets([ticket_id])
         return tickets[0] if tickets else None
 
-    async def tickets(self, limit: int = 200) -> list[Ticket]:
-        return await self._tickets(await self.redis.zrevrange(f"{PREFIX}tickets", 0, limit - 1))
+    async def tickets(self, limit: int = 200, offset: int = 0,
+                      department: str = "") -> tuple[list[Ticket], bool]:
+        index = f"{PREFIX}tickets:{department}" if department else f"{PREFIX}tickets"
+        ids = await self.redis.zrevrange(index, offset, offset + limit)  # one more: is there more?
+        return await self._tickets(ids[:limit]), len(ids) > limit
 
     async def _tickets(self, ids: list[str]) -> list[Ticket]:
         """Tickets with their replies (kept in a list of their own so that none is lost)."""
@@ -592,6 +615,8 @@ class RedisStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(f"{PREFIX}ticket:{ticket_id}", f"{PREFIX}ticket_replies:{ticket_id}")
             pipe.zrem(f"{PREFIX}tickets", ticket_id)
+            for department in DEPARTMENTS:
+                pipe.zrem(f"{PREFIX}tickets:{department}", ticket_id)
             await pipe.execute()
 
     # staff sessions ---------------------------------------------------------------------------

@@ -88,6 +88,12 @@ class Store(Protocol):
     # conversations and transcripts
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
 
+    async def conversation_fields(self, conversation_id: str, *names: str) -> list[str]:
+        """Some fields of a conversation ('' for a missing one)."""
+
+    async def visitor_tabs(self, conversation_id: str, change: int) -> None:
+        """A visitor's connection joined (+1) or left (-1); the last to leave notes the time."""
+
     async def get_conversations(self, ids: list[str]) -> list[Conversation]:
         """The ones of `ids` that exist, in order (one round trip)."""
 
@@ -190,7 +196,9 @@ class Store(Protocol):
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
 
-    async def tickets(self, limit: int = 200) -> list[Ticket]: ...
+    async def tickets(self, limit: int = 200, offset: int = 0,
+                      department: str = "") -> tuple[list[Ticket], bool]:
+        """A page of tickets, newest first (all, or one department's), and whether more follow."""
 
     async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
         """Record an answer to a ticket (atomic: two agents answering both count)."""

@@ -79,6 +79,9 @@ class Sweeper:
                 await self.handoff.relay.to_agents(SUPERVISORS, "escalation", payload)
             if waited >= s.max_queue_wait and await self.once(f"longwait:{conversation_id}", 86400):
                 await self.handoff.offer_message(conversation_id, department, "long_wait")
+            gone = now - conversation.visitor_left_at
+            if conversation.visitor_tabs <= 0 and conversation.visitor_left_at and gone >= s.abandon_after:
+                await self.handoff.abandoned(conversation)
         if queue and s.auto_assign:
             while await self.handoff.assign(department):
                 pass

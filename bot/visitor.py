@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 import secrets
 from typing import Any
 
@@ -23,7 +22,6 @@ from .storage import NotOwner, Store
 
 log = logging.getLogger(__name__)
 
-EMAIL = re.compile(r"^[^@\s<>]{1,64}@[^@\s<>]{1,255}\.[^@\s<>]{2,}$")
 
 
 class VisitorNamespace(socketio.AsyncNamespace):
@@ -79,6 +77,12 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         metrics.CONNECTIONS.labels("visitor").dec()
+        conversation_id = (await self.get_session(sid)).get("conversation_id")
+        if conversation_id:
+            try:
+                await self.store.visitor_tabs(conversation_id, -1)
+            except Exception as error:  # noqa: BLE001 - Redis away: the tab count stays high (safe)
+                log.warning("visitor tab of %s not counted out: %s", conversation_id, error)
 
     async def on_session_request(self, sid: str, data: Any = None) -> None:
         """Start a conversation, or resume one with the secret its widget keeps. The secret is
@@ -96,8 +100,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self.session(sid) as session:
             old = session.get("conversation_id")
             session["conversation_id"], session["secret"] = conversation_id, secret
-        if old and old != conversation_id:
-            await self.leave_room(sid, conversation_room(old))
+        if old != conversation_id:
+            if old:
+                await self.leave_room(sid, conversation_room(old))
+                await self.store.visitor_tabs(old, -1)
+            await self.store.visitor_tabs(conversation_id, +1)
         await self.enter_room(sid, conversation_room(conversation_id))
         await self.direct(sid, "session_confirm", secret)
         owner = existing.owner if existing else Owner.BOT
@@ -196,7 +203,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         conversation_id = await self.bound_conversation(sid, payload)
         name = protocol.detail(payload.get("name") or "", 100).strip()
         email = str(payload.get("email") or "").strip()
-        if not EMAIL.match(email):
+        if not protocol.EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
         text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)

@@ -83,8 +83,15 @@ def agent_gone(agent_name: str) -> str:
 
 HANDED_BACK = "You're back with the virtual assistant. Ask me anything, or ask for a person again."
 
+ABANDONED = ("You left before someone from our team could answer, so this chat was closed. "
+             "Write again any time, or leave a message and we'll reply by email.")
+
 CLOSED = "This chat has been closed. Thanks for getting in touch! How did we do?"
 
 THANKS_FOR_RATING = "Thank you for your feedback."
+
+ASK_EMAIL = "Of course. What's your email address? We'll reply there."
+EMAIL_AGAIN = "That doesn't look like an email address. Could you type it again?"
+ASK_MESSAGE = "Thanks. What would you like to tell us? Write it in one message."
 
 MESSAGE_LEFT = "Thanks, your message is saved. We'll reply to {email} as soon as we can."

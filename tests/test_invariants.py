@@ -188,6 +188,15 @@ class HandoffMachine(RuleBasedStateMachine):
         else:
             assert self.run(self.snapshot(cid)) == before, "a requeue that did nothing told"
 
+    @rule(cid=conversations)
+    def sweeper_closes_abandoned(self, cid: str) -> None:
+        """The visitor left the queue long ago (as the sweeper read it): closed if still queued."""
+        seen = self.run(self.handoff.conversation(cid))
+        before = self.run(self.snapshot(cid))
+        self.run(self.handoff.abandoned(seen))
+        if before[0] != "queue":
+            assert self.run(self.snapshot(cid)) == before, "only a queued chat is closed"
+
     @rule(department=st.sampled_from(list(DEPARTMENTS)))
     def sweeper_assigns(self, department: str) -> None:
         self.run(self.handoff.assign(department))
@@ -213,6 +222,7 @@ class HandoffMachine(RuleBasedStateMachine):
                 cid, self.agents[data.draw(st.sampled_from(names))]),
             "close": lambda: self.handoff.close(cid, self.agents[data.draw(st.sampled_from(names))]),
             "requeue": lambda: self.handoff.requeue(cid, data.draw(st.sampled_from(names))),
+            "abandoned": lambda: self.abandon_as_seen(cid),
             "visitor": lambda: self.dialogue.receive(cid, "hello?", f"m{next(_ids)}"),
             "say": lambda: self.say(cid, data.draw(st.sampled_from(TEXTS))),
         }
@@ -230,6 +240,9 @@ class HandoffMachine(RuleBasedStateMachine):
             self.crashed.discard(cid)
 
     # helpers -----------------------------------------------------------------------------------
+
+    async def abandon_as_seen(self, cid: str) -> None:
+        await self.handoff.abandoned(await self.handoff.conversation(cid))
 
     def move(self, cid: str, act: Callable[[], Awaitable[Any]], by: str = "") -> None:
         """Run one move; if it is refused, check that it changed nothing (invariant 6); if it

@@ -77,3 +77,44 @@ async def test_a_5000_message_conversation_replays_completely(stack: Stack, make
     bad = await boss.call("history", {"conversation_id": cid, "before": "not-an-id"})
     assert bad["error"]["code"] == "invalid_message_id"
     await boss.close()
+
+
+async def test_ticket_lists_are_paged_per_department(isolated, make_agent) -> None:
+    """Spam in one department cannot push another's tickets out of view; every ticket is
+    reachable page by page."""
+    import time
+
+    from bot.models import Ticket
+
+    url, redis_url = isolated()
+    store = RedisStore(redis_url)
+    try:
+        now = time.time()
+        for i in range(60):
+            await store.save_ticket(Ticket(id=f"g{i:02d}", conversation_id="c", name="", email=
+                                           "spam@example.org", message="spam", department="general",
+                                           created_at=now - 100 + i))
+        await store.save_ticket(Ticket(id="real", conversation_id="c", name="Kim", email=
+                                       "kim@example.org", message="my tickets", department=
+                                       "tickets_billing", created_at=now - 1000))
+    finally:
+        await store.close()
+    billing = AgentClient(url)
+    await billing.connect(*make_agent("tickets_billing", redis_url=redis_url))
+    page = await billing.must("tickets", {})
+    assert [t["id"] for t in page["tickets"]] == ["real"] and not page["more"]
+    general = AgentClient(url)
+    await general.connect(*make_agent("general", redis_url=redis_url))
+    first = await general.must("tickets", {})
+    assert len(first["tickets"]) == 50 and first["more"] and first["tickets"][0]["id"] == "g59"
+    second = await general.must("tickets", {"offset": 50})
+    assert [t["id"] for t in second["tickets"]] == [f"g{i:02d}" for i in range(9, -1, -1)]
+    assert not second["more"]
+    boss = AgentClient(url)
+    await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
+    everything = (await boss.must("tickets", {"offset": 50}))["tickets"]
+    assert [t["id"] for t in everything][-1] == "real"
+    only = await boss.must("tickets", {"department": "tickets_billing"})
+    assert [t["id"] for t in only["tickets"]] == ["real"]
+    for client in (billing, general, boss):
+        await client.close()

@@ -110,3 +110,60 @@ async def queue_visitor_to(visitor: Visitor, department: str, mark: int) -> str:
     mark = await visitor.say(f"/department {department}")
     position = await visitor.seen.wait_for("queue_position", start=mark)
     return position["department"]
+
+
+async def test_a_visitor_gone_from_the_queue_is_closed_not_left_waiting(isolated) -> None:
+    import redis.asyncio as aioredis
+
+    url, redis_url = isolated(AUTO_ASSIGN="false", ABANDON_AFTER="1")
+    gone, stays = Visitor(url), Visitor(url)
+    for visitor in (gone, stays):
+        await visitor.connect()
+        await queue_visitor(visitor, "general")
+    second_tab = Visitor(url)  # the visitor who stays has a second tab on the same chat
+    await second_tab.connect(stays.session_id)
+    await gone.close()
+    await stays.close()  # one tab closed, the other still open
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        deadline = time.monotonic() + 10
+        while await client.hget(f"fd:conv:{gone.conversation_id}", "owner") != "closed":
+            assert time.monotonic() < deadline, "the abandoned chat stayed in the queue"
+            await asyncio.sleep(0.2)
+        assert await client.zrange("fd:queue:general", 0, -1) == [stays.conversation_id]
+        rows = await client.xrange(f"fd:msgs:{gone.conversation_id}")
+        assert "You left before someone from our team could answer" in rows[-1][1]["text"]
+        await asyncio.sleep(2)
+        assert await client.hget(f"fd:conv:{stays.conversation_id}", "owner") == "queue"
+    finally:
+        await client.aclose()
+        await second_tab.close()
+
+
+async def test_leave_a_message_by_chat_for_clients_without_the_form(isolated) -> None:
+    """Stock rasa-webchat sends the button's payload as text: the bridge asks for the email and
+    the message in the chat instead of offering the same button again (it looped)."""
+    import redis.asyncio as aioredis
+
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    visitor = Visitor(url)
+    await visitor.connect()
+    await queue_visitor(visitor, "general")  # nobody online: offered to leave a message
+
+    async def reply_to(text: str) -> str:
+        mark = await visitor.say(text, message_id=f"leave-{len(visitor.seen.events)}")
+        try:
+            return (await visitor.seen.wait_for("bot_uttered", start=mark, timeout=5))["text"]
+        except TimeoutError:
+            raise AssertionError(visitor.seen.events[mark - 3:]) from None
+
+    assert "What's your email address?" in await reply_to("/leave_message")
+    assert "doesn't look like an email" in await reply_to("call me maybe")
+    assert "What would you like to tell us?" in await reply_to("kim@example.org")
+    assert "We'll reply to kim@example.org" in await reply_to("My tickets for Friday never came.")
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        assert await client.zcard("fd:tickets:general") == 1
+    finally:
+        await client.aclose()
+    await visitor.close()

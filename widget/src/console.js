@@ -810,12 +810,18 @@ function ticketCount(delta) {
   $("ticket-count").textContent = String(newTickets);
 }
 
-async function loadTickets() {
-  const answer = await call("tickets");
+async function loadTickets(offset = 0) { // pages of 50, newest first; "Show older" for more
+  const answer = await call("tickets", { offset });
   const box = $("tickets");
   if (!answer.ok) { box.replaceChildren(el("p", { class: "error" }, answer.error.message)); return; }
-  const tickets = answer.tickets.sort((a, b) => b.created_at - a.created_at);
-  box.replaceChildren(...(tickets.length ? tickets.map(ticketCard) : [el("p", { class: "muted" }, "No messages yet.")]));
+  const cards = answer.tickets.map(ticketCard);
+  if (!offset) box.replaceChildren(...(cards.length ? cards : [el("p", { class: "muted" }, "No messages yet.")]));
+  else { box.querySelector(".older")?.remove(); box.append(...cards); }
+  if (answer.more) {
+    const older = el("button", { type: "button", class: "older" }, "Show older messages");
+    older.addEventListener("click", () => loadTickets(offset + answer.tickets.length));
+    box.append(older);
+  }
 }
 
 function ticketCard(t) {

@@ -268,6 +268,7 @@ import { widgetCss } from "./widget-css.js";
     personBtn.hidden = people;
     offersPerson();
     leaveBtn.hidden = !(owner === "queue" || owner === "triage");
+    if (leaveBtn.hidden) leave.close(); // a person joined, the bot took over or the chat closed
     if (owner !== "queue") queueBar.hidden = true;
     if (owner !== "agent") showTyping(false);
   }
