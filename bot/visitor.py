@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
 import secrets
-from typing import Any
+from typing import Any, Awaitable
 
 import socketio
 
@@ -37,19 +38,41 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.handoff = handoff
         self.settings = settings
         self.limits = Limits(visitor_rules(settings.visitor_rate, settings.visitor_address_factor))
+        self.in_order: dict[str, asyncio.Lock] = {}  # per connection
+        self.working: set[asyncio.Task] = set()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`."""
+        """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`.
+        A connection's events are handled one after the other, in the order sent (a `history`
+        right after `session_request` finds the session); bot answers run on their own."""
         if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
-        try:
-            await self.count(event, args[0])
-            return await super().trigger_event(event, *args)
-        except Refused as error:
-            await self.error(args[0], event, error)
-        except Exception as error:
-            log.exception("visitor event %r failed", event)
-            await self.error(args[0], event, unexpected(error))
+            result = await super().trigger_event(event, *args)
+            if event == "disconnect":
+                self.in_order.pop(args[0], None)
+            return result
+        sid = args[0]
+        async with self.in_order.setdefault(sid, asyncio.Lock()):
+            try:
+                await self.count(event, sid)
+                return await super().trigger_event(event, *args)
+            except Refused as error:
+                await self.error(sid, event, error)
+            except Exception as error:
+                log.exception("visitor event %r failed", event)
+                await self.error(sid, event, unexpected(error))
+
+    def spawn(self, work: Awaitable[None], what: str) -> None:
+        """Run `work` beside the connection's events (kept referenced; failures logged)."""
+
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("%s failed", what)
+
+        task = asyncio.create_task(run())
+        self.working.add(task)
+        task.add_done_callback(self.working.discard)
 
     async def count(self, event: str, sid: str) -> None:
         """Every visitor event counts against its connection, conversation and address."""
@@ -116,7 +139,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
-            await self.dialogue.answer_pending(conversation_id)
+            self.spawn(self.dialogue.answer_pending(conversation_id), f"pending of {conversation_id}")
 
     def verified_user(self, data: Any) -> str:
         """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
@@ -168,7 +191,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         stored = appended.message
         ack = {"id": stored.id, "client_id": client_id, "ts": stored.ts}
         await self.direct(sid, "message_ack", ack)
-        await self.dialogue.respond(conversation_id, appended)
+        # Answering may wait for Rasa: the connection's next events need not wait for it.
+        self.spawn(self.dialogue.respond(conversation_id, appended), f"answer in {conversation_id}")
 
     async def on_typing(self, sid: str, data: Any = None) -> None:
         payload = protocol.require_dict(data)

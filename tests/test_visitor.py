@@ -174,3 +174,18 @@ async def test_a_burst_of_visitors_all_get_sessions(stack: Stack) -> None:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         sessions = await asyncio.gather(*(open_one(http) for _ in range(300)))
     assert len(set(sessions)) == 300
+
+
+async def test_a_connections_events_are_handled_in_the_order_sent(stack: Stack) -> None:
+    """`history` and a message sent right behind `session_request`, without waiting for it,
+    find the session (they got `no_session` when handled concurrently)."""
+    for _ in range(5):
+        client = Visitor(stack.bridge_url)
+        await client.sio.connect(stack.bridge_url, transports=["websocket"])
+        await client.sio.emit("session_request", {})
+        await client.sio.emit("history", {})
+        await client.sio.emit("user_uttered", {"message": "hello", "message_id": "first"})
+        await client.seen.wait_for("history")
+        await client.seen.wait_for("message_ack")
+        assert not client.seen.of("chat_error"), client.seen.of("chat_error")
+        await client.close()
