@@ -150,7 +150,8 @@ class Handoff:
             log.info("handoff of %s not made: %s", conversation_id, refused.code)
             return False
         # "I'm passing you to a person" only when someone can answer; otherwise the truth.
-        text = wording.HANDOFF[request.reason] if someone else wording.NOBODY_TO_PASS_TO
+        text = wording.HANDOFF[request.reason] if someone else wording.NOBODY_TO_PASS_TO.get(
+            request.reason, wording.NOBODY_TO_PASS_TO_ANY)
         await self.tell(conversation_id, text, request, department)
         if not department:
             await self.relay.post(

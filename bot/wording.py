@@ -17,8 +17,12 @@ HANDOFF = {
     "to our team and a person will reply here.",
 }
 
-NOBODY_TO_PASS_TO = ("I'd like to pass you to a person, but nobody from our team can answer "
-                     "right now.")
+NOBODY_TO_PASS_TO = {
+    "bot_unavailable": "Sorry, our assistant can't answer right now, and nobody from our team "
+    "can answer at the moment either.",
+}
+NOBODY_TO_PASS_TO_ANY = ("I'd like to pass you to a person, but nobody from our team can answer "
+                         "right now.")
 
 NO_REPLY = "Sorry, I don't have an answer for that. Would you like to talk to a person?"
 

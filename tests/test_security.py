@@ -382,7 +382,11 @@ def test_redis_user_and_tls_reach_rasa(tmp_path: Path) -> None:
                                   "REDIS_URL": "rediss://frontdesk:s3cret@redis.example:6380/3"})
     endpoints = json.loads(_rasa_endpoints(settings).read_text())
     assert endpoints["tracker_store"].pop("record_exp") == 90 * 86400
-    for store in (endpoints["tracker_store"], endpoints["lock_store"]):
+    tracker = endpoints["tracker_store"]
+    assert tracker.pop("type") == "actions.tracker_store.RecentTurnsTrackerStore"
+    assert tracker.pop("max_turns") == 8
+    tracker["type"] = "redis"  # otherwise the same connection settings as Rasa's own store
+    for store in (tracker, endpoints["lock_store"]):
         assert store == {"type": "redis", "url": "redis.example", "port": 6380, "db": 3,
                          "username": "frontdesk", "password": "s3cret", "use_ssl": True,
                          "key_prefix": "rasa"}

@@ -153,7 +153,7 @@ async def test_keyboard_only(stack, new_context) -> None:
     else:
         raise AssertionError(f"no quick reply reached by keyboard; focus on {await focused()}")
     await page.keyboard.press("Enter")
-    await expect(widget.rows("visitor").last).to_have_text("You: Talk to a person")
+    await expect(widget.rows("visitor").last.locator(".bubble")).to_have_text("Talk to a person")
 
     await page.keyboard.press("Escape")
     await expect(widget.panel).to_be_hidden()
