@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run NAME` starts one process; `python -m bot agents ...` manages
+"""Command line: `python -m bot run NAME` starts one process (`supervise NAME`: and restarts it
+when it dies, as the Procfile does); `python -m bot agents ...` manages
 agent accounts; `python -m bot data ...` exports or erases a visitor's data; `python -m bot prepare`
 creates the secrets."""
 
@@ -17,12 +18,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("run", help="start one Frontdesk process")
     start.add_argument("name", choices=sorted(LAUNCHERS))
+    watched = commands.add_parser("supervise", help="start one process, restart it if it dies")
+    watched.add_argument("name", choices=sorted(LAUNCHERS))
     commands.add_parser("serve", help="start the bridge (same as 'run bridge')")
     commands.add_parser("prepare", help="create the secrets in the data folder, once, before "
                         "the processes start (make run does this)")
     agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
     privacy.add_arguments(commands.add_parser("data", help="export or erase a visitor's data"))
     args = parser.parse_args(argv)
+    if args.command == "supervise":
+        from .supervisor import supervise
+
+        return supervise(args.name)
     settings = Settings.from_env()  # creates any missing secret, atomically, 0600 in a 0700 folder
     if args.command == "prepare":
         print(f"Secrets are in {settings.data_dir} (readable by this user only).")
