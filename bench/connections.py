@@ -1,5 +1,7 @@
-"""Idle connections: open N visitor connections (raw Engine.IO websockets, each with a session)
-to one bridge process and report its resident memory.
+"""Idle connections: open N visitor connections (raw Engine.IO websockets, each with a session,
+nobody writing) to one bridge process and report its resident memory; then check that those page
+views left no key without an expiry in Redis, and that a flood of binary packets from a few
+connections does not keep the bridge's memory up.
 
     .venv/bin/python bench/connections.py --connections 10000
 """
@@ -38,7 +40,7 @@ async def keep_alive(sockets: list) -> None:
     await asyncio.gather(*(pong(ws) for ws in sockets), return_exceptions=True)
 
 
-async def run(url: str, n: int, pid: int) -> None:
+async def run(url: str, n: int, pid: int, redis_url: str) -> None:
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
         before = common.rss_mb(pid)
@@ -65,6 +67,57 @@ async def run(url: str, n: int, pid: int) -> None:
             pinger.cancel()
         for ws in sockets:
             await ws.close()
+        await permanent_keys(redis_url)
+        await binary_flood(http, url, pid)
+
+
+async def permanent_keys(redis_url: str) -> None:
+    """Every key the page views made has an end of life (retention): none without a TTL."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    total, forever = 0, []
+    async for key in client.scan_iter(count=1000):
+        total += 1
+        if await client.ttl(key) == -1:
+            forever.append(key)
+    await client.aclose()
+    print(json.dumps({"keys": total, "keys_without_expiry": len(forever),
+                      "examples": forever[:5]}), flush=True)
+
+
+async def binary_flood(http: aiohttp.ClientSession, url: str, pid: int) -> None:
+    """Three connections announce and send 1 MB binary attachments, 100 times each."""
+    before = common.rss_mb(pid)
+    blob = b"\x00" * (1024 * 1024)
+    refused = 0
+    for _ in range(100):
+        for _ in range(3):
+            ws = await http.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket")
+            await ws.receive()
+            await ws.send_str("40")
+            await ws.receive()
+            try:
+                await ws.send_str('451-["user_uttered",{"_placeholder":true,"num":0}]')
+                await ws.send_bytes(blob)
+            except (ConnectionError, aiohttp.ClientError):
+                pass  # closed by the bridge before the attachment went through
+            try:  # the bridge closes the connection: the socket ends within 2 s
+                async with asyncio.timeout(2):
+                    while (await ws.receive()).type not in (
+                            aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                            aiohttp.WSMsgType.ERROR):
+                        pass
+                refused += 1
+            except TimeoutError:
+                pass
+            await ws.close()
+    await asyncio.sleep(3)
+    after = common.rss_mb(pid)
+    print(json.dumps({"binary_attempts": 300, "closed_by_bridge": refused,
+                      "bridge_rss_mb_before_flood": round(before),
+                      "bridge_rss_mb_after_flood": round(after),
+                      "growth_percent": round(100 * (after - before) / before, 1)}), flush=True)
 
 
 def main() -> None:
@@ -78,7 +131,7 @@ def main() -> None:
     try:
         stack.start_redis()
         bridge = stack.start_bridge()
-        asyncio.run(run(stack.bridge_url, args.connections, bridge.popen.pid))
+        asyncio.run(run(stack.bridge_url, args.connections, bridge.popen.pid, stack.redis_url))
     finally:
         stack.stop_all()
 
