@@ -114,3 +114,27 @@ async def test_markup_is_shown_as_text(stack, new_context, make_agent) -> None:
     await widget.page.reload()
     await expect(widget.rows("agent").last.locator(".bubble")).to_have_text("Jo: " + AGENT_ATTACK)
     assert widget.dialogs == []
+
+
+async def test_transfer_list_shows_who_is_online_per_department(isolated, new_context,
+                                                                make_agent) -> None:
+    from clients import AgentClient
+
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    name, password = make_agent("tickets_billing", display_name="Ari", redis_url=redis_url)
+    console = await Console.login(await new_context(), url, name, password)
+    sam = AgentClient(url)  # online in General
+    await sam.connect(*make_agent("general", display_name="Sam", redis_url=redis_url))
+    await sam.must("presence", {"status": "online"})
+    try:
+        widget = await Widget.load(await new_context(), url)
+        await widget.open()
+        conversation_id = await widget.hand_over()
+        chat = await console.claim(conversation_id)
+        await chat.get_by_role("button", name="Transfer…").click()
+        options = chat.locator("select option")
+        await expect(options.filter(has_text="General — 1 online")).to_have_count(1)
+        await expect(options.filter(has_text="Website & technical — nobody online")).to_have_count(1)
+        await expect(options.filter(has_text="Sam")).to_contain_text("online")
+    finally:
+        await sam.close()

@@ -722,8 +722,11 @@ async function toggleTransfer(chat, show = chat.transferForm.hidden) {
   const people = el("optgroup", { label: "Agents" },
     agents.map((a) => el("option", { value: `agent:${a.name}`, disabled: a.presence === "offline" || a.chats >= a.capacity },
       `${a.display_name} (${a.name}) — ${deptTitle(a.department)}, ${a.presence}, ${a.chats}/${a.capacity} chats`)));
+  // who could answer in each department now (supervisors answer for every one)
+  const online = (key) => agents.filter((a) => a.presence === "online" && (a.department === key || a.role === "supervisor")).length;
   const teams = el("optgroup", { label: "Departments (back to the queue)" },
-    Object.keys(me.departments).map((key) => el("option", { value: `department:${key}` }, me.departments[key])));
+    Object.keys(me.departments).map((key) => el("option", { value: `department:${key}` },
+      `${me.departments[key]} — ${online(key) ? `${online(key)} online` : "nobody online"}`)));
   chat.transferTo.replaceChildren(people, teams);
   chat.transferTo.focus();
 }
