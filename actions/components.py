@@ -67,6 +67,18 @@ def is_shouting(text: Optional[str], min_letters: int = 10, min_words: int = 3,
     return sum(c.isupper() for c in letters) / len(letters) >= upper_ratio
 
 
+def relabel(message: Message, intent: str, topic_key: str) -> None:
+    """Give `message` the intent `intent`, keeping the intent it had (for a fallback, the
+    classifier's best guess) as `topic_key` in the parse result: the handoff's department."""
+    name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if name == "nlu_fallback":
+        ranked = [r for r in message.get(INTENT_RANKING_KEY) or []
+                  if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
+        name = ranked[0][INTENT_NAME_KEY] if ranked else name
+    message.set(topic_key, name, add_to_output=True)
+    message.set(INTENT, {INTENT_NAME_KEY: intent, "confidence": 1.0}, add_to_output=True)
+
+
 def asks_for_person(text: Optional[str]) -> bool:
     """True when the words plainly ask for a person (not whether one is talking)."""
     if not text or text.startswith("/") or WHO_IS_THERE.search(text):
@@ -102,14 +114,7 @@ class PersonRequestDetector(GraphComponent):
             name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if name in PERSON_REQUEST_SKIP or not asks_for_person(message.get(TEXT)):
                 continue
-            if name == "nlu_fallback":
-                ranked = [r for r in message.get(INTENT_RANKING_KEY) or []
-                          if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
-                name = ranked[0][INTENT_NAME_KEY] if ranked else name
-            message.set(PERSON_TOPIC_KEY, name, add_to_output=True)
-            message.set(
-                INTENT, {INTENT_NAME_KEY: HUMAN_HANDOFF, "confidence": 1.0}, add_to_output=True
-            )
+            relabel(message, HUMAN_HANDOFF, PERSON_TOPIC_KEY)
         return messages
 
 
@@ -159,12 +164,5 @@ class ShoutingDetector(GraphComponent):
             name = intent.get(INTENT_NAME_KEY)
             if name in self._keep:
                 continue
-            if name == "nlu_fallback":  # keep the classifier's best guess as the topic
-                ranked = [r for r in message.get(INTENT_RANKING_KEY) or []
-                          if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
-                name = ranked[0][INTENT_NAME_KEY] if ranked else name
-            message.set(SHOUTING_INTENT_KEY, name, add_to_output=True)
-            message.set(
-                INTENT, {INTENT_NAME_KEY: FRUSTRATED, "confidence": 1.0}, add_to_output=True
-            )
+            relabel(message, FRUSTRATED, SHOUTING_INTENT_KEY)
         return messages

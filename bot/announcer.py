@@ -10,48 +10,22 @@ The wait is left out when nobody can answer now (the visitor was offered to leav
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from .handoff import Handoff
 from .models import DEPARTMENTS
+from .periodic import Periodic
 from .relay import AGENT_NS, Relay, conversation_room, department_room
 from .storage import Store
 
-log = logging.getLogger(__name__)
-TICK = 1.0
 AGENT_PAGE = 50  # ids of the longest-waiting chats sent to consoles; the rest is paged by `queue`
 
 
-class QueueAnnouncer:
+class QueueAnnouncer(Periodic):
     def __init__(self, store: Store, handoff: Handoff, relay: Relay) -> None:
         self.store = store
         self.handoff = handoff
         self.relay = relay
         self.told: dict[str, tuple[int, int | None]] = {}  # conversation -> (position, eta) sent
         self.queues: dict[str, list[str]] = {}  # department -> queue last told to agents
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a Redis hiccup: try again next second
-                log.exception("queue announcement failed")
-            await asyncio.sleep(TICK)
 
     async def tick(self) -> None:
         staffing = await self.handoff.staffing()

@@ -72,27 +72,27 @@ class Dialogue:
         """Answer what the visitor wrote (and anything older still unanswered), unless a person
         answers it; the append already said how many messages are pending."""
         if appended.new and appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
-            await self.leaving_by_chat(conversation_id, appended.message.text.strip())
+            await self.leaving_by_chat(conversation_id, appended.message.text.strip(),
+                                       appended.conversation.leaving)
         if appended.pending:
             await self.take_turns(conversation_id, appended.message, appended.conversation)
 
-    async def leaving_by_chat(self, conversation_id: str, text: str) -> None:
+    async def leaving_by_chat(self, conversation_id: str, text: str, step: str) -> None:
         """Leaving a message as chat messages, for clients without the form (stock
-        rasa-webchat sends the button's payload as text): the email, then the message."""
+        rasa-webchat sends the button's payload as text): the email, then the message. `step`
+        comes with the append's snapshot: an ordinary message costs no extra read."""
         if text == LEAVE_MESSAGE:
             await self.store.update_conversation(conversation_id, leaving="email")
             await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_EMAIL)
-            return
-        step = (await self.store.conversation_fields(conversation_id, "leaving", "leaving_email"))
-        if step[0] == "email":
+        elif step == "email":
             if not protocol.EMAIL.match(text):
                 await self.relay.post(conversation_id, Sender.SYSTEM, wording.EMAIL_AGAIN)
                 return
-            await self.store.update_conversation(conversation_id, leaving="text", leaving_email=text)
+            await self.store.update_conversation(conversation_id, leaving=f"to:{text}")
             await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_MESSAGE)
-        elif step[0] == "text":
-            await self.store.update_conversation(conversation_id, leaving="", leaving_email="")
-            await self.handoff.leave_message(conversation_id, "", step[1], text)
+        elif step.startswith("to:"):
+            await self.store.update_conversation(conversation_id, leaving="")
+            await self.handoff.leave_message(conversation_id, "", step.removeprefix("to:"), text)
 
     async def answer_pending(self, conversation_id: str) -> None:
         """Answer whatever is pending (after a reload or a crash); one read when nothing is."""

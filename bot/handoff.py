@@ -211,19 +211,17 @@ class Handoff:
                 [department_room(department), SUPERVISORS], "handoff",
                 {"conversation": conversation.summary()},
             )
-            why = await self.unavailable(department)
-            if why:
-                await self.offer_message(conversation_id, department, why)
+            agents = (await self.staffing()).get(department, 0)
+            if agents:
+                await self.announce_position(conversation_id, department, agents, as_message=True)
             else:
-                await self.announce_position(conversation_id, department, as_message=True)
+                await self.offer_message(conversation_id, department, self.why_nobody())
 
-    async def unavailable(self, department: str) -> str:
-        """Why no person can answer this department now ('' when someone can)."""
+    def why_nobody(self) -> str:
+        """Why no person can answer (when `staffing` says nobody can)."""
         if not hours.is_open(self.settings.business_hours, self.settings.business_timezone):
             return "closed_hours"
-        if not await self.available_agents(department):
-            return "no_agent"
-        return ""
+        return "no_agent"
 
     async def offer_message(self, conversation_id: str, department: str, why: str) -> None:
         await self.relay.post(
@@ -258,13 +256,14 @@ class Handoff:
         """Seconds until a person picks up the chat at `position`, with `agents` answering."""
         return int(position * self.settings.avg_handle_seconds / max(1, agents))
 
-    async def announce_position(
-        self, conversation_id: str, department: str, as_message: bool = False
-    ) -> None:
+    async def announce_position(self, conversation_id: str, department: str,
+                                agents: int | None = None, as_message: bool = False) -> None:
+        """The visitor's place and wait now (`agents`: who can answer, if already known)."""
         position = await self.store.queue_position(conversation_id, department)
         if position is None:
             return
-        agents = (await self.staffing()).get(department, 0)
+        if agents is None:
+            agents = (await self.staffing()).get(department, 0)
         eta = self.estimate(position, agents) if agents else None  # none when nobody can answer
         payload = {"position": position, "eta_seconds": eta, "department": department}
         await self.relay.to_visitor(conversation_id, "queue_position", payload)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -34,8 +34,6 @@ def is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:
 
 def next_open(spec: str, timezone: str, now: datetime | None = None) -> datetime | None:
     """When people are next expected (the start of the next opening), None if always open."""
-    from datetime import timedelta
-
     rules = parse(spec)
     if not rules:
         return None

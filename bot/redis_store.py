@@ -84,8 +84,8 @@ return found(1, first)
 # time from now (its resume key too).
 _APPEND = """
 local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
-                        'first_response_at', 'written', 'kept_until')
-for i = 1, 7 do snap[i] = snap[i] or '' end
+                        'first_response_at', 'leaving', 'written', 'kept_until')
+for i = 1, 8 do snap[i] = snap[i] or '' end
 local kept_until = tonumber(table.remove(snap)) or 0
 local written = table.remove(snap)
 if snap[1] == '' then return {'', -2, 0, 0, 0, unpack(snap)} end
@@ -131,7 +131,7 @@ if now + ttl - kept_until > math.min(3600, ttl / 100) or first_write == 1 then
 end
 return {id, 1, first, pending, first_write, unpack(snap)}
 """
-SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at")
+SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
 
 # KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
@@ -275,10 +275,6 @@ class RedisStore:
     async def resume(self, secret: str) -> Conversation | None:
         conversation_id = await self.redis.get(_resume_key(secret))
         return await self.get_conversation(conversation_id) if conversation_id else None
-
-    async def conversation_fields(self, conversation_id: str, *names: str) -> list[str]:
-        values = await self.redis.hmget(f"{PREFIX}conv:{conversation_id}", list(names))
-        return [v or "" for v in values]
 
     async def visitor_tabs(self, conversation_id: str, change: int) -> None:
         await self._tabs(keys=[f"{PREFIX}conv:{conversation_id}"],

@@ -13,7 +13,7 @@ from .models import Agent, Conversation, Message, Owner, Presence, Ticket
 class Appended:
     message: Message
     new: bool
-    conversation: Conversation  # owner, agent, department, queued_at, first_response_at only
+    conversation: Conversation  # owner, agent, department, queued_at, first_response_at, leaving
     first_response: bool = False  # this agent reply was the first of its handoff
     pending: int = 0  # visitor messages of the conversation waiting for an answer (visitor's)
     first_write: bool = False  # the visitor's first message: a page view became a conversation
@@ -87,9 +87,6 @@ class Store(Protocol):
 
     # conversations and transcripts
     async def get_conversation(self, conversation_id: str) -> Conversation | None: ...
-
-    async def conversation_fields(self, conversation_id: str, *names: str) -> list[str]:
-        """Some fields of a conversation ('' for a missing one)."""
 
     async def visitor_tabs(self, conversation_id: str, change: int) -> None:
         """A visitor's connection joined (+1) or left (-1); the last to leave notes the time."""

@@ -4,8 +4,6 @@ auto-assignment, and requeue the chats of agents gone longer than the grace peri
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import secrets
 import time
@@ -14,14 +12,13 @@ from . import metrics
 from .config import Settings
 from .handoff import Handoff
 from .models import DEPARTMENTS
+from .periodic import Periodic
 from .relay import SUPERVISORS, department_room
 from .storage import Store
 
-log = logging.getLogger(__name__)
-TICK = 1.0
 
 
-class Sweeper:
+class Sweeper(Periodic):
     def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents) -> None:
         self.store = store
         self.handoff = handoff
@@ -30,34 +27,12 @@ class Sweeper:
         self.holder = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.gone_since: dict[str, float] = {}
         self.had: set[str] = set()  # `once` keys this process already saw set
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep sweeping whatever one tick met
-                log.exception("sweeper tick failed")
-            await asyncio.sleep(TICK)
 
     async def tick(self) -> None:
         ttl = max(3.0, min(self.settings.agent_grace, 10.0))
         await self.agents.revalidate()  # ended sessions lose their sockets within a second
         await self.store.keep_connected(self.agents.local_names(), ttl=ttl)
-        if not await self.store.lead("sweeper", self.holder, ttl=5 * TICK):
+        if not await self.store.lead("sweeper", self.holder, ttl=5 * self.interval):
             return
         for department in DEPARTMENTS:
             await self.waiting(department)
