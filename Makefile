@@ -1,7 +1,9 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test invariants bench setup train validate eval clean lock-rasa
+.PHONY: run test invariants bench setup train site validate eval clean lock-rasa
+# The business: a site pack in sites/ (docs/site-pack.md). `make run SITE=spoke-and-chain`.
+export SITE ?= lantern-street
 
 setup:
 	@bash scripts/setup.sh
@@ -9,15 +11,21 @@ setup:
 train: setup
 	@bash scripts/train.sh
 
+site: train  # build and train the pack SITE (`make site SITE=spoke-and-chain`), then check it
+	@.venv-rasa/bin/python scripts/evaluate.py --site $(SITE)
+
 validate: setup
-	@RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --quiet --fail-on-warnings
+	@.venv/bin/python scripts/build_site.py $(SITE)
+	@RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --quiet --fail-on-warnings \
+	  --config config.yml --domain build/$(SITE)/domain.yml --data data build/$(SITE)/data
 
 run: train
 	@printf '\033[1m==> %s\033[0m\n' "Starting Redis, the action server, Rasa and the bridge (Ctrl-C stops all)"
 	@.venv/bin/python -m bot prepare
 	@.venv/bin/honcho start
 
-test: train
+test: train  # the sample packs are both trained: tests/test_site_packs.py checks the second
+	@SITE=spoke-and-chain bash scripts/train.sh
 	@.venv/bin/python -m pytest -ra $(PYTEST_ARGS)
 
 invariants: train  # the handoff invariants, longer than in `make test`
@@ -30,10 +38,10 @@ bench: train  # the curves of docs/performance.md (about 30 minutes); SVGs into 
 	@.venv/bin/python bench/person_path.py --conversations 1000 --rates 100,200,400,800 --plot docs/img/person-path.svg
 
 eval: train
-	@.venv-rasa/bin/python scripts/evaluate.py
+	@.venv-rasa/bin/python scripts/evaluate.py --site $(SITE)
 
 lock-rasa:
 	@(echo "# Rasa + action server environment (Python 3.10). Exact pins: regenerate with 'make lock-rasa'."; uv pip freeze --python .venv-rasa/bin/python) > requirements/rasa.txt
 
 clean:
-	rm -rf .venv .venv-rasa widget/node_modules widget/dist models
+	rm -rf .venv .venv-rasa widget/node_modules widget/dist models build

@@ -1,4 +1,4 @@
-"""Custom actions of the Lantern Street Theatre assistant.
+"""Custom actions, the same for every site pack.
 
 `action_handoff` tells the bridge that a person should take over. It sends no text, only one
 custom JSON message: {"handoff": {reason, confidence, intent_ranking, department, text}}.
@@ -7,64 +7,39 @@ The bridge decides who answers next, so the action returns no events.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-TICKETS_BILLING = "tickets_billing"
-WEBSITE_TECHNICAL = "website_technical"
-GENERAL = "general"
+
+def _site_facts() -> Dict[str, Any]:
+    """The pack's departments and topics, written by scripts/build_site.py: FRONTDESK_SITE_FILE
+    (set by `python -m bot run actions`), else build/$SITE/site.json."""
+    path = os.environ.get("FRONTDESK_SITE_FILE")
+    if not path:
+        if not os.environ.get("SITE"):
+            raise RuntimeError("Set SITE (the site pack) or FRONTDESK_SITE_FILE for the actions.")
+        path = str(Path(__file__).resolve().parent.parent / "build" / os.environ["SITE"] / "site.json")
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+SITE = _site_facts()
 
 # FAQ intent -> department that handles it.
 INTENT_DEPARTMENTS: Dict[str, str] = {
-    "faq_pricing": TICKETS_BILLING,
-    "faq_payment_methods": TICKETS_BILLING,
-    "faq_refunds": TICKETS_BILLING,
-    "faq_missed_show": TICKETS_BILLING,
-    "faq_order_status": TICKETS_BILLING,
-    "faq_delivery": TICKETS_BILLING,
-    "faq_cancel_order": TICKETS_BILLING,
-    "faq_invoice": TICKETS_BILLING,
-    "faq_gift_cards": TICKETS_BILLING,
-    "faq_account": WEBSITE_TECHNICAL,
-    "faq_accessibility": GENERAL,
-    "faq_parking": GENERAL,
-    "faq_location": GENERAL,
-    "faq_opening_hours": GENERAL,
-    "faq_contact": GENERAL,
+    intent: topic["department"] for intent, topic in SITE["topics"].items()
 }
 
-# Words in the latest message -> department (checked in this order).
+# Words in the latest message -> department (checked in the pack's order).
 KEYWORD_DEPARTMENTS: List[tuple[str, "re.Pattern[str]"]] = [
-    (
-        WEBSITE_TECHNICAL,
-        re.compile(
-            r"\b(account|log ?in|logging in|sign ?in|sign ?up|password|website|web ?site|site|"
-            r"page|app|browser|error|bug|crash\w*|technical|username|e-?mail address|"
-            r"checkout (?:is )?(?:not|broken)|won'?t load|not loading)\b",
-            re.I,
-        ),
-    ),
-    (
-        TICKETS_BILLING,
-        re.compile(
-            r"\b(tickets?|refund\w*|pric\w*|cost\w*|pay\w*|charg\w*|invoice\w*|receipt\w*|"
-            r"bill\w*|orders?|booking\w*|booked|book|reservation\w*|seats?|deliver\w*|"
-            r"post(?:ed|age)?|cancel\w*|gift|vouchers?|money|exchange|credit|card|"
-            r"discount\w*|concession\w*)\b",
-            re.I,
-        ),
-    ),
-    (
-        GENERAL,
-        re.compile(
-            r"\b(wheelchair|access\w*|disab\w*|hearing|parking|park|car|location|address|"
-            r"directions?|where|hours|open\w*|bar|toilets?)\b",
-            re.I,
-        ),
-    ),
+    (key, re.compile(r"\b(?:" + "|".join(d["words"]) + r")\b", re.I))
+    for key, d in SITE["departments"].items()
+    if d["words"]
 ]
 
 # A FAQ intent in the latest ranking counts as a guess above this confidence.

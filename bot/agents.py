@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from . import metrics
 from .config import Settings
 from .errors import Refused
-from .models import DEPARTMENTS, Agent, Role
+from .models import Agent, Role
 from .redis_store import RedisStore
 from .storage import Store
 
@@ -98,7 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="agents_command", required=True)
     add = commands.add_parser("add", help="create an agent or supervisor")
     add.add_argument("name")
-    add.add_argument("--department", default="general", choices=sorted(DEPARTMENTS))
+    add.add_argument("--department", default="general",
+                     help="one of the site pack's departments (SITE; default general)")
     add.add_argument("--role", default="agent", choices=[r.value for r in Role])
     add.add_argument("--display-name", required=True,
                      help="the name visitors see (e.g. 'Alex'); the login name stays private")
@@ -174,4 +175,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
+    departments = settings.site.departments
+    if getattr(args, "department", None) is not None and args.department not in departments:
+        print(f"No department {args.department!r} in the site pack {settings.site_name!r} "
+              f"(there are: {', '.join(departments)}).", file=sys.stderr)
+        return 2
     return asyncio.run(_run(args, settings))

@@ -11,7 +11,6 @@ The wait is left out when nobody can answer now (the visitor was offered to leav
 from __future__ import annotations
 
 from .handoff import Handoff
-from .models import DEPARTMENTS
 from .periodic import Periodic
 from .relay import AGENT_NS, Relay, conversation_room, department_room
 from .storage import Store
@@ -30,7 +29,7 @@ class QueueAnnouncer(Periodic):
     async def tick(self) -> None:
         staffing = await self.handoff.staffing()
         told: dict[str, tuple[int, int | None]] = {}
-        for department in DEPARTMENTS:
+        for department in self.handoff.departments:
             waiting = await self.store.queue(department)
             await self.tell_agents(department, waiting)
             await self.tell_visitors(department, waiting, staffing.get(department, 0), told)

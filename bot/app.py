@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import hmac
+import html
 import logging
 from typing import Any
 
@@ -98,9 +99,9 @@ def create_app(settings: Settings) -> web.Application:
     app[SWEEPER] = Sweeper(store, handoff, settings, agents)
     app[ANNOUNCER] = QueueAnnouncer(store, handoff, relay)
     sio.attach(app)
-    app.router.add_get("/", page("demo.html"))
-    app.router.add_get("/console", page("console.html"))
-    app.router.add_get("/webchat", page("webchat.html"))
+    app.router.add_get("/", page("demo.html", settings))
+    app.router.add_get("/console", page("console.html", settings))
+    app.router.add_get("/webchat", page("webchat.html", settings))
     app.router.add_get("/widget.js", asset("widget.js"))
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
@@ -125,11 +126,17 @@ async def security_headers(request: web.Request, handler) -> web.StreamResponse:
     return response
 
 
-def page(name: str):
-    """A handler serving one HTML page from widget/pages."""
+def page(name: str, settings: Settings):
+    """A handler serving one HTML page from widget/pages, with the site pack's names filled in
+    ({{site_name}}, {{widget_title}}; escaped)."""
+    site = settings.site
+    text = (PAGES / name).read_text(encoding="utf-8")
+    for key, value in {"site_name": site.name, "widget_title": site.widget.title}.items():
+        text = text.replace("{{%s}}" % key, html.escape(value))
 
-    async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(PAGES / name, headers={"Cache-Control": "no-cache"})
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(text=text, content_type="text/html",
+                            headers={"Cache-Control": "no-cache"})
 
     return handler
 

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
+from .site import DEFAULT_SITE, Site
+from .site import cached as cached_site
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -83,6 +86,7 @@ class Settings:
     rasa_workers: int
     bot_typing_after: float
     rasa_venv: Path
+    site_name: str
     model_dir: Path
     action_port: int
     secret_key: str
@@ -115,6 +119,16 @@ class Settings:
     unwritten_ttl: float
 
     @property
+    def site(self) -> Site:
+        """The business this Frontdesk serves (sites/<SITE>/, bot/site.py)."""
+        return cached_site(self.site_name)
+
+    @property
+    def site_file(self) -> Path:
+        """The pack's facts for the action server, written by scripts/build_site.py."""
+        return ROOT / "build" / self.site_name / "site.json"
+
+    @property
     def retention_seconds(self) -> int:
         """How long everything about a conversation is kept after its last activity."""
         return max(1, int(self.retention_days * 86400))
@@ -129,6 +143,8 @@ class Settings:
         redis_url = env.get("REDIS_URL") or ""
         rasa_port = _int(env, "RASA_PORT", 5005)
         public_url = (env.get("FRONTDESK_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+        site_name = env.get("SITE") or DEFAULT_SITE
+        site = cached_site(site_name)
         if not redis_url:  # the embedded server, with a password of its own
             password = _persistent_secret(data_dir, "redis-password")
             redis_url = f"redis://:{password}@127.0.0.1:{embedded_port}/0"
@@ -150,7 +166,8 @@ class Settings:
             rasa_workers=_int(env, "RASA_WORKERS", 1),
             bot_typing_after=_float(env, "BOT_TYPING_AFTER", 0.4),
             rasa_venv=Path(env.get("RASA_VENV") or ROOT / ".venv-rasa"),
-            model_dir=Path(env.get("RASA_MODEL_DIR") or ROOT / "models"),
+            site_name=site_name,
+            model_dir=Path(env.get("RASA_MODEL_DIR") or ROOT / "models" / site_name),
             action_port=_int(env, "ACTION_PORT", 5055),
             secret_key=env.get("FRONTDESK_SECRET") or _persistent_secret(data_dir, "secret-key"),
             max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 2000),
@@ -164,8 +181,8 @@ class Settings:
             max_queue_wait=_float(env, "MAX_QUEUE_WAIT", 300),
             abandon_after=_float(env, "ABANDON_AFTER", 600),
             avg_handle_seconds=_float(env, "AVG_HANDLE_SECONDS", 180),
-            business_hours=env.get("BUSINESS_HOURS") or "",
-            business_timezone=env.get("BUSINESS_TIMEZONE") or "UTC",
+            business_hours=env.get("BUSINESS_HOURS", site.hours),
+            business_timezone=env.get("BUSINESS_TIMEZONE") or site.timezone,
             agent_token_ttl=_float(env, "AGENT_TOKEN_TTL", 12 * 3600),
             identity_secret=env.get("IDENTITY_SECRET") or "",
             visitor_rate=_int(env, "VISITOR_RATE", 20),

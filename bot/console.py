@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Who, per_connection
-from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
+from .models import Agent, Conversation, Owner, Presence, Role, Sender
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
 from .storage import NotOwner, Store
 
@@ -63,6 +63,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.handoff = handoff
         self.tokens = tokens
         self.settings = settings
+        self.departments = settings.site.department_titles
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self._kicks: set[asyncio.Task] = set()
@@ -89,11 +90,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         if staff.name not in (await self.store.presences()):
             await self.store.set_presence(staff.name, Presence.ONLINE)
 
-    @staticmethod
-    def rooms_of(agent: Agent) -> set[str]:
+    def rooms_of(self, agent: Agent) -> set[str]:
         """The rooms an agent's role and department entitle them to (least privilege)."""
         if agent.role is Role.SUPERVISOR:
-            return {department_room(d) for d in DEPARTMENTS} | {SUPERVISORS}
+            return {department_room(d) for d in self.departments} | {SUPERVISORS}
         return {department_room(agent.department)}
 
     async def join_rooms(self, sid: str, agent: Agent) -> None:
@@ -205,11 +205,11 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_hello(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Who am I, my open chats, the queues I serve, departments."""
-        departments = list(DEPARTMENTS) if agent.role is Role.SUPERVISOR else [agent.department]
+        departments = list(self.departments) if agent.role is Role.SUPERVISOR else [agent.department]
         queues = {d: await self.waiting(d) for d in departments}
         presence = (await self.store.presences()).get(agent.name, Presence.ONLINE)
         return ok(
-            agent=agent.public(), presence=presence.value, departments=DEPARTMENTS,
+            agent=agent.public(), presence=presence.value, departments=self.departments,
             chats=sorted(await self.store.agent_chats(agent.name)), queues=queues,
         )
 
@@ -391,10 +391,9 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.serves(agent, department)
         return ok(department=department, canned=await self.store.canned(str(department)))
 
-    @staticmethod
-    def serves(agent: Agent, department: Any) -> None:
+    def serves(self, agent: Agent, department: Any) -> None:
         """Agents read and act on their own department only; supervisors on every one."""
-        if department not in DEPARTMENTS:
+        if department not in self.departments:
             raise Refused("unknown_department", "There is no such department.")
         if agent.role is not Role.SUPERVISOR and department != agent.department:
             raise Refused("not_yours", "That is another department's.")
@@ -403,7 +402,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         if agent.role is not Role.SUPERVISOR:
             raise Refused("forbidden", "Only supervisors manage canned responses.")
         department, key = payload.get("department"), payload.get("key")
-        if department not in DEPARTMENTS or not isinstance(key, str) or not 0 < len(key) <= 40 \
+        if department not in self.departments or not isinstance(key, str) or not 0 < len(key) <= 40 \
                 or not protocol.encodable(key):
             raise Refused("invalid_payload", "Give a department and a key (1-40 chars).")
         if payload.get("delete"):

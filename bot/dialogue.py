@@ -171,7 +171,7 @@ class Dialogue:
             replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
         for reply in replies:
             if reply.handoff is not None:
-                request = HandoffRequest.from_signal(reply.handoff)
+                request = HandoffRequest.from_signal(reply.handoff, self.handoff.departments)
                 request.text = request.text or text
                 await self.hand_over(conversation_id, request)
                 continue

@@ -21,12 +21,13 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from . import hours, metrics, wording
 from .config import Settings
 from .errors import STATE_CHANGED, Refused
-from .models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender, Ticket
+from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
 from .relay import SUPERVISORS, Relay, agent_room, conversation_room, department_room
 from .storage import Expect, Move, Outcome, Store
 
@@ -63,8 +64,8 @@ class HandoffRequest:
     text: str = ""
 
     @classmethod
-    def from_signal(cls, signal: dict[str, Any]) -> "HandoffRequest":
-        """Read the custom payload of Rasa's `action_handoff`."""
+    def from_signal(cls, signal: dict[str, Any], departments: Iterable[str]) -> "HandoffRequest":
+        """Read the custom payload of Rasa's `action_handoff`; an unknown department is dropped."""
         reason = str(signal.get("reason") or "requested")
         ranking = signal.get("intent_ranking") or []
         department = str(signal.get("department") or "")
@@ -76,7 +77,7 @@ class HandoffRequest:
                 for i in ranking
                 if isinstance(i, dict)
             ][:5],
-            department=department if department in DEPARTMENTS else "",
+            department=department if department in set(departments) else "",
             text=str(signal.get("text") or ""),
         )
 
@@ -97,6 +98,7 @@ class Handoff:
         self.store = store
         self.relay = relay
         self.settings = settings
+        self.departments = settings.site.department_titles  # key -> title, from the site pack
 
     async def conversation(self, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
@@ -156,7 +158,7 @@ class Handoff:
         if not department:
             await self.relay.post(
                 conversation_id, Sender.SYSTEM, wording.CHOOSE_DEPARTMENT,
-                {"buttons": wording.department_buttons()},
+                {"buttons": wording.department_buttons(self.departments)},
             )
         else:
             await self.queued(conversation_id, department, asked=request.department)
@@ -183,7 +185,7 @@ class Handoff:
 
     async def choose_department(self, conversation_id: str, department: str) -> bool:
         """The visitor picked a department (or typed instead: then `general`)."""
-        asked = department if department in DEPARTMENTS else "general"
+        asked = department if department in self.departments else "general"
         department, _ = await self.route(asked)
         try:
             await self.move(
@@ -202,7 +204,7 @@ class Handoff:
         await self.changed(conversation_id)
         if asked and asked != department:
             await self.relay.post(conversation_id, Sender.SYSTEM,
-                                  wording.routed_elsewhere(asked, department))
+                                  wording.routed_elsewhere(asked, department, self.departments))
         if self.settings.auto_assign:
             await self.assign(department)
         conversation = await self.store.get_conversation(conversation_id)
@@ -225,7 +227,7 @@ class Handoff:
 
     async def offer_message(self, conversation_id: str, department: str, why: str) -> None:
         await self.relay.post(
-            conversation_id, Sender.SYSTEM, wording.nobody_available(department, why),
+            conversation_id, Sender.SYSTEM, wording.nobody_available(department, why, self.departments),
             {"buttons": [wording.leave_message_button()], "custom": {"leave_message": why}},
         )
 
@@ -247,10 +249,10 @@ class Handoff:
     async def staffing(self) -> dict[str, int]:
         """How many people could answer each department now: none outside business hours."""
         if not hours.is_open(self.settings.business_hours, self.settings.business_timezone):
-            return dict.fromkeys(DEPARTMENTS, 0)
+            return dict.fromkeys(self.departments, 0)
         online = await self.online_agents()
         return {d: sum(a.department == d or a.role is Role.SUPERVISOR for a in online)
-                for d in DEPARTMENTS}
+                for d in self.departments}
 
     def estimate(self, position: int, agents: int) -> int:
         """Seconds until a person picks up the chat at `position`, with `agents` answering."""
@@ -370,16 +372,16 @@ class Handoff:
         self, conversation_id: str, by: Agent, department: str, note: str
     ) -> None:
         conversation = await self.owned_by(conversation_id, by)
-        if department not in DEPARTMENTS:
+        if department not in self.departments:
             raise Refused("unknown_department", "There is no such department.")
         queued_at = conversation.queued_at or time.time()
         await self.move(
             conversation_id, Expect.now(conversation), Owner.QUEUE,
             agent="", department=department, queued_at=repr(queued_at),
         )
-        await self.note(conversation_id, by, note, transfer_to=DEPARTMENTS[department])
+        await self.note(conversation_id, by, note, transfer_to=self.departments[department])
         await self.relay.post(
-            conversation_id, Sender.SYSTEM, wording.transferred(DEPARTMENTS[department]),
+            conversation_id, Sender.SYSTEM, wording.transferred(self.departments[department]),
             {"custom": {"transfer": {"to": department}}},
         )
         await self.released(conversation.agent, conversation_id)

@@ -15,7 +15,7 @@ def reply_email(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> 
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = ticket.email
-    message["Subject"] = "Re: your message to Lantern Street Theatre"
+    message["Subject"] = f"Re: your message to {settings.site.name}"
     message["Date"] = formatdate(usegmt=True)
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid("frontdesk", domain=domain)

@@ -37,11 +37,6 @@ class Presence(StrEnum):
     OFFLINE = "offline"
 
 
-DEPARTMENTS: dict[str, str] = {
-    "tickets_billing": "Tickets & billing",
-    "website_technical": "Website & technical",
-    "general": "General",
-}
 
 
 @dataclass

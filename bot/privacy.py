@@ -51,7 +51,7 @@ async def erase(store: RedisStore, conversation: str = "", user: str = "", email
     if email:
         for ticket in await store.tickets_where(email=email):
             ids.append(ticket.conversation_id)
-            await store.erase_ticket(ticket.id)
+            await store.erase_ticket(ticket.id, ticket.department)
     for conversation_id in dict.fromkeys(ids):
         await store.erase_conversation(conversation_id)
     return len(set(ids))

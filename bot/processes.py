@@ -64,6 +64,8 @@ def _rasa_env(settings: Settings) -> dict[str, str]:
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         PYTHONWARNINGS="ignore",
+        SITE=settings.site_name,
+        FRONTDESK_SITE_FILE=str(settings.site_file),
     )
     return env
 

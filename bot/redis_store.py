@@ -23,7 +23,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import LockError, ResponseError
 
 from .config import Settings
-from .models import DEPARTMENTS, Agent, Conversation, Message, Owner, Presence, Sender, Ticket
+from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
 from .storage import Appended, Expect, Move, NotOwner, Outcome, Page
 
 log = logging.getLogger(__name__)
@@ -605,13 +605,13 @@ class RedisStore:
             async for key in self.redis.scan_iter(match=pattern, count=1000):  # reminders...
                 await self.redis.delete(key)
         for ticket in tickets:
-            await self.erase_ticket(ticket.id)
+            await self.erase_ticket(ticket.id, ticket.department)
 
-    async def erase_ticket(self, ticket_id: str) -> None:
+    async def erase_ticket(self, ticket_id: str, department: str = "") -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(f"{PREFIX}ticket:{ticket_id}", f"{PREFIX}ticket_replies:{ticket_id}")
             pipe.zrem(f"{PREFIX}tickets", ticket_id)
-            for department in DEPARTMENTS:
+            if department:
                 pipe.zrem(f"{PREFIX}tickets:{department}", ticket_id)
             await pipe.execute()
 

@@ -11,7 +11,6 @@ import time
 from . import metrics
 from .config import Settings
 from .handoff import Handoff
-from .models import DEPARTMENTS
 from .periodic import Periodic
 from .relay import SUPERVISORS, department_room
 from .storage import Store
@@ -34,7 +33,7 @@ class Sweeper(Periodic):
         await self.store.keep_connected(self.agents.local_names(), ttl=ttl)
         if not await self.store.lead("sweeper", self.holder, ttl=5 * self.interval):
             return
-        for department in DEPARTMENTS:
+        for department in self.handoff.departments:
             await self.waiting(department)
         await self.departed()
 

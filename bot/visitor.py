@@ -134,7 +134,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         state = {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
                  "resumed": bool(existing),
                  "hours": hours.status(self.settings.business_hours,
-                                       self.settings.business_timezone)}
+                                       self.settings.business_timezone),
+                 "site": self.settings.site.widget_defaults()}
         await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)

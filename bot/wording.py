@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import DEPARTMENTS
+from collections.abc import Mapping
 
 TALK_TO_PERSON = {"title": "Talk to a person", "payload": "/human_handoff"}
 
@@ -31,8 +31,8 @@ CHOOSE_DEPARTMENT = "So I can find the right person: what is it about?"
 RATINGS = {"good": "Great", "ok": "OK", "poor": "Poor"}
 
 
-def department_buttons() -> list[dict[str, str]]:
-    return [{"title": title, "payload": f"/department {key}"} for key, title in DEPARTMENTS.items()]
+def department_buttons(departments: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"title": title, "payload": f"/department {key}"} for key, title in departments.items()]
 
 
 def rating_buttons() -> list[dict[str, str]]:
@@ -51,8 +51,8 @@ def waiting(position: int, eta_seconds: int | None) -> str:
     return f"{ahead}; the wait is about {minutes} minute{'s' if minutes != 1 else ''}. Please hold on."
 
 
-def nobody_available(department: str, why: str) -> str:
-    team = DEPARTMENTS.get(department, "our team")
+def nobody_available(department: str, why: str, departments: Mapping[str, str]) -> str:
+    team = departments.get(department, "our team")
     reasons = {
         "no_agent": f"Nobody from {team} is online right now.",
         "closed_hours": "We're outside our opening hours right now.",
@@ -65,9 +65,9 @@ def nobody_available(department: str, why: str) -> str:
     )
 
 
-def routed_elsewhere(asked: str, department: str) -> str:
-    return (f"Nobody from {DEPARTMENTS.get(asked, asked)} is online right now, so someone from "
-            f"{DEPARTMENTS.get(department, department)} will help you.")
+def routed_elsewhere(asked: str, department: str, departments: Mapping[str, str]) -> str:
+    return (f"Nobody from {departments.get(asked, asked)} is online right now, so someone from "
+            f"{departments.get(department, department)} will help you.")
 
 
 def joined(agent_name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
@@ -14,8 +13,9 @@ from stack import ROOT, Stack, free_port
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if not any((ROOT / "models").glob("*.tar.gz")):
-        raise pytest.UsageError("No trained model in models/: run the tests with `make test`.")
+    if not any((ROOT / "models" / "lantern-street").glob("*.tar.gz")):
+        raise pytest.UsageError("No trained model in models/lantern-street/: run the tests with "
+                                "`make test`.")
 
 
 @pytest.fixture(scope="session")
@@ -84,10 +84,12 @@ def make_agent(stack: Stack):
     import uuid
 
     def make(department: str = "tickets_billing", role: str = "agent", capacity: int = 3,
-             display_name: str = "", redis_url: str = "") -> tuple[str, str]:
+             display_name: str = "", redis_url: str = "", site: str = "") -> tuple[str, str]:
         name = f"{display_name or 'agent'}-{uuid.uuid4().hex[:6]}".lower()
         password = uuid.uuid4().hex
         env = {**stack.env, "REDIS_URL": redis_url or stack.redis_url}
+        if site:
+            env["SITE"] = site
         subprocess.run(
             [sys.executable, "-m", "bot", "agents", "add", name, "--department", department,
              "--role", role, "--capacity", str(capacity), "--display-name",
@@ -101,11 +103,8 @@ def make_agent(stack: Stack):
 
 @pytest.fixture
 def faq_answers() -> dict[str, list[str]]:
-    """Every FAQ answer text by topic, read from the file business owners edit."""
-    import yaml
+    """Every FAQ answer text by topic, read from the file business owners edit (the sample
+    pack's faq.yml)."""
+    from bot.site import load
 
-    data = yaml.safe_load(Path(ROOT / "data" / "faq_answers.yml").read_text())
-    return {
-        name.removeprefix("utter_faq_"): [variant["text"] for variant in variants]
-        for name, variants in data["responses"].items()
-    }
+    return {name: [topic.answer] for name, topic in load("lantern-street").topics.items()}

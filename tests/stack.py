@@ -77,6 +77,8 @@ class Stack:
             RASA_TOKEN=secrets.token_urlsafe(16),
             FRONTDESK_SECRET=secrets.token_urlsafe(32),
             PYTHONUNBUFFERED="1",
+            SITE="lantern-street",  # the stories are the sample theatre's (BUSINESS_HOURS: always)
+            BUSINESS_HOURS="",
         )
         if redis_url:
             env["REDIS_URL"] = redis_url

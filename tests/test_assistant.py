@@ -26,7 +26,10 @@ def endpoints(stack: Stack):
 
 
 def test_training_data_is_valid(stack: Stack) -> None:
-    result = rasa(stack, "data", "validate", "--fail-on-warnings")
+    """The built project of the sample pack (base + sites/lantern-street/) passes Rasa's checks."""
+    result = rasa(stack, "data", "validate", "--fail-on-warnings", "--config", "config.yml",
+                  "--domain", "build/lantern-street/domain.yml",
+                  "--data", "data", "build/lantern-street/data")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
@@ -34,7 +37,7 @@ def test_story_tests_pass(stack: Stack, tmp_path) -> None:
     """Every conversation rule in tests/rasa/test_stories.yml, with the real action server."""
     result = rasa(
         stack, "test", "core", "--stories", "tests/rasa/test_stories.yml",
-        "--endpoints", str(endpoints(stack)), "--model", "models", "--out", str(tmp_path),
+        "--endpoints", str(endpoints(stack)), "--model", "models/lantern-street", "--out", str(tmp_path),
         "--fail-on-prediction-errors",
     )
     failed = tmp_path / "failed_test_stories.yml"

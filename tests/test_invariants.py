@@ -35,11 +35,14 @@ from bot.config import Settings
 from bot.dialogue import Dialogue
 from bot.errors import Refused
 from bot.handoff import Handoff
-from bot.models import DEPARTMENTS, Agent, Conversation, Owner, Presence, Role, Sender
+from bot.models import Agent, Conversation, Owner, Presence, Role, Sender
+from bot.site import DEFAULT_SITE, cached
 from bot.rasa import RasaClient
 from bot.redis_store import PREFIX, RedisStore
 from bot.relay import Relay
 from stack import Stack
+
+DEPARTMENTS = cached(DEFAULT_SITE).department_titles  # the sample pack's
 
 EXAMPLES = int(os.environ.get("INVARIANT_EXAMPLES", "25"))
 STEPS = int(os.environ.get("INVARIANT_STEPS", "30"))

@@ -20,11 +20,14 @@ import socketio
 
 from bot.config import Settings
 from bot.handoff import HandoffRequest
-from bot.models import DEPARTMENTS, Conversation, Owner, Ticket
+from bot.models import Conversation, Owner, Ticket
+from bot.site import DEFAULT_SITE, cached
 from bot.redis_store import RedisStore
 from bot.storage import Expect
 from clients import AgentClient, Visitor, login
 from stack import ROOT, Stack
+
+DEPARTMENTS = cached(DEFAULT_SITE).department_titles  # the sample pack's
 
 
 def settings_of(stack: Stack) -> Settings:

@@ -6,8 +6,8 @@ window.WebChat.default(
     socketPath: "/socket.io/",
     initPayload: "/greet",
     customData: { language: "en", page_url: window.location.href },
-    title: "Lantern Street Theatre",
-    subtitle: "Box office assistant",
+    title: document.title.split(" — ")[0], // the site pack's name, filled in by the bridge
+    subtitle: "Virtual assistant",
     inputTextFieldHint: "Type a message…",
     params: { storage: "session" },
   },

@@ -11,8 +11,9 @@ import { widgetCss } from "./widget-css.js";
   const script = document.currentScript;
   const opts = (script && script.dataset) || {};
   const server = opts.server || (script && script.src ? new URL(script.src, location.href).origin : location.origin);
-  const title = opts.title || "Chat with us";
-  const color = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(opts.color || "") ? opts.color : "#1f5f8b";
+  const isColor = (c) => /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(c || "");
+  let title = opts.title || "Chat with us"; // the script tag wins; else the site pack's (session_state)
+  const color = isColor(opts.color) ? opts.color : "#1f5f8b";
   const KEY = "frontdesk:" + server;
   const WITH_PEOPLE = ["triage", "queue", "agent"];
 
@@ -28,7 +29,7 @@ import { widgetCss } from "./widget-css.js";
   // --- DOM (in a shadow root, so the host page's CSS and ours never mix) ---------------------
   const host = el("div", { id: "frontdesk-widget" });
   const shadow = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-  shadow.appendChild(el("style", {}, widgetCss(color, textOn(color), inkOn(color))));
+  const style = shadow.appendChild(el("style", {}, widgetCss(color, textOn(color), inkOn(color))));
 
   const root = el("div", { class: "root" });
   const panel = el("section", { class: "panel", id: "fd-panel", role: "dialog", "aria-label": title, hidden: "" });
@@ -112,13 +113,24 @@ import { widgetCss } from "./widget-css.js";
 
   // --- greeting: what the assistant can do, and whether people are there now ----------------
   let hoursNow = null; // from session_state
+  let site = {}; // the site pack's title, colour and greeting (session_state), below the tag's own
+  function applySite(s) {
+    site = s || {};
+    if (!opts.title && site.title) {
+      title = site.title;
+      headTitle.textContent = title;
+      panel.setAttribute("aria-label", title);
+      launch.setAttribute("aria-label", (state.open ? "Close chat: " : "Open chat: ") + title);
+    }
+    if (!isColor(opts.color) && isColor(site.color)) style.textContent = widgetCss(site.color, textOn(site.color), inkOn(site.color));
+  }
   let greeted = false;
   function greet() { // on first open of a new conversation, once the session (and the hours) are known
     if (greeted || !state.open) return;
     let text = state.greeting; // shown before: shown again after a reload, at the same place
     if (!text) {
       if (!hoursNow || state.last || byId.size || byClient.size) return;
-      text = opts.greeting || "Hi! I'm the virtual assistant. Ask me a question, or talk to a person from our team.";
+      text = opts.greeting || site.greeting || "Hi! I'm the virtual assistant. Ask me a question, or talk to a person from our team.";
       if (!hoursNow.open) text += ` Nobody from our team is here right now${hoursNow.back ? `; we're back ${hoursNow.back}` : ""}. You can still leave a message.`;
       state.greeting = text;
       save();
@@ -448,6 +460,7 @@ import { widgetCss } from "./widget-css.js";
   socket.on("session_state", (s) => {
     if (s && s.conversation_id) { state.conversation = s.conversation_id; save(); } // for support: "your chat id"
     if (s && s.owner) setOwner(s.owner);
+    if (s && s.site) applySite(s.site);
     if (s && s.hours) { hoursNow = s.hours; greet(); }
   });
   // Frontdesk's extras (id, ts, sender, agent_name, custom) may sit at the top level or, in the
