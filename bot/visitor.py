@@ -11,7 +11,7 @@ from typing import Any, Awaitable
 
 import socketio
 
-from . import hours, metrics, protocol
+from . import attachments, hours, metrics, protocol
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
@@ -134,7 +134,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         state = {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
                  "resumed": bool(existing),
                  "hours": hours.status(self.settings.business_hours,
-                                       self.settings.business_timezone)}
+                                       self.settings.business_timezone),
+                 "files": attachments.limits(self.settings)}
         await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
@@ -214,7 +215,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             page = await self.store.page_after(conversation_id, after)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
-        entries = [protocol.transcript_entry(m) for m in page.messages
+        entries = [self.relay.entry(conversation_id, m) for m in page.messages
                    if m.sender is not Sender.NOTE]
         secret = (await self.get_session(sid)).get("secret")
         after = page.messages[-1].id if page.messages else after
@@ -232,6 +233,30 @@ class VisitorNamespace(socketio.AsyncNamespace):
         text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
+
+    async def on_email_transcript(self, sid: str, data: Any = None) -> None:
+        """Mail the visitor this conversation's transcript (plain text), at most
+        TRANSCRIPT_EMAILS times per conversation; a mail server that cannot take it is said."""
+        from .mail import send_transcript  # imported here: only this event needs SMTP
+
+        payload = protocol.require_dict(data)
+        conversation_id = await self.bound_conversation(sid, payload)
+        email = str(payload.get("email") or "").strip()
+        if not protocol.EMAIL.match(email):
+            raise Refused("invalid_email", "Please give a valid email address.")
+        key, most = f"transcript:{conversation_id}", self.settings.transcript_emails
+        if not await self.store.hit(key, most, self.settings.retention_seconds, cost=0):
+            raise Refused("transcript_limit",
+                          f"The transcript can be emailed at most {most} times per chat.")
+        conversation = await self.handoff.conversation(conversation_id)
+        messages = await self.store.all_messages(conversation_id)
+        try:
+            await send_transcript(self.settings, email, conversation, messages)
+        except OSError as error:
+            raise Refused("email_failed", f"The email was not sent: {error}. "
+                                          "Please try again later.") from None
+        await self.store.hit(key, most, self.settings.retention_seconds)
+        await self.direct(sid, "transcript_sent", {"email": email})
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
