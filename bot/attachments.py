@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -64,7 +64,8 @@ def sniff(data: bytes) -> str | None:
 def clean_name(name: str, kind: str) -> str:
     """A file name safe to show and to put in a header: the last path part, letters, digits,
     spaces and `._-` only, bounded, ending in the extension of the kind its bytes are."""
-    name = unicodedata.normalize("NFKC", re.split(r"[\\/]", name or "")[-1])
+    name = unquote(name or "")  # some clients percent-encode names in the form (%20, %22)
+    name = unicodedata.normalize("NFKC", re.split(r"[\\/]", name)[-1])
     name = "".join(c if c.isalnum() or c in " ._-" else "_" for c in name)
     name = re.sub(r"[\s_]+", lambda m: m.group(0)[0], name).strip(" ._") or "file"
     extension = KINDS[kind][1]

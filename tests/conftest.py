@@ -42,8 +42,10 @@ _databases = itertools.cycle(range(2, 13))  # for bridges with settings of their
 
 
 @pytest.fixture
-def isolated(stack: Stack):
-    """Start a bridge with its own settings and its own Redis database; returns its URL."""
+def isolated(stack: Stack, tmp_path: Path):
+    """Start a bridge with its own settings and its own Redis database (and its own folder of
+    attachments: a sweeper deletes the files of conversations its Redis does not know);
+    returns its URL."""
     started = []
 
     def start(**env: str) -> tuple[str, str]:
@@ -52,6 +54,7 @@ def isolated(stack: Stack):
 
         sync_redis.Redis.from_url(redis_url).flushdb()
         port = str(free_port())
+        env.setdefault("ATTACHMENT_DIR", str(tmp_path / f"attachments-{port}"))
         process = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, **env)
         started.append(process)
         return f"http://127.0.0.1:{port}", redis_url
