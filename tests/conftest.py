@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from email import message_from_bytes
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
+from aiosmtpd.controller import Controller
 
 from clients import Visitor
 from stack import ROOT, Stack, free_port
@@ -112,3 +114,23 @@ def faq_answers() -> dict[str, list[str]]:
         name.removeprefix("utter_faq_"): [variant["text"] for variant in variants]
         for name, variants in data["responses"].items()
     }
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """A real SMTP server (aiosmtpd) on loopback; returns its port and what it received."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()

@@ -8,12 +8,10 @@ import struct
 import subprocess
 import sys
 import zlib
-from email import message_from_bytes
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
-from aiosmtpd.controller import Controller
 
 from bot import wording
 from bot.config import Settings
@@ -145,6 +143,22 @@ async def test_a_file_to_the_bot_is_kept_and_answered_honestly(stack, visitor) -
     assert len(kept) == 1 and kept[0]["sender"] == "visitor" and kept[0]["file"]["url"]
 
 
+async def test_a_file_while_waiting_for_a_person_is_kept_for_them(stack) -> None:
+    """While the chat waits in the queue, a file is kept for the person (no bot answer)."""
+    visitor = Visitor(stack.bridge_url)
+    await visitor.connect()
+    await visitor.ask("hello")
+    await queue_visitor(visitor, "general")
+    mark = len(visitor.seen.events)
+    status, body = await upload(stack.bridge_url, visitor.session_id, png(), "while waiting.png")
+    assert status == 200 and body["message"]["file"]["name"] == "while waiting.png"
+    await visitor.sio.emit("history", {"session_id": visitor.session_id})
+    history = await visitor.seen.wait_for("history", start=mark)
+    assert [m["file"]["name"] for m in history["messages"] if m.get("file")] == ["while waiting.png"]
+    assert not [e for e in visitor.seen.events[mark:] if e[0] == "bot_uttered"]
+    await visitor.close()
+
+
 # --- refusals (docs/security.md) -----------------------------------------------------------------
 
 
@@ -267,25 +281,6 @@ async def test_erasure_deletes_the_files(stack, visitor) -> None:
 
 
 # --- transcript by email ---------------------------------------------------------------------------
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> AsyncIterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
 
 
 async def test_transcript_by_email_arrives_as_plain_text(isolated, make_agent, smtp) -> None:
