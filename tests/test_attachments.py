@@ -4,6 +4,7 @@ real SMTP server (aiosmtpd). docs/security.md names these tests for its attachme
 from __future__ import annotations
 
 import asyncio
+import stat
 import struct
 import subprocess
 import sys
@@ -99,6 +100,9 @@ async def test_visitor_image_reaches_the_agent_served_as_an_image(stack, visitor
     stored = [m for m in opened["messages"] if m.get("file")]
     assert [m["file"]["id"] for m in stored] == [sent["id"]] and "url" in stored[0]["file"]
     assert files_of(stack, visitor.conversation_id) == sorted([sent["id"], sent["id"] + ".json"])
+    folder = Settings.from_env(stack.env).attachment_dir / visitor.conversation_id
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o600}
     # a resend with the same message id stores nothing twice
     status, again = await upload(stack.bridge_url, visitor.session_id, image, "payment error.png",
                                  message_id="up-1")
