@@ -174,6 +174,7 @@ class DiskFiles:
 
     @staticmethod
     def _put(folder: Path, attachment: Attachment, data: bytes) -> None:
+        private_dir(folder.parent)
         private_dir(folder)
         for path, content in ((folder / attachment.id, data),
                               (folder / f"{attachment.id}.json", json.dumps(attachment.meta()).encode())):

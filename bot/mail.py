@@ -52,11 +52,11 @@ def speaker(message: Message) -> str:
 
 
 def said(message: Message) -> str:
-    """What a line says: a clicked button by its title; a file by name, type and size."""
+    """What a line says: a clicked button by its title (a file says its name, type and size)."""
     text = message.text.strip()
     if message.sender is Sender.VISITOR and text.startswith("/"):
         titles = {b["payload"]: b["title"] for b in wording.all_buttons()}
-        return f"({titles[text]})" if text in titles else ""
+        return f"({titles[text]})" if text in titles else text
     return text
 
 
