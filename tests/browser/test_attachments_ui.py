@@ -144,3 +144,46 @@ async def test_agent_file_reaches_stock_rasa_webchat_as_a_link(stack, new_contex
     await watched.screenshot("webchat-attachment.png")
     await boss.close()
 
+
+
+async def test_the_widget_on_a_customer_site_sends_files_cross_origin(isolated, new_context,
+                                                                      tmp_path) -> None:
+    """The widget embedded on another origin (listed in ALLOWED_ORIGINS) uploads with CORS (a
+    preflight for the Authorization header) and shows the file; an unlisted site is refused."""
+    import functools
+    import http.server
+    import threading
+
+    from stack import free_port
+
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    url, _ = isolated(ALLOWED_ORIGINS=site)
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><title>Shop</title><h1>Shop</h1><script src="{url}/widget.js" async></script>')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        widget = Widget(await (await new_context()).new_page())
+        await widget.page.goto(site + "/")
+        await expect(widget.launcher).to_be_visible()
+        await widget.open()
+        await widget.say("hello")
+        await expect(widget.rows("bot")).to_have_count(1)
+        await widget.q("input[type=file]").set_input_files(picked("shot.png", "image/png", png()))
+        thumb = widget.rows("visitor").last.locator("img.thumb")
+        await expect(thumb).to_be_visible()
+        assert await loaded(thumb)
+        assert not widget.errors
+    finally:
+        server.shutdown()
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http_client:
+        form = aiohttp.FormData()
+        form.add_field("file", png(), filename="x.png")
+        async with http_client.post(url + "/api/attachments", data=form, headers={
+                "Origin": "https://elsewhere.example", "Authorization": "Bearer " + "x" * 32}) as response:
+            assert response.status == 403 and "Access-Control-Allow-Origin" not in response.headers
+            assert (await response.json())["error"]["code"] == "forbidden_origin"
