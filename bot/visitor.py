@@ -244,19 +244,25 @@ class VisitorNamespace(socketio.AsyncNamespace):
         email = str(payload.get("email") or "").strip()
         if not protocol.EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
-        key, most = f"transcript:{conversation_id}", self.settings.transcript_emails
-        if not await self.store.hit(key, most, self.settings.retention_seconds, cost=0):
+        key, most, ttl = (f"transcript:{conversation_id}", self.settings.transcript_emails,
+                          self.settings.retention_seconds)
+        if not await self.store.hit(key, most, ttl):  # counted at once: tabs racing get no more
             raise Refused("transcript_limit",
                           f"The transcript can be emailed at most {most} times per chat.")
         conversation = await self.handoff.conversation(conversation_id)
         messages = await self.store.all_messages(conversation_id)
-        try:
-            await send_transcript(self.settings, email, conversation, messages)
-        except OSError as error:
-            raise Refused("email_failed", f"The email was not sent: {error}. "
-                                          "Please try again later.") from None
-        await self.store.hit(key, most, self.settings.retention_seconds)
-        await self.direct(sid, "transcript_sent", {"email": email})
+
+        async def send() -> None:  # beside the connection's events: a slow mail server holds
+            try:                   # up nothing else
+                await send_transcript(self.settings, email, conversation, messages)
+            except OSError as error:
+                await self.store.hit(key, most, ttl, cost=-1)  # not sent: the try is given back
+                await self.error(sid, "email_transcript", Refused(
+                    "email_failed", f"The email was not sent: {error}. Please try again later."))
+                return
+            await self.direct(sid, "transcript_sent", {"email": email})
+
+        self.spawn(send(), f"transcript of {conversation_id}")
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")

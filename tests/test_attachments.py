@@ -224,9 +224,10 @@ async def test_another_visitor_or_a_forged_link_cannot_fetch_the_file(stack, vis
         status, refused = await upload(stack.bridge_url, credential, png(), "x.png")
         assert status == 401 and refused["error"]["code"] == "unknown_session"
     # another department's agent is refused the chat, so never gets its links, and may not send
-    outsider = AgentClient(stack.bridge_url)
+    insider, outsider = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
+    await insider.connect(*make_agent("tickets_billing"))  # so the chat waits there
     await outsider.connect(*make_agent("website_technical"))
-    await queue_visitor(visitor, "tickets_billing")
+    assert await queue_visitor(visitor, "tickets_billing") == "tickets_billing"
     refused = await outsider.call("open", {"conversation_id": visitor.conversation_id})
     assert refused["error"]["code"] == "not_yours"
     status, refused = await upload(stack.bridge_url, outsider.token, PDF, "x.pdf", agent=True,
@@ -237,6 +238,7 @@ async def test_another_visitor_or_a_forged_link_cannot_fetch_the_file(stack, vis
     assert status == 401, refused
     await other.close()
     await outsider.close()
+    await insider.close()
 
 
 async def test_an_expired_link_is_refused_and_files_end_with_their_conversation(isolated,
