@@ -137,7 +137,7 @@ async def test_a_file_to_the_bot_is_kept_and_answered_honestly(stack, visitor) -
     mark = len(visitor.seen.events)
     status, body = await upload(stack.bridge_url, visitor.session_id, png(), "screenshot.png")
     assert status == 200, body
-    said = await visitor.seen.wait_for("bot_uttered", start=mark)
+    said = await visitor.seen.wait_for("bot_uttered", lambda m: m["sender"] == "bot", start=mark)
     assert said["text"] == wording.FILE_TO_BOT
     assert [q["payload"] for q in said["quick_replies"]] == ["/human_handoff"]
     mark = len(visitor.seen.events)
