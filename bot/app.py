@@ -15,6 +15,7 @@ from aiohttp import web
 from . import metrics
 from .agents import Tokens
 from .announcer import QueueAnnouncer
+from .attachments import Links, files_from
 from .config import ROOT, Settings
 from .console import AgentNamespace, insights_route, login_route, logout_route
 from .dialogue import Dialogue
@@ -23,6 +24,7 @@ from .rasa import RasaClient
 from .redis_store import RedisStore, socketio_manager
 from .relay import Relay
 from .sweeper import Sweeper
+from .uploads import Uploads
 from .visitor import VisitorNamespace
 
 log = logging.getLogger(__name__)
@@ -84,19 +86,22 @@ def create_app(settings: Settings) -> web.Application:
         cors_allowed_origins=settings.allowed_origins,
         max_http_buffer_size=64 * 1024,
     )
-    relay = Relay(sio, store)
+    files = files_from(settings)
+    links = Links(settings.secret_key, settings.public_url, settings.attachment_url_ttl)
+    relay = Relay(sio, store, links)
     handoff = Handoff(store, relay, settings)
     tokens = Tokens(settings.secret_key, settings.agent_token_ttl)
     agents = AgentNamespace(store, relay, handoff, tokens, settings)
     dialogue = Dialogue(store, rasa, relay, handoff, settings)
     sio.register_namespace(VisitorNamespace(store, dialogue, relay, handoff, settings))
+    uploads = Uploads(store, files, links, relay, dialogue, handoff, tokens, settings)
     sio.register_namespace(agents)
 
     app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
     app[SETTINGS] = settings
     app[STORE] = store
     app[RASA] = rasa
-    app[SWEEPER] = Sweeper(store, handoff, settings, agents)
+    app[SWEEPER] = Sweeper(store, handoff, settings, agents, files)
     app[ANNOUNCER] = QueueAnnouncer(store, handoff, relay)
     sio.attach(app)
     app.router.add_get("/", page("demo.html", settings))
@@ -108,6 +113,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/login", login_route(store, tokens, settings))
     app.router.add_post("/api/logout", logout_route(store, tokens, agents))
     app.router.add_get("/api/insights", insights_route(store, tokens))
+    uploads.add_routes(app)
     if DIST.is_dir():
         app.router.add_static("/static/", DIST)
     app[SIO] = sio

@@ -14,6 +14,7 @@ from .site import DEFAULT_SITE, Site
 from .site import cached as cached_site
 
 ROOT = Path(__file__).resolve().parent.parent
+ATTACHMENT_TYPES = "png,jpeg,gif,webp,pdf"  # what visitors and agents may send (bot/attachments.py)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -117,6 +118,13 @@ class Settings:
     smtp_starttls: bool
     retention_days: float
     unwritten_ttl: float
+    attachment_dir: Path
+    attachment_max_bytes: int
+    attachment_types: tuple[str, ...]
+    attachment_rate: int
+    attachment_url_ttl: float
+    attachment_sweep_every: float
+    transcript_emails: int
 
     @property
     def site(self) -> Site:
@@ -197,6 +205,16 @@ class Settings:
             smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),
             retention_days=_float(env, "RETENTION_DAYS", 90),
             unwritten_ttl=_float(env, "UNWRITTEN_TTL", 1800),
+            attachment_dir=Path(env.get("ATTACHMENT_DIR") or data_dir / "attachments").resolve(),
+            attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
+            attachment_types=tuple(
+                t.strip().lower() for t in (env.get("ATTACHMENT_TYPES") or ATTACHMENT_TYPES).split(",")
+                if t.strip()
+            ),
+            attachment_rate=_int(env, "ATTACHMENT_RATE", 10),
+            attachment_url_ttl=_float(env, "ATTACHMENT_URL_TTL", 3600),
+            attachment_sweep_every=_float(env, "ATTACHMENT_SWEEP_EVERY", 300),
+            transcript_emails=_int(env, "TRANSCRIPT_EMAILS", 3),
         )
 
     def rasa_redis(self) -> dict[str, object]:

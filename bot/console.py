@@ -251,7 +251,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             summary["waited_seconds"] = round(time.time() - conversation.queued_at, 1)
         page = await self.store.page_before(conversation.id)  # the latest page
         return ok(conversation=summary, earlier=page.more,
-                  messages=[protocol.transcript_entry(m) for m in page.messages])
+                  messages=[self.relay.entry(conversation.id, m) for m in page.messages])
 
     async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Follow a conversation live (this connection) and get its whole transcript."""
@@ -278,7 +278,8 @@ class AgentNamespace(socketio.AsyncNamespace):
                 page = await self.store.page_after(conversation.id, after)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
-        return ok(messages=[protocol.transcript_entry(m) for m in page.messages], more=page.more)
+        return ok(messages=[self.relay.entry(conversation.id, m) for m in page.messages],
+                  more=page.more)
 
     async def do_agents(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Colleagues with presence and load, for transfers."""

@@ -55,12 +55,15 @@ class Dialogue:
         return lock
 
     async def receive(
-        self, conversation_id: str, text: str, client_id: str = "", meta: dict[str, Any] | None = None
+        self, conversation_id: str, text: str, client_id: str = "",
+        meta: dict[str, Any] | None = None, file: dict[str, Any] | None = None,
     ) -> Appended:
-        """Store a visitor's message (once per client id); a resend returns the stored one."""
-        appended = await self.relay.post(
-            conversation_id, Sender.VISITOR, text, {"metadata": meta} if meta else {}, client_id
-        )
+        """Store a visitor's message (once per client id); a resend returns the stored one.
+        `file`: the metadata of an attachment the message carries (its text is a caption)."""
+        data: dict[str, Any] = {"metadata": meta} if meta else {}
+        if file:
+            data["file"] = file
+        appended = await self.relay.post(conversation_id, Sender.VISITOR, text, data, client_id)
         if appended.new:
             metrics.VISITOR_MESSAGES.inc()
         if appended.first_write:  # only now is it a conversation (page views are not counted)
@@ -71,7 +74,8 @@ class Dialogue:
     async def respond(self, conversation_id: str, appended: Appended) -> None:
         """Answer what the visitor wrote (and anything older still unanswered), unless a person
         answers it; the append already said how many messages are pending."""
-        if appended.new and appended.conversation.owner in (Owner.QUEUE, Owner.AGENT):
+        if appended.new and appended.conversation.owner in (Owner.QUEUE, Owner.AGENT) \
+                and not appended.message.data.get("file"):
             await self.leaving_by_chat(conversation_id, appended.message.text.strip(),
                                        appended.conversation.leaving)
         if appended.pending:
@@ -144,12 +148,27 @@ class Dialogue:
             if not await self.handoff.reopen(conversation_id):
                 return
             owner = Owner.BOT
+        if message.data.get("file"):
+            await self.file_received(conversation_id, owner)
+            return
         if owner is Owner.TRIAGE:
             choice = DEPARTMENT_CHOICE.match(text)
             await self.handoff.choose_department(conversation_id, choice.group(1) if choice else "")
         elif owner is Owner.BOT:
             meta = message.data.get("metadata") or {}
             await self.ask_bot(conversation_id, message.text, meta)
+
+    async def file_received(self, conversation_id: str, owner: Owner) -> None:
+        """The bot cannot read files: it says so and offers a person (the file stays in the
+        transcript, which the person will see). While the visitor picks a department, the file
+        waits for that person without a word."""
+        if owner is not Owner.BOT:
+            return
+        try:
+            await self.relay.post(conversation_id, Sender.BOT, wording.FILE_TO_BOT,
+                                  {"buttons": [wording.TALK_TO_PERSON]}, guard="bot")
+        except NotOwner:
+            log.info("file acknowledgement in %s dropped: a person owns it now", conversation_id)
 
     async def ask_bot(self, conversation_id: str, text: str, meta: dict[str, Any]) -> None:
         asked_for_person = text.strip() == HANDOFF_PAYLOAD

@@ -71,6 +71,8 @@ def visitor_rules(rate: int, address_factor: int) -> Rules:
         "history": [("connection", Window(120, 60)),
                     ("address", Window(240 * address_factor, 60))],
         "typing": [("connection", Window(30, 10))],
+        "email_transcript": [("connection", Window(3, 60)),
+                             ("address", Window(10 * address_factor, 3600))],
         "*": [("connection", Window(30, 10))],  # anything else, unknown events included
     }
 

@@ -1,24 +1,34 @@
-"""Email for answers to left messages, through the configured SMTP server."""
+"""Email through the configured SMTP server: answers to left messages, and chat transcripts a
+visitor asks for. Plain text only."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 
+from . import wording
 from .config import Settings
-from .models import Agent, Ticket
+from .models import Agent, Conversation, Message, Sender, Ticket
 
 
-def reply_email(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> EmailMessage:
+def new_email(settings: Settings, to: str, subject: str) -> EmailMessage:
+    """An empty message with the headers every mail of ours has (Date, Message-ID)."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
-    message["To"] = ticket.email
-    message["Subject"] = f"Re: your message to {settings.site.name}"
+    message["To"] = to
+    message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
     domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid("frontdesk", domain=domain)
+    return message
+
+
+def reply_email(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> EmailMessage:
+    message = new_email(settings, ticket.email, f"Re: your message to {settings.site.name}")
     quoted = "\n".join(f"> {line}" for line in ticket.message.splitlines())
     message.set_content(f"{text}\n\n{agent.display_name}\n\nYou wrote:\n{quoted}\n")
     return message
@@ -30,10 +40,67 @@ class MailFailed(OSError):
 
 async def send_reply(settings: Settings, ticket: Ticket, agent: Agent, text: str) -> None:
     """Send an agent's answer; raises MailFailed when the mail server cannot take it."""
+    await send(settings, reply_email(settings, ticket, agent, text))
+
+
+def speaker(message: Message) -> str:
+    if message.sender is Sender.VISITOR:
+        return "You"
+    if message.sender is Sender.AGENT:
+        return str(message.data.get("agent_name") or "Our team")
+    return "Assistant" if message.sender is Sender.BOT else "Notice"
+
+
+def said(message: Message) -> str:
+    """What a line says: a clicked button by its title (a file says its name, type and size)."""
+    text = message.text.strip()
+    if message.sender is Sender.VISITOR and text.startswith("/"):
+        titles = {b["payload"]: b["title"] for b in wording.all_buttons()}
+        return f"({titles[text]})" if text in titles else text
+    return text
+
+
+def local_zone(conversation: Conversation) -> ZoneInfo | timezone:
+    """The visitor's own time zone when their browser said it; else UTC."""
+    try:
+        return ZoneInfo(str(conversation.visitor.get("timezone") or "UTC"))
+    except (ValueError, KeyError):
+        return timezone.utc
+
+
+def transcript_text(conversation: Conversation, messages: list[Message]) -> str:
+    """The conversation as plain text, one line per message, internal notes left out."""
+    zone = local_zone(conversation)
+    lines = []
+    for message in messages:
+        if message.sender is Sender.NOTE or not (text := said(message)):
+            continue
+        at = datetime.fromtimestamp(message.ts, zone).strftime("%d %b %Y %H:%M")
+        lines.append(f"[{at}] {speaker(message)}: {text}")
+    zone_name = getattr(zone, "key", "UTC")
+    return (f"Here is the transcript of your chat (times in {zone_name}).\n\n"
+            + "\n".join(lines) + "\n\nFiles sent in the chat are not attached to this email.\n")
+
+
+def transcript_email(settings: Settings, to: str, conversation: Conversation,
+                     messages: list[Message]) -> EmailMessage:
+    message = new_email(settings, to, wording.TRANSCRIPT_SUBJECT.format(name=settings.site.name))
+    message.set_content(transcript_text(conversation, messages))
+    return message
+
+
+async def send_transcript(settings: Settings, to: str, conversation: Conversation,
+                          messages: list[Message]) -> None:
+    """Mail a visitor their transcript; raises MailFailed when the mail server cannot take it."""
+    await send(settings, transcript_email(settings, to, conversation, messages))
+
+
+async def send(settings: Settings, email: EmailMessage) -> None:
+    """Hand one message to the mail server; MailFailed says why not, for people."""
     server = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         await aiosmtplib.send(
-            reply_email(settings, ticket, agent, text),
+            email,
             hostname=settings.smtp_host, port=settings.smtp_port,
             username=settings.smtp_user or None, password=settings.smtp_password or None,
             start_tls=settings.smtp_starttls, timeout=15,

@@ -17,6 +17,7 @@ import json
 import sys
 from dataclasses import asdict
 
+from .attachments import Files, files_from
 from .config import Settings
 from .redis_store import RedisStore
 
@@ -43,8 +44,9 @@ async def export(store: RedisStore, conversation_id: str) -> dict | None:
     }
 
 
-async def erase(store: RedisStore, conversation: str = "", user: str = "", email: str = "") -> int:
-    """Erase; returns how many conversations were erased (tickets go with them)."""
+async def erase(store: RedisStore, conversation: str = "", user: str = "", email: str = "",
+                files: Files | None = None) -> int:
+    """Erase; returns how many conversations were erased (tickets and files go with them)."""
     ids = [conversation] if conversation else []
     if user:
         ids += await store.conversations_of_user(user)
@@ -54,6 +56,8 @@ async def erase(store: RedisStore, conversation: str = "", user: str = "", email
             await store.erase_ticket(ticket.id, ticket.department)
     for conversation_id in dict.fromkeys(ids):
         await store.erase_conversation(conversation_id)
+        if files is not None:
+            await files.erase(conversation_id)
     return len(set(ids))
 
 
@@ -67,7 +71,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             print(json.dumps(data, indent=2, ensure_ascii=False))
             return 0
-        count = await erase(store, args.conversation or "", args.user or "", args.email or "")
+        count = await erase(store, args.conversation or "", args.user or "", args.email or "",
+                            files_from(settings))
         print(f"Erased {count} conversation(s) and what belonged to them.")
         return 0
     finally:

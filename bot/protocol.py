@@ -119,18 +119,21 @@ def metadata(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bot_uttered(message: Message) -> dict[str, Any]:
+def bot_uttered(message: Message, link: str = "") -> dict[str, Any]:
     """A stored bot, agent or system message as Rasa's `bot_uttered` payload.
 
     Top-level keys are exactly Rasa's (rasa-webchat shows nothing else); Frontdesk's own fields
-    (id, ts, sender, agent_name, custom) travel in `metadata`."""
+    (id, ts, sender, agent_name, custom, file) travel in `metadata`. A file (`link`: its signed
+    URL) reaches text-only clients as a Markdown link named by its (clean) file name."""
     payload: dict[str, Any] = {"text": message.text}
     data = message.data
+    if data.get("file") and link:
+        payload["text"] = f"[{data['file']['name']}]({link})"
     if data.get("buttons"):
         payload["quick_replies"] = quick_replies(data["buttons"])
     if data.get("image"):
         payload["attachment"] = {"type": "image", "payload": {"src": data["image"]}}
-    payload["metadata"] = frontdesk_fields(message)
+    payload["metadata"] = frontdesk_fields(message, link)
     return payload
 
 
@@ -138,17 +141,20 @@ def quick_replies(buttons: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
 
 
-def frontdesk_fields(message: Message) -> dict[str, Any]:
+def frontdesk_fields(message: Message, link: str = "") -> dict[str, Any]:
     fields: dict[str, Any] = {"id": message.id, "ts": message.ts, "sender": message.sender.value}
     for key in ("agent_name", "custom", "transfer_to"):
         if message.data.get(key):
             fields[key] = message.data[key]
+    if message.data.get("file"):
+        fields["file"] = {**message.data["file"], "url": link}
     return fields
 
 
-def transcript_entry(message: Message) -> dict[str, Any]:
-    """A message as history replay and the agents' live view show it (flat)."""
-    entry = bot_uttered(message)
+def transcript_entry(message: Message, link: str = "") -> dict[str, Any]:
+    """A message as history replay and the agents' live view show it (flat); `link`: the signed
+    URL of its file, if it has one."""
+    entry = bot_uttered(message, link)
     entry.update(entry.pop("metadata"))
     if message.client_id:
         entry["client_id"] = message.client_id

@@ -13,6 +13,7 @@ from typing import Any
 import socketio
 
 from . import protocol
+from .attachments import Links
 from .models import Message, Sender
 from .storage import Appended, Store
 
@@ -35,9 +36,18 @@ SUPERVISORS = "supervisors"
 
 
 class Relay:
-    def __init__(self, sio: socketio.AsyncServer, store: Store) -> None:
+    def __init__(self, sio: socketio.AsyncServer, store: Store, links: Links | None = None) -> None:
         self.sio = sio
         self.store = store
+        self.links = links  # signs the download links of files in messages
+
+    def link(self, conversation_id: str, message: Message) -> str:
+        """The signed download link of the message's file ('' without one)."""
+        return self.links.of(conversation_id, message.data) if self.links else ""
+
+    def entry(self, conversation_id: str, message: Message) -> dict[str, Any]:
+        """A message as replayed to the visitor or shown in consoles, with its file's link."""
+        return protocol.transcript_entry(message, self.link(conversation_id, message))
 
     async def post(
         self,
@@ -60,10 +70,12 @@ class Relay:
         """To the visitor's tabs (unless the visitor wrote it or it is a note) and to the
         consoles following the conversation: one pub/sub message for both."""
         room = conversation_room(conversation_id)
-        entry = {"conversation_id": conversation_id, "message": protocol.transcript_entry(message)}
+        link = self.link(conversation_id, message)
+        entry = {"conversation_id": conversation_id,
+                 "message": protocol.transcript_entry(message, link)}
         emits = [("message", entry, AGENT_NS, room)]
         if message.sender not in (Sender.VISITOR, Sender.NOTE):
-            emits.insert(0, ("bot_uttered", protocol.bot_uttered(message), "/", room))
+            emits.insert(0, ("bot_uttered", protocol.bot_uttered(message, link), "/", room))
         together = getattr(self.sio.manager, "emit_together", None)
         if together is not None:
             await together(emits)

@@ -4,22 +4,28 @@ auto-assignment, and requeue the chats of agents gone longer than the grace peri
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
 
 from . import metrics
+from .attachments import Files, sweep
 from .config import Settings
 from .handoff import Handoff
 from .periodic import Periodic
 from .relay import SUPERVISORS, department_room
 from .storage import Store
 
+log = logging.getLogger(__name__)
 
 
 class Sweeper(Periodic):
-    def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents) -> None:
+    def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents,
+                 files: Files | None = None) -> None:
         self.store = store
+        self.files = files  # attachments: deleted once their conversation is gone
+        self.files_swept = float("-inf")
         self.handoff = handoff
         self.settings = settings
         self.agents = agents  # the /agent namespace: connections on this process
@@ -36,6 +42,20 @@ class Sweeper(Periodic):
         for department in self.handoff.departments:
             await self.waiting(department)
         await self.departed()
+        await self.expired_files()
+
+    async def expired_files(self) -> None:
+        """Every ATTACHMENT_SWEEP_EVERY seconds: the files of conversations that expired go too."""
+        now = time.monotonic()
+        if self.files is None or now - self.files_swept < self.settings.attachment_sweep_every:
+            return
+        self.files_swept = now
+
+        async def exists(ids: list[str]) -> set[str]:
+            return {c.id for c in await self.store.get_conversations(ids)}
+
+        if gone := await sweep(self.files, exists):
+            log.info("files of %d expired conversation(s) deleted", gone)
 
     async def waiting(self, department: str) -> None:
         now, s = time.time(), self.settings

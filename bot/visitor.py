@@ -11,7 +11,7 @@ from typing import Any, Awaitable
 
 import socketio
 
-from . import hours, metrics, protocol
+from . import attachments, hours, metrics, protocol
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
@@ -135,7 +135,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
                  "resumed": bool(existing),
                  "hours": hours.status(self.settings.business_hours,
                                        self.settings.business_timezone),
-                 "site": self.settings.site.widget_defaults()}
+                 "site": self.settings.site.widget_defaults(),
+                 "files": attachments.limits(self.settings)}
         await self.direct(sid, "session_state", state)
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
@@ -215,7 +216,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             page = await self.store.page_after(conversation_id, after)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
-        entries = [protocol.transcript_entry(m) for m in page.messages
+        entries = [self.relay.entry(conversation_id, m) for m in page.messages
                    if m.sender is not Sender.NOTE]
         secret = (await self.get_session(sid)).get("secret")
         after = page.messages[-1].id if page.messages else after
@@ -233,6 +234,36 @@ class VisitorNamespace(socketio.AsyncNamespace):
         text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
         ticket = await self.handoff.leave_message(conversation_id, name, email, text)
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
+
+    async def on_email_transcript(self, sid: str, data: Any = None) -> None:
+        """Mail the visitor this conversation's transcript (plain text), at most
+        TRANSCRIPT_EMAILS times per conversation; a mail server that cannot take it is said."""
+        from .mail import send_transcript  # imported here: only this event needs SMTP
+
+        payload = protocol.require_dict(data)
+        conversation_id = await self.bound_conversation(sid, payload)
+        email = str(payload.get("email") or "").strip()
+        if not protocol.EMAIL.match(email):
+            raise Refused("invalid_email", "Please give a valid email address.")
+        key, most, ttl = (f"transcript:{conversation_id}", self.settings.transcript_emails,
+                          self.settings.retention_seconds)
+        if not await self.store.hit(key, most, ttl):  # counted at once: tabs racing get no more
+            raise Refused("transcript_limit",
+                          f"The transcript can be emailed at most {most} times per chat.")
+        conversation = await self.handoff.conversation(conversation_id)
+        messages = await self.store.all_messages(conversation_id)
+
+        async def send() -> None:  # beside the connection's events: a slow mail server holds
+            try:                   # up nothing else
+                await send_transcript(self.settings, email, conversation, messages)
+            except OSError as error:
+                await self.store.hit(key, most, ttl, cost=-1)  # not sent: the try is given back
+                await self.error(sid, "email_transcript", Refused(
+                    "email_failed", f"The email was not sent: {error}. Please try again later."))
+                return
+            await self.direct(sid, "transcript_sent", {"email": email})
+
+        self.spawn(send(), f"transcript of {conversation_id}")
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")

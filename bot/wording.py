@@ -43,6 +43,11 @@ def leave_message_button() -> dict[str, str]:
     return {"title": "Leave a message", "payload": "/leave_message"}
 
 
+def all_buttons() -> list[dict[str, str]]:
+    """Every button the bridge offers (their payloads come back as visitor text)."""
+    return [TALK_TO_PERSON, leave_message_button(), *department_buttons(), *rating_buttons()]
+
+
 def waiting(position: int, eta_seconds: int | None) -> str:
     ahead = "You're next" if position == 1 else f"You're number {position} in the queue"
     if eta_seconds is None:
@@ -99,3 +104,8 @@ EMAIL_AGAIN = "That doesn't look like an email address. Could you type it again?
 ASK_MESSAGE = "Thanks. What would you like to tell us? Write it in one message."
 
 MESSAGE_LEFT = "Thanks, your message is saved. We'll reply to {email} as soon as we can."
+
+FILE_TO_BOT = ("Thanks, your file is saved with our conversation. I'm a virtual assistant and can't "
+               "open files, but a person from our team can. Would you like to talk to a person?")
+
+TRANSCRIPT_SUBJECT = "Your chat with {name}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from email import message_from_bytes
+from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
+from aiosmtpd.controller import Controller
 
 from clients import Visitor
 from stack import ROOT, Stack, free_port
@@ -42,8 +45,10 @@ _databases = itertools.cycle(range(2, 13))  # for bridges with settings of their
 
 
 @pytest.fixture
-def isolated(stack: Stack):
-    """Start a bridge with its own settings and its own Redis database; returns its URL."""
+def isolated(stack: Stack, tmp_path: Path):
+    """Start a bridge with its own settings and its own Redis database (and its own folder of
+    attachments: a sweeper deletes the files of conversations its Redis does not know);
+    returns its URL."""
     started = []
 
     def start(**env: str) -> tuple[str, str]:
@@ -52,6 +57,7 @@ def isolated(stack: Stack):
 
         sync_redis.Redis.from_url(redis_url).flushdb()
         port = str(free_port())
+        env.setdefault("ATTACHMENT_DIR", str(tmp_path / f"attachments-{port}"))
         process = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, **env)
         started.append(process)
         return f"http://127.0.0.1:{port}", redis_url
@@ -108,3 +114,23 @@ def faq_answers() -> dict[str, list[str]]:
     from bot.site import load
 
     return {name: [topic.answer] for name, topic in load("lantern-street").topics.items()}
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """A real SMTP server (aiosmtpd) on loopback; returns its port and what it received."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()

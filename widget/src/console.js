@@ -512,12 +512,20 @@ function buildChat(id) {
   chat.canned = el("select", { "aria-label": "Insert a canned response" });
   chat.noteMode = el("input", { type: "checkbox", id: `note-${id}` });
   chat.send = el("button", { type: "submit", class: "primary" }, "Send");
+  chat.fileInput = el("input", { type: "file", hidden: "", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf", "data-attach": "" });
+  chat.attach = el("button", { type: "button", title: "Send an image or a PDF to the visitor" }, "Attach file");
   chat.error = el("p", { class: "error", role: "alert" });
   chat.form = el("form", { class: "reply" },
     el("label", { for: `reply-${id}`, class: "sr" }, "Reply"), chat.input,
     el("div", { class: "reply-bar" }, chat.canned,
-      el("label", {}, chat.noteMode, " Internal note (agents only)"), chat.send),
+      el("label", {}, chat.noteMode, " Internal note (agents only)"), chat.attach, chat.fileInput, chat.send),
     chat.error);
+  chat.attach.addEventListener("click", () => chat.fileInput.click());
+  chat.fileInput.addEventListener("change", () => {
+    const [file] = chat.fileInput.files;
+    chat.fileInput.value = "";
+    if (file) attachFile(chat, file);
+  });
   chat.canned.addEventListener("change", () => {
     if (chat.canned.value) insertText(chat.input, chat.canned.value);
     chat.canned.value = "";
@@ -564,6 +572,7 @@ function updateChatState(chat) {
   const replying = !chat.noteMode.checked;
   chat.input.disabled = replying && !canAct;
   chat.send.disabled = replying && !canAct;
+  chat.attach.hidden = !canAct || chat.noteMode.checked; // files go to the visitor, never in a note
   chat.input.placeholder = replying && !canAct ? "Claim this chat to reply (internal notes are always possible)." : chat.noteMode.checked ? "Write an internal note (the visitor never sees it)…" : "Write a reply… (Enter sends, Shift+Enter for a new line)";
   chat.dismiss.hidden = chat.mine;
   if (!canAct) toggleTransfer(chat, false);
@@ -592,7 +601,7 @@ function addMessage(id, m, live) {
   }
   chat.transcript.insertBefore(row, before);
   if (cmpId(m.id, chat.last) > 0) chat.last = m.id;
-  chat.snippet.textContent = m.sender === "note" ? "Note" : m.sender === "visitor" ? shown(m.text, chat.titles) : m.text;
+  chat.snippet.textContent = m.sender === "note" ? "Note" : m.file ? `File: ${m.file.name}` : m.sender === "visitor" ? shown(m.text, chat.titles) : m.text;
   if (m.sender === "visitor") showVisitorTyping(chat, false);
   if (live && m.sender === "visitor" && activeId !== chat.id) { chat.unread++; updateTab(chat); }
   if (live && m.sender === "visitor" && (document.hidden || activeId !== chat.id) && chat.mine) beep();
@@ -611,11 +620,41 @@ function messageRow(m, titles = BUTTONS) {
     m.sender === "bot" ? el("span", { class: "tag" }, "BOT") : m.sender === "note" ? el("span", { class: "tag" }, "NOTE") : null,
     who, m.ts ? ` · ${fmtTime(m.ts)}` : ""));
   const clicked = m.sender === "visitor" && /^\/\w/.test(m.text || "");
-  row.appendChild(el("div", { class: "body" + (clicked ? " clicked" : "") }, clicked ? said(m.text, titles) : m.text || (m.sender === "note" ? "(transfer)" : "")));
+  const file = fileView(m.file);
+  row.appendChild(el("div", { class: "body" + (clicked ? " clicked" : "") + (file ? " file" : "") }, file || (clicked ? said(m.text, titles) : m.text || (m.sender === "note" ? "(transfer)" : ""))));
   if (m.quick_replies && m.quick_replies.length) {
     row.appendChild(el("div", { class: "chips" }, "Buttons: " + m.quick_replies.map((q) => q.title).join(" | ")));
   }
   return row;
+}
+
+// A file in a message: a thumbnail (image) or a download link (PDF), by a signed link from the
+// bridge; the name is shown as text. Anything but an http(s) link is not followed.
+function fileView(f) {
+  if (!f || typeof f.url !== "string" || !/^https?:\/\//.test(f.url)) return null;
+  const size = f.size >= 1048576 ? `${(f.size / 1048576).toFixed(1)} MB` : `${Math.max(1, Math.round(f.size / 1024))} KB`;
+  if (/^image\//.test(f.type)) {
+    return el("a", { href: f.url, target: "_blank", rel: "noopener noreferrer", class: "attachment image" },
+      el("img", { src: f.url, alt: `Image from the chat: ${f.name}`, class: "thumb" }), el("span", {}, `${f.name} · ${size}`));
+  }
+  return el("a", { href: f.url, download: f.name, rel: "noopener noreferrer", class: "attachment pdf" }, `PDF: ${f.name} · ${size}`);
+}
+
+async function attachFile(chat, file) {
+  chat.error.textContent = "";
+  const form = new FormData();
+  form.append("conversation_id", chat.id);
+  form.append("message_id", `f${Date.now().toString(36)}-${(counter++).toString(36)}`);
+  form.append("file", file, file.name);
+  let body;
+  try {
+    const response = await fetch("/api/agent/attachments", { method: "POST", body: form, headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN)}` } });
+    body = await response.json();
+  } catch (e) {
+    body = { ok: false, error: { message: "The file could not be sent: the server could not be reached." } };
+  }
+  if (!body.ok) { chat.error.textContent = body.error.message; return; }
+  addMessage(chat.id, body.message, false);
 }
 
 function showVisitorTyping(chat, on) {

@@ -18,6 +18,7 @@ const ICONS = {
   close: "M6 6l12 12M18 6L6 18",
   send: "M3 11l18-8-8 18-2-8z",
   bot: "M12 3v3M6 8h12a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H6a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2zM9 13h.01M15 13h.01",
+  clip: "M20 11l-8 8a5 5 0 0 1-7-7l8.5-8.5a3.5 3.5 0 0 1 5 5L10 17a2 2 0 0 1-3-3l7.5-7.5",
 };
 
 export function svgIcon(name) {

@@ -37,6 +37,14 @@ button{font:inherit;cursor:pointer}
 .pending::after,.failed::after{content:"Sending…";font-size:12px;color:#454545;margin-top:2px}
 .failed::after{content:"Not sent";color:#b3261e}
 .image{max-width:100%;border-radius:10px;margin-top:6px}
+.bubble.file{padding:6px;background:#fff;color:#1a1a1a;border:1px solid #d5dae0}
+.file{color:inherit;font-size:14px}
+.thumb{display:block;max-width:200px;max-height:160px;border-radius:12px}
+.attach{width:44px;height:44px;flex:none;border:0;border-radius:50%;background:transparent;color:#454545;display:grid;place-items:center}
+.mail{display:grid;gap:6px;flex:none;padding:8px 12px;border-top:1px solid #e3e6ea;font-size:13px}
+.mail .buttons{display:flex;gap:6px}
+.mail input{flex:1;min-width:0;padding:8px 10px;border:1px solid #767676;border-radius:6px;font:inherit;font-size:16px;color:#1a1a1a}
+.mail .hint{margin:0;color:#454545}
 .replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .chip{min-height:36px;padding:6px 14px;border:1.5px solid ${ink};border-radius:18px;background:#fff;color:${ink};font-size:14px}
 .chip:hover{background:#f1f4f7}
@@ -72,16 +80,16 @@ button{font:inherit;cursor:pointer}
 @media (prefers-color-scheme:dark){
 .root{color:#e6e6e6}
 .panel{background:#1d1f23;box-shadow:0 8px 32px rgba(0,0,0,.6)}
-.row.system,.who,.typing,.ts,.leave .hint,.pending::after{color:#b8bcc2}
+.row.system,.who,.typing,.ts,.leave .hint,.mail .hint,.attach,.pending::after{color:#b8bcc2}
 .row.system.joined{color:#8fd4a6}
 .avatar{background:#3a3f46;color:#e6e6e6}
 .bot .bubble,.row.greeting .bubble{background:#2b2f35}
 .agent .bubble{background:#1f3a2a;border-color:#2f5a40}
-.chip,.leave{background:#24272c;color:#e6e6e6;border-color:#8a9099}
+.chip,.leave,.bubble.file{background:#24272c;color:#e6e6e6;border-color:#8a9099}
 .chip:hover{background:#2f333a}
 .queue{background:#1f2e42;color:#cfe0f5}
 .actions,.composer{border-top-color:#33373d}
-.composer textarea,.leave input,.leave textarea{background:#15171a;color:#e6e6e6;border-color:#6b7078}
+.composer textarea,.leave input,.leave textarea,.mail input{background:#15171a;color:#e6e6e6;border-color:#6b7078}
 .banner{background:#4d3800;color:#fff4ce}
 .error,.failed::after{color:#ff8a80}
 }`;

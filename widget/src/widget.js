@@ -48,10 +48,13 @@ import { widgetCss } from "./widget-css.js";
   const actions = el("div", { class: "actions" }, personBtn, leaveBtn);
   const input = el("textarea", { rows: "1", "aria-label": "Your message", maxlength: "2000", placeholder: "Type your message…", autocomplete: "off" });
   const sendBtn = el("button", { type: "submit", class: "send", "aria-label": "Send" }, svgIcon("send"));
-  const composer = el("form", { class: "composer" }, input, sendBtn);
+  const fileInput = el("input", { type: "file", hidden: "", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf" });
+  const attachBtn = el("button", { type: "button", class: "attach", "aria-label": "Send an image or a PDF", title: "Send an image or a PDF" }, svgIcon("clip"));
+  const composer = el("form", { class: "composer" }, attachBtn, fileInput, input, sendBtn);
   const errorEl = el("div", { class: "error", role: "alert" });
+  const mail = mailForm();
   log.appendChild(leave.form); // the form sits at the end of the conversation when shown
-  panel.append(banner, log, queueBar, typingEl, actions, errorEl, composer);
+  panel.append(banner, log, queueBar, typingEl, mail.form, actions, errorEl, composer);
 
   const badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
   const launch = el("button", { type: "button", class: "launch", "aria-expanded": "false", "aria-controls": "fd-panel", "aria-label": "Open chat: " + title }, svgIcon("chat"), badge);
@@ -219,11 +222,12 @@ import { widgetCss } from "./widget-css.js";
       }
       const clicked = sender === "visitor" && /^\//.test(msg.text || "") && titles[msg.text];
       const text = clicked || msg.text;
-      const bubble = el("div", { class: "bubble" }, text || "");
+      const file = fileView(msg.file);
+      const bubble = el("div", { class: "bubble" + (file ? " file" : "") }, file || text || "");
       if (sender !== "visitor") bubble.prepend(el("span", { class: "sr" }, who + ": "));
       row.appendChild(bubble);
       const src = msg.attachment && msg.attachment.payload && msg.attachment.payload.src;
-      if (typeof src === "string" && /^(https?:|data:image\/)/.test(src)) {
+      if (!file && typeof src === "string" && /^(https?:|data:image\/)/.test(src)) {
         row.appendChild(el("img", { class: "image", src, alt: "Image from " + who }));
       }
     }
@@ -243,6 +247,49 @@ import { widgetCss } from "./widget-css.js";
       row.appendChild(group);
     }
     return row;
+  }
+
+  // A file: a thumbnail that opens the image, or a link that downloads the PDF (signed links
+  // from the bridge; the name is text). Anything but an http(s) link is not followed.
+  function fileView(f) {
+    if (!f || typeof f.url !== "string" || !/^https?:\/\//.test(f.url)) return null;
+    const size = f.size >= 1048576 ? (f.size / 1048576).toFixed(1) + " MB" : Math.max(1, Math.round(f.size / 1024)) + " KB";
+    if (/^image\//.test(f.type)) {
+      return el("a", { class: "file", href: f.url, target: "_blank", rel: "noopener noreferrer" }, el("img", { class: "thumb", src: f.url, alt: f.name }));
+    }
+    return el("a", { class: "file", href: f.url, download: f.name, rel: "noopener noreferrer" }, `PDF: ${f.name} (${size})`);
+  }
+
+  // --- files: checked here for size, by the bridge for size and type (by their bytes) --------
+  let fileLimits = { max_bytes: 5242880 };
+  attachBtn.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    fileInput.value = "";
+    if (file) sendFile(file);
+  });
+  async function sendFile(file) {
+    if (file.size > fileLimits.max_bytes) {
+      errorEl.textContent = `That file is too large: files can be at most ${(fileLimits.max_bytes / 1048576).toFixed(1)} MB.`;
+      return;
+    }
+    if (!ready) { errorEl.textContent = "Not connected; please try again in a moment."; return; }
+    errorEl.textContent = "";
+    attachBtn.disabled = true;
+    const form = new FormData();
+    form.append("message_id", newId());
+    form.append("file", file, file.name);
+    let answer;
+    try {
+      const response = await fetch(server + "/api/attachments", { method: "POST", body: form, headers: { Authorization: "Bearer " + state.session } });
+      answer = await response.json();
+    } catch (e) {
+      answer = { ok: false, error: { message: "The file could not be sent; please try again." } };
+    }
+    attachBtn.disabled = false;
+    if (!answer.ok) { errorEl.textContent = answer.error.message; return; }
+    if (owner === "closed") setOwner("bot"); // writing again reopens the chat
+    show(answer.message, true);
   }
 
   function stamp(row, ts) { // the time, visible under the message
@@ -283,6 +330,7 @@ import { widgetCss } from "./widget-css.js";
     if (leaveBtn.hidden) leave.close(); // a person joined, the bot took over or the chat closed
     if (owner !== "queue") queueBar.hidden = true;
     if (owner !== "agent") showTyping(false);
+    mail.show(owner === "closed");
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
@@ -415,6 +463,28 @@ import { widgetCss } from "./widget-css.js";
     return api;
   }
 
+  // --- the transcript by email, offered when the chat is closed -----------------------------
+  function mailForm() {
+    const email = el("input", { id: "fd-t-email", type: "email", autocomplete: "email", required: "", placeholder: "you@example.org" });
+    const submit = el("button", { type: "submit", class: "chip" }, "Email me the transcript");
+    const note = el("p", { class: "hint", role: "status" });
+    const form = el("form", { class: "mail", hidden: "" },
+      el("label", { for: "fd-t-email" }, "Want a copy of this chat?"), el("div", { class: "buttons" }, email, submit), note);
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (!ready) { note.textContent = "Not connected; please try again in a moment."; return; }
+      note.textContent = "Sending…";
+      submit.disabled = true;
+      socket.emit("email_transcript", { session_id: state.session, email: email.value.trim() });
+    });
+    return {
+      form,
+      show(on) { form.hidden = !on; },
+      sent(to) { submit.disabled = false; note.textContent = `Sent to ${to}.`; },
+      failed(message) { submit.disabled = false; note.textContent = message; },
+    };
+  }
+
   // --- the connection -----------------------------------------------------------------------
   const socket = io(server, { autoConnect: false, reconnectionDelayMax: 5000 });
   let ready = false; // this connection is bound to our session
@@ -462,6 +532,7 @@ import { widgetCss } from "./widget-css.js";
     if (s && s.owner) setOwner(s.owner);
     if (s && s.site) applySite(s.site);
     if (s && s.hours) { hoursNow = s.hours; greet(); }
+    if (s && s.files) fileLimits = s.files;
   });
   // Frontdesk's extras (id, ts, sender, agent_name, custom) may sit at the top level or, in the
   // Rasa-compatible shape that rasa-webchat can also read, under `metadata`: accept both.
@@ -472,6 +543,7 @@ import { widgetCss } from "./widget-css.js";
     replaying = false;
     log.setAttribute("aria-busy", "false");
     if (owner !== "agent") showTyping(false);
+    mail.show(owner === "closed");
   });
   socket.on("bot_uttered", (m) => { showTyping(false); show(flat(m), true); });
   socket.on("message_ack", (ack) => acked(ack.client_id, ack.id, ack.ts));
@@ -485,8 +557,10 @@ import { widgetCss } from "./widget-css.js";
   socket.on("agent_typing", (t) => showTyping(!!(t && t.on), t && t.agent_name));
   socket.on("bot_typing", (t) => showTyping(!!(t && t.on), "The assistant"));
   socket.on("message_left", () => leave.done());
+  socket.on("transcript_sent", (t) => mail.sent(t && t.email));
   socket.on("chat_error", (err) => {
     if (err.event === "leave_message") { leave.failed(err.message); return; }
+    if (err.event === "email_transcript") { mail.failed(err.message); return; }
     if (err.code === "no_session") { sessionRequest(); return; }
     // passing conditions (too fast; the bridge lost Redis for a moment): try again, keep the text
     if (err.code === "unavailable" && err.event === "session_request") { setTimeout(sessionRequest, 2000); return; }

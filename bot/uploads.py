@@ -1,0 +1,224 @@
+"""HTTP for attachments: visitors and agents upload files, and signed links download them.
+
+    POST /api/attachments          visitor: `Authorization: Bearer <resume secret>`
+    POST /api/agent/attachments    agent:   `Authorization: Bearer <agent token>`, conversation_id
+    GET  /attachments/ID?t=TOKEN   the signed link a message carries (bot/attachments.py)
+
+Uploads are `multipart/form-data` with a `file` field (and an optional `message_id` that makes a
+resend idempotent). Answers are JSON: `{ok: true, message}` or `{ok: false, error: {code,
+message}}`, the codes of docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from . import protocol
+from .agents import Tokens
+from .attachments import FORM_OVERHEAD, Attachment, Files, Links, accept, too_large
+from .config import Settings
+from .dialogue import Dialogue
+from .errors import Refused, unexpected
+from .handoff import Handoff
+from .limits import Limits, Who, Window
+from .models import Role, Sender
+from .relay import Relay
+from .storage import NotOwner, Store
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    "auth_required": 401, "unknown_session": 401, "session_ended": 401, "token_expired": 401,
+    "token_invalid": 401, "not_yours": 403, "not_assigned": 403, "link_invalid": 403,
+    "link_expired": 403, "unknown_conversation": 404, "not_found": 404, "rate_limited": 429,
+    "file_too_large": 413, "file_type": 415, "forbidden_origin": 403,
+}
+SERVED = {  # every file is served as data, never as a page
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cache-Control": "private, max-age=300",
+}
+
+
+def answer(result: dict[str, Any], status: int = 200) -> web.Response:
+    return web.json_response(result, status=status)
+
+
+def refusal(error: Refused) -> web.Response:
+    return answer(error.to_result(), STATUS.get(error.code, 400))
+
+
+def bearer(request: web.Request) -> str:
+    return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+
+
+class Uploads:
+    """The three routes, with what they need."""
+
+    def __init__(self, store: Store, files: Files, links: Links, relay: Relay, dialogue: Dialogue,
+                 handoff: Handoff, tokens: Tokens, settings: Settings) -> None:
+        self.store, self.files, self.links, self.relay = store, files, links, relay
+        self.dialogue, self.handoff, self.tokens, self.settings = dialogue, handoff, tokens, settings
+        rate, factor = settings.attachment_rate, settings.visitor_address_factor
+        self.limits = Limits({  # per 10 minutes: a visitor's conversation, address; an agent
+            "visitor": [("conversation", Window(rate, 600)), ("address", Window(rate * factor, 600))],
+            "agent": [("connection", Window(rate * 6, 600))],
+        })
+        self.working: set[asyncio.Task] = set()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_route("OPTIONS", "/api/attachments", self.preflight)
+        app.router.add_post("/api/attachments", self.guarded(self.visitor_upload, cors=True))
+        app.router.add_post("/api/agent/attachments", self.guarded(self.agent_upload))
+        app.router.add_get("/attachments/{attachment_id}", self.guarded(self.download))
+
+    # --- answering -------------------------------------------------------------------------------
+
+    def origin_allowed(self, request: web.Request) -> str:
+        """The page's origin if it may use the widget ('' for a request without one)."""
+        origin = request.headers.get("Origin", "")
+        allowed = self.settings.allowed_origins
+        if origin and allowed != "*" and origin not in allowed:
+            raise Refused("forbidden_origin", "This site may not send files to the chat.")
+        return origin
+
+    def cors(self, request: web.Request, response: web.StreamResponse) -> None:
+        origin = request.headers.get("Origin", "")
+        allowed = self.settings.allowed_origins
+        if origin and (allowed == "*" or origin in allowed):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        response = web.Response(status=204)
+        self.cors(request, response)
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization"
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+    def guarded(self, handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                cors: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """Refusals and faults answered as JSON with a fitting status (and CORS headers)."""
+
+        async def run(request: web.Request) -> web.StreamResponse:
+            try:
+                response = await handler(request)
+            except Refused as error:
+                response = refusal(error)
+            except Exception as error:  # noqa: BLE001 - answered, and logged
+                log.exception("%s %s failed", request.method, request.path)
+                response = refusal(unexpected(error))
+            if cors:
+                self.cors(request, response)
+            return response
+
+        return run
+
+    # --- upload ------------------------------------------------------------------------------------
+
+    async def read_file(self, request: web.Request) -> tuple[Attachment, bytes, dict[str, Any]]:
+        """The uploaded file, checked (size while reading, then type by its bytes), and the
+        form's other fields."""
+        limit = self.settings.attachment_max_bytes
+        if (request.content_length or 0) > limit + FORM_OVERHEAD:
+            raise Refused("file_too_large", too_large(self.settings))
+        try:
+            form = await request.clone(client_max_size=limit + FORM_OVERHEAD).post()
+        except web.HTTPRequestEntityTooLarge:
+            raise Refused("file_too_large", too_large(self.settings)) from None
+        except ValueError:
+            raise Refused("invalid_payload", "Send the file as multipart/form-data.") from None
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise Refused("missing_field", "The form has no 'file'.")
+        data = upload.file.read(limit + 1)
+        attachment = accept(data, upload.filename or "", self.settings)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        return attachment, data, fields
+
+    async def visitor_upload(self, request: web.Request) -> web.Response:
+        """A visitor's file joins their conversation as their message (answered like one: the
+        bot says it can't read files; a person sees it)."""
+        self.origin_allowed(request)
+        secret = bearer(request)
+        conversation = await self.store.resume(secret) if protocol.SESSION_ID.match(secret) else None
+        if conversation is None:
+            raise Refused("unknown_session", "Start the chat before sending a file.")
+        who = Who("", conversation.id, request.remote or "?")
+        if not self.limits.allow("visitor", who):
+            raise Refused("rate_limited", "Too many files; wait a few minutes.")
+        attachment, data, fields = await self.read_file(request)
+        client_id = protocol.client_id(fields)
+        await self.files.put(conversation.id, attachment, data)
+        try:
+            appended = await self.dialogue.receive(conversation.id, attachment.caption(), client_id,
+                                                   file=attachment.meta())
+        except BaseException:
+            await self.files.delete(conversation.id, attachment.id)
+            raise
+        if not appended.new:  # a resend: the first upload is the one kept
+            await self.files.delete(conversation.id, attachment.id)
+        self.spawn(self.dialogue.respond(conversation.id, appended), conversation.id)
+        return answer({"ok": True, "message": self.relay.entry(conversation.id, appended.message)})
+
+    async def agent_upload(self, request: web.Request) -> web.Response:
+        """An agent's file to the visitor of a chat they own (supervisors: any owned chat)."""
+        staff = await self.tokens.signed_in(self.store, bearer(request))
+        agent = await self.store.get_agent(staff.name)
+        if agent is None:
+            raise Refused("session_ended", "This agent no longer exists.")
+        if not self.limits.allow("agent", Who(agent.name)):
+            raise Refused("rate_limited", "Too many files; wait a few minutes.")
+        attachment, data, fields = await self.read_file(request)
+        conversation_id = str(fields.get("conversation_id") or "")
+        if not protocol.SESSION_ID.match(conversation_id):
+            raise Refused("missing_field", "A valid 'conversation_id' is required.")
+        await self.handoff.owned_by(conversation_id, agent)
+        client_id = protocol.client_id(fields)
+        await self.files.put(conversation_id, attachment, data)
+        only = "*" if agent.role is Role.SUPERVISOR else agent.name
+        try:
+            appended = await self.relay.post(
+                conversation_id, Sender.AGENT, attachment.caption(),
+                {"agent_name": agent.display_name, "file": attachment.meta()}, client_id, guard=only,
+            )
+        except NotOwner as error:
+            await self.files.delete(conversation_id, attachment.id)
+            if error.conversation is not None:
+                self.handoff.check_owner(error.conversation, agent)
+            raise Refused("not_yours", "This chat is no longer yours.") from None
+        if not appended.new:
+            await self.files.delete(conversation_id, attachment.id)
+        return answer({"ok": True, "message": self.relay.entry(conversation_id, appended.message)})
+
+    def spawn(self, work: Awaitable[None], conversation_id: str) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("answer in %s failed", conversation_id)
+
+        task = asyncio.create_task(run())
+        self.working.add(task)
+        task.add_done_callback(self.working.discard)
+
+    # --- download ----------------------------------------------------------------------------------
+
+    async def download(self, request: web.Request) -> web.Response:
+        """The file a signed link names, while the link is fresh and the conversation lives;
+        served as its sniffed type, never as a page."""
+        attachment_id = request.match_info["attachment_id"]
+        conversation_id = self.links.opened(request.query.get("t", ""), attachment_id)
+        if await self.store.get_conversation(conversation_id) is None:
+            raise Refused("not_found", "There is no such file.")
+        found = await self.files.get(conversation_id, attachment_id)
+        if found is None:
+            raise Refused("not_found", "There is no such file.")
+        attachment, data = found
+        headers = {**SERVED, "Content-Disposition": attachment.disposition()}
+        return web.Response(body=data, content_type=attachment.type, headers=headers)
