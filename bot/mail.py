@@ -3,6 +3,7 @@ visitor asks for. Plain text only."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -51,11 +52,11 @@ def speaker(message: Message) -> str:
     return "Assistant" if message.sender is Sender.BOT else "Notice"
 
 
-def said(message: Message) -> str:
+def said(message: Message, departments: Mapping[str, str]) -> str:
     """What a line says: a clicked button by its title (a file says its name, type and size)."""
     text = message.text.strip()
     if message.sender is Sender.VISITOR and text.startswith("/"):
-        titles = {b["payload"]: b["title"] for b in wording.all_buttons()}
+        titles = {b["payload"]: b["title"] for b in wording.all_buttons(departments)}
         return f"({titles[text]})" if text in titles else text
     return text
 
@@ -68,12 +69,13 @@ def local_zone(conversation: Conversation) -> ZoneInfo | timezone:
         return timezone.utc
 
 
-def transcript_text(conversation: Conversation, messages: list[Message]) -> str:
+def transcript_text(conversation: Conversation, messages: list[Message],
+                    departments: Mapping[str, str]) -> str:
     """The conversation as plain text, one line per message, internal notes left out."""
     zone = local_zone(conversation)
     lines = []
     for message in messages:
-        if message.sender is Sender.NOTE or not (text := said(message)):
+        if message.sender is Sender.NOTE or not (text := said(message, departments)):
             continue
         at = datetime.fromtimestamp(message.ts, zone).strftime("%d %b %Y %H:%M")
         lines.append(f"[{at}] {speaker(message)}: {text}")
@@ -85,7 +87,7 @@ def transcript_text(conversation: Conversation, messages: list[Message]) -> str:
 def transcript_email(settings: Settings, to: str, conversation: Conversation,
                      messages: list[Message]) -> EmailMessage:
     message = new_email(settings, to, wording.TRANSCRIPT_SUBJECT.format(name=settings.site.name))
-    message.set_content(transcript_text(conversation, messages))
+    message.set_content(transcript_text(conversation, messages, settings.site.department_titles))
     return message
 
 

@@ -256,8 +256,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async def send() -> None:  # beside the connection's events: a slow mail server holds
             try:                   # up nothing else
                 await send_transcript(self.settings, email, conversation, messages)
-            except OSError as error:
+            except Exception as error:  # the mail server, or a bug: either way the visitor is told
                 await self.store.hit(key, most, ttl, cost=-1)  # not sent: the try is given back
+                if not isinstance(error, OSError):
+                    log.exception("transcript of %s failed", conversation_id)
+                    error = "it could not be written"
                 await self.error(sid, "email_transcript", Refused(
                     "email_failed", f"The email was not sent: {error}. Please try again later."))
                 return

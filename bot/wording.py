@@ -43,9 +43,9 @@ def leave_message_button() -> dict[str, str]:
     return {"title": "Leave a message", "payload": "/leave_message"}
 
 
-def all_buttons() -> list[dict[str, str]]:
+def all_buttons(departments: Mapping[str, str]) -> list[dict[str, str]]:
     """Every button the bridge offers (their payloads come back as visitor text)."""
-    return [TALK_TO_PERSON, leave_message_button(), *department_buttons(), *rating_buttons()]
+    return [TALK_TO_PERSON, leave_message_button(), *department_buttons(departments), *rating_buttons()]
 
 
 def waiting(position: int, eta_seconds: int | None) -> str:

@@ -20,4 +20,4 @@ async def test_the_widget_takes_the_packs_title_colour_and_greeting(isolated, ne
     background = await widget.launcher.evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(46, 125, 50)", background  # #2e7d32
     await expect(widget.q(".row.greeting")).to_contain_text(pack.widget.greeting)
-    await widget.screenshot("widget-site-pack-spoke-and-chain")
+    await widget.screenshot("widget-site-pack-spoke-and-chain.png")
