@@ -32,7 +32,7 @@ invariants: train  # the handoff invariants, longer than in `make test`
 	@INVARIANT_EXAMPLES=$${INVARIANT_EXAMPLES:-500} INVARIANT_RANDOM=1 .venv/bin/python -m pytest -q tests/test_invariants.py
 
 bench: train  # the curves of docs/performance.md (about 30 minutes); SVGs into docs/img/
-	@export PATH="$$HOME/.local/bin:$$PATH"; uv sync --quiet --frozen --group bench
+	@export PATH="$$HOME/.local/bin:$$PATH"; uv sync --quiet --frozen --extra s3 --group bench
 	@.venv/bin/python bench/conversation_length.py --messages 400 --plot docs/img/conversation-length.svg
 	@.venv/bin/python bench/bot_load.py --visitors 200 --plot docs/img/bot-load.svg
 	@.venv/bin/python bench/person_path.py --conversations 1000 --rates 100,200,400,800 --plot docs/img/person-path.svg

@@ -140,8 +140,8 @@ def allowed_types(settings: Settings) -> str:
 
 
 class Files(Protocol):
-    """Where attachments' bytes are kept, by conversation. `DiskFiles` is the one there is; an
-    S3-compatible store would keep `CONVERSATION/ID` objects with the metadata beside them."""
+    """Where attachments' bytes are kept, by conversation: `DiskFiles` (a folder) or `S3Files`
+    (an S3-compatible bucket, bot/s3files.py), both `CONVERSATION/ID` with `ID.json` beside."""
 
     async def put(self, conversation_id: str, attachment: Attachment, data: bytes) -> None: ...
 
@@ -212,6 +212,12 @@ class DiskFiles:
 
 
 def files_from(settings: Settings) -> Files:
+    """The bucket when ATTACHMENT_S3_BUCKET is set (bot/s3files.py), else the folder."""
+    if settings.attachment_s3_bucket:
+        from .s3files import S3Files
+
+        return S3Files(settings.attachment_s3_bucket, settings.attachment_s3_prefix,
+                       settings.attachment_s3_endpoint)
     return DiskFiles(settings.attachment_dir)
 
 

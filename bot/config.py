@@ -124,6 +124,9 @@ class Settings:
     attachment_rate: int
     attachment_url_ttl: float
     attachment_sweep_every: float
+    attachment_s3_bucket: str
+    attachment_s3_prefix: str
+    attachment_s3_endpoint: str
     transcript_emails: int
 
     @property
@@ -214,6 +217,9 @@ class Settings:
             attachment_rate=_int(env, "ATTACHMENT_RATE", 10),
             attachment_url_ttl=_float(env, "ATTACHMENT_URL_TTL", 3600),
             attachment_sweep_every=_float(env, "ATTACHMENT_SWEEP_EVERY", 300),
+            attachment_s3_bucket=env.get("ATTACHMENT_S3_BUCKET") or "",
+            attachment_s3_prefix=env.get("ATTACHMENT_S3_PREFIX") or "frontdesk/",
+            attachment_s3_endpoint=env.get("ATTACHMENT_S3_ENDPOINT") or "",
             transcript_emails=_int(env, "TRANSCRIPT_EMAILS", 3),
         )
 

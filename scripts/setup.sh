@@ -18,7 +18,7 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 bridge_key=$(cat pyproject.toml uv.lock | sha256sum | cut -c1-16)
 if ! stamp_ok .venv/.frontdesk-stamp "$bridge_key"; then
   say "Creating the bridge environment (.venv)"
-  $UV sync --frozen
+  $UV sync --frozen --extra s3  # the S3 option of attachments (boto3) comes along: it is small
   echo "$bridge_key" > .venv/.frontdesk-stamp
 fi
 
