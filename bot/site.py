@@ -11,9 +11,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+from . import hours
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "sites"
@@ -64,6 +67,11 @@ class Site(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Site":
+        try:
+            hours.parse(self.hours)
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError) as error:
+            raise ValueError(f"hours/timezone: {error}") from None
         if "general" not in self.departments:
             raise ValueError("departments: a 'general' department is required (the fallback)")
         for name, topic in self.topics.items():

@@ -60,7 +60,10 @@ GOOD_TOPIC = {"answer": "Yes.", "examples": ["a?", "b?", "c?"]}
     (GOOD_SITE, {"Bad Name": GOOD_TOPIC}, "Bad Name"),
     ({**GOOD_SITE, "departments": {"general": {"title": "G", "words": ["(unclosed"]}}},
      {"t": GOOD_TOPIC}, "departments.general.words"),
-    ({**GOOD_SITE, "colour": "red"}, {"t": GOOD_TOPIC}, "colour"),
+    ({**GOOD_SITE, "widget": {"colour": "red"}}, {"t": GOOD_TOPIC}, "widget.colour"),
+    ({**GOOD_SITE, "colour": "#fff"}, {"t": GOOD_TOPIC}, "Extra inputs are not permitted"),
+    ({**GOOD_SITE, "hours": "weekdays 9 to 5"}, {"t": GOOD_TOPIC}, "hours/timezone"),
+    ({**GOOD_SITE, "timezone": "Mars/Olympus"}, {"t": GOOD_TOPIC}, "hours/timezone"),
     ({k: v for k, v in GOOD_SITE.items() if k != "name"}, {"t": GOOD_TOPIC}, "name"),
 ])
 def test_a_wrong_pack_gets_a_clear_error(tmp_path: Path, site, faq, says) -> None:
