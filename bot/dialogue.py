@@ -111,11 +111,11 @@ class Dialogue:
         ttl = self.settings.rasa_timeout + self.settings.rasa_queue_wait + TURN_MARGIN
         async with self.local_lock(conversation_id):
             while True:
-                async with self.store.turn(conversation_id, ttl) as ours:
-                    if not ours:
+                async with self.store.turn(conversation_id, ttl) as turn:
+                    if not turn.ours:
                         log.warning("turn of %s not had in %.0f s; left pending", conversation_id, ttl)
                         return
-                    head = await self.store.next_pending(conversation_id)
+                    head = turn.head  # the oldest pending message, read with the turn
                     if head is None:
                         return
                     if known is not None and known.id == head:
@@ -125,7 +125,7 @@ class Dialogue:
                     if message is not None:
                         await self.answer(conversation_id, message, seen)
                     seen = None
-                    left = await self.store.answered(conversation_id, head)
+                    left = await turn.answered(head)  # and the turn ends, in one step
                 if not left:
                     return
 

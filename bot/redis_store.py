@@ -8,6 +8,7 @@ ticket:{id} string, canned:{department} hash, and short-lived keys for limits an
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ import redis.asyncio as aioredis
 import socketio
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import LockError, ResponseError
+from redis.exceptions import ResponseError
 
 from .config import Settings
 from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
@@ -146,6 +147,26 @@ return 0
 
 
 # A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
+# The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
+# message, and given up together with marking a message answered; a turn that expired meanwhile
+# is not deleted (someone else may hold it). KEYS: turn, pending. ARGV: token, ms | message id.
+_TAKE_TURN = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {1, redis.call('LINDEX', KEYS[2], 0)}
+end
+return {0, false}
+"""
+
+_END_TURN = """
+if ARGV[2] ~= '' then redis.call('LREM', KEYS[2], 1, ARGV[2]) end
+local left = redis.call('LLEN', KEYS[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return {left, 1}
+end
+return {left, 0}
+"""
+
 _TABS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])
@@ -207,6 +228,25 @@ def socketio_manager(url: str) -> socketio.AsyncRedisManager:
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 
+class RedisTurn:
+    """`Turn` (bot/storage.py) on Redis: ended by `answered` in the same step as the answer."""
+
+    def __init__(self, store: "RedisStore", keys: list[str], token: str, ours: bool,
+                 head: str | None) -> None:
+        self.store, self.keys, self.token = store, keys, token
+        self.ours, self.head, self.ended = ours, head, False
+
+    async def answered(self, message_id: str) -> int:
+        return await self.end(message_id)
+
+    async def end(self, message_id: str) -> int:
+        self.ended = True
+        left, released = await self.store._end_turn(keys=self.keys, args=[self.token, message_id])
+        if not released:  # expired meanwhile: someone else may hold it now
+            log.warning("turn of %s expired before it was released", self.keys[0])
+        return int(left)
+
+
 class RedisStore:
     """`Store` on one Redis server, shared by every bridge process."""
 
@@ -226,6 +266,8 @@ class RedisStore:
         self._append = self.redis.register_script(_APPEND)
         self._lead = self.redis.register_script(_LEAD)
         self._tabs = self.redis.register_script(_TABS)
+        self._take_turn = self.redis.register_script(_TAKE_TURN)
+        self._end_turn = self.redis.register_script(_END_TURN)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RedisStore":
@@ -381,19 +423,20 @@ class RedisStore:
         return int(left)
 
     @asynccontextmanager
-    async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator[bool]:
-        lock = self.redis.lock(
-            f"{PREFIX}turn:{conversation_id}", timeout=ttl, sleep=0.02, blocking_timeout=ttl
-        )
-        acquired = await lock.acquire()
+    async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator["RedisTurn"]:
+        keys = [f"{PREFIX}turn:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]
+        token, deadline = secrets.token_hex(16), time.monotonic() + ttl
+        while True:  # another bridge answering this conversation: wait for it, a bounded time
+            got, head = await self._take_turn(keys=keys, args=[token, max(1, int(ttl * 1000))])
+            if got or time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.02)
+        turn = RedisTurn(self, keys, token, bool(got), head or None)
         try:
-            yield bool(acquired)
+            yield turn
         finally:
-            if acquired:
-                try:
-                    await lock.release()
-                except LockError:  # expired meanwhile: someone else may hold it now
-                    log.warning("turn of %s expired before it was released", conversation_id)
+            if turn.ours and not turn.ended:  # left without an answer (an error): release only
+                await turn.end("")
 
     # queues -----------------------------------------------------------------------------------
 

@@ -73,6 +73,17 @@ class NotOwner(Exception):
         self.conversation = conversation
 
 
+class Turn(Protocol):
+    """A conversation's turn, had (`ours`) or not; `head`: its oldest pending message then."""
+
+    ours: bool
+    head: str | None
+
+    async def answered(self, message_id: str) -> int:
+        """`message_id` has been dealt with, and the turn ends, in one step; returns how many
+        messages are still pending."""
+
+
 class Store(Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
@@ -136,9 +147,10 @@ class Store(Protocol):
     async def answered(self, conversation_id: str, message_id: str) -> int:
         """A pending visitor message has been dealt with; returns how many are still pending."""
 
-    def turn(self, conversation_id: str, ttl: float) -> AsyncContextManager[bool]:
+    def turn(self, conversation_id: str, ttl: float) -> AsyncContextManager["Turn"]:
         """Hold the conversation's turn across every bridge (one answer at a time, in order);
-        yields False if the turn could not be had within `ttl` seconds."""
+        the `Turn` says whether it was had within `ttl` seconds, and which message was the
+        oldest pending then (one step: no separate read)."""
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000
