@@ -146,7 +146,6 @@ return 0
 """
 
 
-# A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
 # The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
 # message, and given up together with marking a message answered; a turn that expired meanwhile
 # is not deleted (someone else may hold it). KEYS: turn, pending. ARGV: token, ms | message id.
@@ -167,6 +166,7 @@ end
 return {left, 0}
 """
 
+# A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
 _TABS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])
