@@ -231,7 +231,10 @@ async def test_login_burst_is_limited_and_does_not_stall_the_bridge(stack: Stack
     assert statuses.count(401) == 5 and statuses.count(429) == 55, statuses
     assert await password_checks(url, token) - checks_before == 5
     print(f"slowest /healthz during the burst: {slowest * 1000:.0f} ms")
-    assert slowest < 0.2, f"/healthz took {slowest * 1000:.0f} ms during the burst"
+    # Five password checks on the event loop would stall it for their whole time in a row
+    # (about 5 x 110 ms here); in worker threads /healthz stays quick. 0.4 s leaves room for a
+    # busy machine (a 0.2 s bound failed once at 200.2 ms) and still catches the stall.
+    assert slowest < 0.4, f"/healthz took {slowest * 1000:.0f} ms during the burst"
 
 
 async def test_unknown_names_cost_the_same_password_check(stack: Stack, isolated) -> None:
