@@ -167,6 +167,7 @@ async def test_leave_a_message_becomes_a_ticket(stack, new_context, make_agent) 
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()
     await widget.say("are you real?")
+    await expect(widget.rows("bot")).to_have_count(1)  # the answer offers a person: one button
     await widget.hand_over("Website & technical")
     form = widget.q("form.leave")
     if not await form.is_visible():  # someone is online: the visitor asks for the form instead

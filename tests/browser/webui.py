@@ -85,8 +85,8 @@ class Widget(Watched):
     @property
     def person_button(self) -> Locator:
         """The one "Talk to a person" on show: the footer's, or the latest message's."""
-        return self.q(".actions .person:not([hidden]), "
-                      ".replies button[data-payload='/human_handoff']").last
+        return self.q(".actions .person:visible, "
+                      ".replies button[data-payload='/human_handoff']:visible").last
 
     async def session_id(self) -> str:
         """The conversation id (what staff see; the resume secret stays in the widget)."""
