@@ -21,7 +21,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 from . import hours, metrics, wording
@@ -64,7 +64,7 @@ class HandoffRequest:
     text: str = ""
 
     @classmethod
-    def from_signal(cls, signal: dict[str, Any], departments: Iterable[str]) -> "HandoffRequest":
+    def from_signal(cls, signal: dict[str, Any], departments: Collection[str]) -> "HandoffRequest":
         """Read the custom payload of Rasa's `action_handoff`; an unknown department is dropped."""
         reason = str(signal.get("reason") or "requested")
         ranking = signal.get("intent_ranking") or []
@@ -77,7 +77,7 @@ class HandoffRequest:
                 for i in ranking
                 if isinstance(i, dict)
             ][:5],
-            department=department if department in set(departments) else "",
+            department=department if department in departments else "",
             text=str(signal.get("text") or ""),
         )
 

@@ -414,14 +414,6 @@ class RedisStore:
     async def next_pending(self, conversation_id: str) -> str | None:
         return await self.redis.lindex(f"{PREFIX}pending:{conversation_id}", 0)
 
-    async def answered(self, conversation_id: str, message_id: str) -> int:
-        key = f"{PREFIX}pending:{conversation_id}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lrem(key, 1, message_id)
-            pipe.llen(key)
-            _, left = await pipe.execute()
-        return int(left)
-
     @asynccontextmanager
     async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator["RedisTurn"]:
         keys = [f"{PREFIX}turn:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]

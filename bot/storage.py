@@ -144,9 +144,6 @@ class Store(Protocol):
     async def next_pending(self, conversation_id: str) -> str | None:
         """The id of the oldest visitor message stored but not yet answered, if any."""
 
-    async def answered(self, conversation_id: str, message_id: str) -> int:
-        """A pending visitor message has been dealt with; returns how many are still pending."""
-
     def turn(self, conversation_id: str, ttl: float) -> AsyncContextManager["Turn"]:
         """Hold the conversation's turn across every bridge (one answer at a time, in order);
         the `Turn` says whether it was had within `ttl` seconds, and which message was the

@@ -11,7 +11,6 @@ message}}`, the codes of docs/protocol.md.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Awaitable, Callable
 
@@ -20,6 +19,7 @@ from aiohttp import web
 from . import protocol
 from .agents import Tokens
 from .attachments import FORM_OVERHEAD, Attachment, Files, Links, accept, too_large
+from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
@@ -68,7 +68,7 @@ class Uploads:
             "visitor": [("conversation", Window(rate, 600)), ("address", Window(rate * factor, 600))],
             "agent": [("connection", Window(rate * 6, 600))],
         })
-        self.working: set[asyncio.Task] = set()
+        self.background = Background()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("OPTIONS", "/api/attachments", self.preflight)
@@ -163,7 +163,8 @@ class Uploads:
             raise
         if not appended.new:  # a resend: the first upload is the one kept
             await self.files.delete(conversation.id, attachment.id)
-        self.spawn(self.dialogue.respond(conversation.id, appended), conversation.id)
+        self.background.spawn(self.dialogue.respond(conversation.id, appended),
+                              f"answer in {conversation.id}")
         return answer({"ok": True, "message": self.relay.entry(conversation.id, appended.message)})
 
     async def agent_upload(self, request: web.Request) -> web.Response:
@@ -195,17 +196,6 @@ class Uploads:
         if not appended.new:
             await self.files.delete(conversation_id, attachment.id)
         return answer({"ok": True, "message": self.relay.entry(conversation_id, appended.message)})
-
-    def spawn(self, work: Awaitable[None], conversation_id: str) -> None:
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("answer in %s failed", conversation_id)
-
-        task = asyncio.create_task(run())
-        self.working.add(task)
-        task.add_done_callback(self.working.discard)
 
     # --- download ----------------------------------------------------------------------------------
 

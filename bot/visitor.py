@@ -12,6 +12,7 @@ from typing import Any, Awaitable
 import socketio
 
 from . import attachments, hours, metrics, protocol
+from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
@@ -39,7 +40,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.settings = settings
         self.limits = Limits(visitor_rules(settings.visitor_rate, settings.visitor_address_factor))
         self.in_order: dict[str, asyncio.Lock] = {}  # per connection
-        self.working: set[asyncio.Task] = set()
+        self.background = Background()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`.
@@ -63,16 +64,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
     def spawn(self, work: Awaitable[None], what: str) -> None:
         """Run `work` beside the connection's events (kept referenced; failures logged)."""
-
-        async def run() -> None:
-            try:
-                await work
-            except Exception:
-                log.exception("%s failed", what)
-
-        task = asyncio.create_task(run())
-        self.working.add(task)
-        task.add_done_callback(self.working.discard)
+        self.background.spawn(work, what)
 
     async def count(self, event: str, sid: str) -> None:
         """Every visitor event counts against its connection, conversation and address."""

@@ -5,34 +5,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from email import message_from_bytes
-from typing import AsyncIterator
 
 import pytest
 import socketio
-from aiosmtpd.controller import Controller
 
 from clients import AgentClient, Visitor, login
 from handoff_flow import queue_visitor
-from stack import free_port
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> AsyncIterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
 
 
 async def test_no_agent_online_leave_message_ticket_email(isolated, make_agent, smtp) -> None:
