@@ -162,7 +162,9 @@ async def test_keyboard_only(stack, new_context) -> None:
 
 
 async def test_leave_a_message_becomes_a_ticket(stack, new_context, make_agent) -> None:
-    name, password = make_agent(department="website_technical", display_name="Kim")
+    # A supervisor reads the tickets: routing may send the chat to whichever department has
+    # someone online (agents of other tests linger), and a ticket stays with that department.
+    name, password = make_agent(department="website_technical", role="supervisor", display_name="Kim")
     note = f"My account page shows error {uuid.uuid4().hex[:8]}."
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()
