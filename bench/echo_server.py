@@ -8,6 +8,8 @@ import sys
 import socketio
 from aiohttp import web
 
+from bot.app import event_loop
+
 sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins="*")
 
 
@@ -24,7 +26,8 @@ async def relay(sid: str, data: dict) -> None:
 def main() -> None:
     app = web.Application()
     sio.attach(app)
-    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+    # The bridge's own event loop (uvloop), so the ratio compares the work, not the loop.
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, loop=event_loop())
 
 
 if __name__ == "__main__":

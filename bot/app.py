@@ -218,6 +218,15 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it installs (less CPU per socket event than asyncio's own loop)."""
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def serve(settings: Settings) -> None:
     tune_gc()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -225,4 +234,5 @@ def serve(settings: Settings) -> None:
     web.run_app(
         create_app(settings), host=settings.host, port=settings.port, print=None,
         shutdown_timeout=1,  # connections were closed in `closing` already
+        loop=event_loop(),
     )
