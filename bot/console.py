@@ -326,7 +326,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
-                client_id, guard=only,
+                client_id, guard=only, resend=protocol.resend(payload),
             )
         except NotOwner as error:
             if error.conversation is None:

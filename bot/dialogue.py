@@ -57,13 +57,15 @@ class Dialogue:
     async def receive(
         self, conversation_id: str, text: str, client_id: str = "",
         meta: dict[str, Any] | None = None, file: dict[str, Any] | None = None,
+        resend: bool = False,
     ) -> Appended:
-        """Store a visitor's message (once per client id); a resend returns the stored one.
+        """Store a visitor's message; a `resend` of a stored client id returns the stored one.
         `file`: the metadata of an attachment the message carries (its text is a caption)."""
         data: dict[str, Any] = {"metadata": meta} if meta else {}
         if file:
             data["file"] = file
-        appended = await self.relay.post(conversation_id, Sender.VISITOR, text, data, client_id)
+        appended = await self.relay.post(conversation_id, Sender.VISITOR, text, data, client_id,
+                                        resend=resend)
         if appended.new:
             metrics.VISITOR_MESSAGES.inc()
         if appended.first_write:  # only now is it a conversation (page views are not counted)

@@ -89,6 +89,11 @@ def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -
     return text
 
 
+def resend(data: dict[str, Any]) -> bool:
+    """The client sends this message again (same `message_id`) not knowing if it was stored."""
+    return data.get("resend") is True
+
+
 def client_id(data: dict[str, Any]) -> str:
     """The optional client-generated message id that makes resends idempotent."""
     value = data.get("message_id", data.get("client_id"))

@@ -1,6 +1,6 @@
 """The Redis implementation of `Store`: every key and script Frontdesk uses is here.
 
-Keys (all under `fd:`): conv:{id} hash, msgs:{id} stream, seen:{id} client-id hash,
+Keys (all under `fd:`): conv:{id} hash, msgs:{id} stream, pending:{id} list, turn:{id} lease,
 queue:{department} sorted set by queue time, agent:{name} hash, agents set,
 agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets sorted set,
 ticket:{id} string, canned:{department} hash, and short-lived keys for limits and leases.
@@ -36,7 +36,8 @@ PREFIX = "fd:"
 # ('' for none), now, seconds to keep the conversation, then field/value pairs. Returns status (1 moved, 0 not in the expected
 # state, -1 no conversation, -2 no capacity), then the state found: owner, agent, department,
 # queued_at, picked_at, and 1 if this is the handoff's first pick-up.
-# Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner.
+# Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner, and
+# empties pending:{id} when a person takes the conversation.
 _TRANSITION = """
 local conv, prefix, id = KEYS[1], ARGV[1], ARGV[2]
 local st = redis.call('HMGET', conv, 'owner', 'agent', 'department', 'queued_at', 'picked_at')
@@ -72,19 +73,25 @@ if to == 'agent' and (new.picked_at == nil) and (st[5] == '' or tonumber(st[5]) 
 end
 if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[7], id) end
 if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, id) end
+-- A person answers from now on: nothing the visitor wrote waits for the bot any more.
+if to == 'queue' or to == 'agent' then redis.call('DEL', prefix .. 'pending:' .. id) end
 return found(1, first)
 """
 
-# KEYS: stream, dedupe hash, conversation hash, pending list. ARGV: client id ('' for none),
-# guard ('' none, 'bot', '*' any agent, or an agent's name), 'visitor'/'agent'/'' (what kind of
-# message: a visitor's may become pending, an agent's may be the first response), now, seconds
-# to keep the conversation, then field/value pairs. Returns the id (or ''), 1 new / 0 duplicate
-# / -1 refused by the guard / -2 no such conversation, 1 if it was the handoff's first response,
-# how many visitor messages are pending, 1 if it was the visitor's first message, then the
-# conversation's SNAPSHOT fields. Every write keeps the conversation's keys for the retention
-# time from now (its resume key too).
+# KEYS: stream, conversation hash, pending list. ARGV: the client id of a resend ('' for a first
+# send: it is stored with the message, and a resend looks for it among the latest RESEND_WINDOW
+# messages instead of a dedupe key written on every message), guard ('' none, 'bot', '*' any
+# agent, or an agent's name), 'visitor'/'agent'/'' (what kind of message: a visitor's may become
+# pending, an agent's may be the first response), now, seconds to keep the conversation, then
+# field/value pairs. Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard / -2
+# no such conversation, 1 if it was the handoff's first response, how many visitor messages are
+# pending, 1 if it was the visitor's first message, then the conversation's SNAPSHOT fields.
+# Every write keeps the conversation's keys for the retention time from now (its resume key
+# too). A visitor message to a person is never pending (a move to a queue or an agent empties
+# the list), so it costs no read of the list.
+RESEND_WINDOW = 100
 _APPEND = """
-local snap = redis.call('HMGET', KEYS[3], 'owner', 'agent', 'department', 'queued_at',
+local snap = redis.call('HMGET', KEYS[2], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at', 'leaving', 'written', 'kept_until')
 for i = 1, 8 do snap[i] = snap[i] or '' end
 local kept_until = tonumber(table.remove(snap)) or 0
@@ -96,42 +103,44 @@ if guard == 'bot' then
 elseif guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard)) then
   return {'', -1, 0, 0, 0, unpack(snap)}
 end
-if ARGV[1] ~= '' then
-  local seen = redis.call('HGET', KEYS[2], ARGV[1])
-  if seen then return {seen, 0, 0, redis.call('LLEN', KEYS[4]), 0, unpack(snap)} end
+if ARGV[1] ~= '' then  -- a resend: the same sender's message with this client id, if stored
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', %d)) do
+    local f, m = entry[2], {}
+    for i = 1, #f - 1, 2 do m[f[i]] = f[i + 1] end
+    if m.client_id == ARGV[1] and m.sender == kind then
+      return {entry[1], 0, 0, redis.call('LLEN', KEYS[3]), 0, unpack(snap)}
+    end
+  end
 end
 local fields = {}
 for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
-if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
 local first, pending = 0, 0
 if kind == 'visitor' then
   if snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage' then
-    pending = redis.call('RPUSH', KEYS[4], id)
-    if pending == 1 then redis.call('EXPIRE', KEYS[4], ARGV[5]) end  -- a new list: bounded too
-  else
-    pending = redis.call('LLEN', KEYS[4])
+    pending = redis.call('RPUSH', KEYS[3], id)
+    if pending == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end  -- a new list: bounded too
   end
 elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(snap[4]) ~= 0
        and (snap[5] == '' or tonumber(snap[5]) == 0) then
-  redis.call('HSET', KEYS[3], 'first_response_at', ARGV[4])
+  redis.call('HSET', KEYS[2], 'first_response_at', ARGV[4])
   first = 1
 end
 local first_write = 0
 if kind == 'visitor' and written == '' then
-  redis.call('HSET', KEYS[3], 'written', '1')
+  redis.call('HSET', KEYS[2], 'written', '1')
   first_write = 1
 end
--- Keep everything RETENTION after now; refreshed at most every 1% of it (at most hourly).
+-- Keep everything RETENTION after now; refreshed at most every 1%% of it (at most hourly).
 local ttl, now = tonumber(ARGV[5]), tonumber(ARGV[4])
 if now + ttl - kept_until > math.min(3600, ttl / 100) or first_write == 1 then
-  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
-  local resume = redis.call('HGET', KEYS[3], 'resume')
+  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  local resume = redis.call('HGET', KEYS[2], 'resume')
   if resume then redis.call('EXPIRE', resume, ttl) end
-  redis.call('HSET', KEYS[3], 'kept_until', tostring(now + ttl))
+  redis.call('HSET', KEYS[2], 'kept_until', tostring(now + ttl))
 end
 return {id, 1, first, pending, first_write, unpack(snap)}
-"""
+""" % RESEND_WINDOW
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
 
@@ -357,15 +366,16 @@ class RedisStore:
         return Move(_OUTCOMES[int(status)], before, first)
 
     async def append(
-        self, conversation_id: str, message: Message, guard: str = ""
+        self, conversation_id: str, message: Message, guard: str = "", resend: bool = False
     ) -> Appended:
         message.ts = message.ts or time.time()
         kind = message.sender.value if message.sender in (Sender.VISITOR, Sender.AGENT) else ""
-        args: list[str] = [message.client_id, guard, kind, repr(message.ts), str(self.retention)]
+        resent = message.client_id if resend else ""
+        args: list[str] = [resent, guard, kind, repr(message.ts), str(self.retention)]
         for name, value in message.to_fields().items():
             args += [name, value]
-        keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}seen:{conversation_id}",
-                f"{PREFIX}conv:{conversation_id}", f"{PREFIX}pending:{conversation_id}"]
+        keys = [f"{PREFIX}msgs:{conversation_id}", f"{PREFIX}conv:{conversation_id}",
+                f"{PREFIX}pending:{conversation_id}"]
         stored_id, status, first, pending, first_write, *snapshot = await self._append(
             keys=keys, args=args
         )

@@ -57,11 +57,12 @@ class Relay:
         data: dict[str, Any] | None = None,
         client_id: str = "",
         guard: str = "",
+        resend: bool = False,
     ) -> Appended:
-        """Store a message once (by client id) and deliver it to the visitor's tabs and to every
-        console following the conversation, whoever owns it. See `Store.append` for `guard`."""
+        """Store a message once (a `resend` by client id) and deliver it to the visitor's tabs
+        and to every console following the conversation, whoever owns it. See `Store.append`."""
         message = Message(sender, text, client_id=client_id, data=data or {})
-        appended = await self.store.append(conversation_id, message, guard)
+        appended = await self.store.append(conversation_id, message, guard, resend)
         if appended.new:
             await self.deliver(conversation_id, appended.message)
         return appended

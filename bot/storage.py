@@ -130,10 +130,11 @@ class Store(Protocol):
         `queued_at`, else now). The first move to an agent in a handoff sets `picked_at`."""
 
     async def append(
-        self, conversation_id: str, message: Message, guard: str = ""
+        self, conversation_id: str, message: Message, guard: str = "", resend: bool = False
     ) -> Appended:
         """Add a message, assigning id and order, in one atomic step that also reads who owns the
-        conversation. A repeated client_id returns the stored message with `new` False.
+        conversation. A `resend` whose client_id is among the conversation's latest messages
+        returns the stored message with `new` False (a first send is not looked up).
         `guard` refuses with `NotOwner` unless the owner fits: "bot" (the bot owns it), "*" (any
         agent) or an agent's name (that agent). A visitor message that the bot (or the triage
         step) must answer is recorded as pending in the same step; an agent reply records the

@@ -153,11 +153,11 @@ class Uploads:
         if not self.limits.allow("visitor", who):
             raise Refused("rate_limited", "Too many files; wait a few minutes.")
         attachment, data, fields = await self.read_file(request)
-        client_id = protocol.client_id(fields)
+        client_id = protocol.client_id(fields)  # always looked up: a retried POST cannot know
         await self.files.put(conversation.id, attachment, data)
         try:
             appended = await self.dialogue.receive(conversation.id, attachment.caption(), client_id,
-                                                   file=attachment.meta())
+                                                   file=attachment.meta(), resend=True)
         except BaseException:
             await self.files.delete(conversation.id, attachment.id)
             raise
@@ -187,6 +187,7 @@ class Uploads:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, attachment.caption(),
                 {"agent_name": agent.display_name, "file": attachment.meta()}, client_id, guard=only,
+                resend=True,
             )
         except NotOwner as error:
             await self.files.delete(conversation_id, attachment.id)

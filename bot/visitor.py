@@ -169,11 +169,12 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_user_uttered(self, sid: str, data: Any = None) -> None:
         payload = protocol.require_dict(data)
         text = protocol.message_text(payload, self.settings.max_message_chars)
-        client_id = protocol.client_id(payload)
+        client_id, resend = protocol.client_id(payload), protocol.resend(payload)
         conversation_id = await self.bound_conversation(sid, payload)
         meta = protocol.metadata(payload)
         try:
-            appended = await self.dialogue.receive(conversation_id, text, client_id, meta)
+            appended = await self.dialogue.receive(conversation_id, text, client_id, meta,
+                                                   resend=resend)
         except NotOwner as gone:
             if gone.conversation is not None:
                 raise
@@ -181,7 +182,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
             session = await self.get_session(sid)
             await self.store.create_conversation(Conversation(id=conversation_id),
                                                  session["secret"])
-            appended = await self.dialogue.receive(conversation_id, text, client_id, meta)
+            appended = await self.dialogue.receive(conversation_id, text, client_id, meta,
+                                                   resend=resend)
         stored = appended.message
         ack = {"id": stored.id, "client_id": client_id, "ts": stored.ts}
         await self.direct(sid, "message_ack", ack)

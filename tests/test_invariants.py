@@ -87,6 +87,7 @@ class HandoffMachine(RuleBasedStateMachine):
         self.agents: dict[str, Agent] = {}
         self.crashed: set[str] = set()  # stored, never answered: a bridge died after the ack
         self.ids: list[str] = []
+        self.last_sent: dict[str, tuple[str, str]] = {}  # conversation -> (client id, text)
         self.run(self.store.redis.flushdb())
 
     def run(self, coroutine: Awaitable[Any]) -> Any:
@@ -120,14 +121,30 @@ class HandoffMachine(RuleBasedStateMachine):
 
     # the visitor ---------------------------------------------------------------------------------
 
-    async def say(self, cid: str, text: str) -> None:
-        appended = await self.dialogue.receive(cid, text, f"m{next(_ids)}")
+    async def say(self, cid: str, text: str, client_id: str = "", resend: bool = False) -> None:
+        client_id = client_id or f"m{next(_ids)}"
+        self.last_sent[cid] = (client_id, text)
+        appended = await self.dialogue.receive(cid, text, client_id, resend=resend)
         await self.dialogue.respond(cid, appended)
 
     @rule(cid=conversations, text=st.sampled_from(TEXTS))
     def visitor_says(self, cid: str, text: str) -> None:
         self.run(self.say(cid, text))
         self.crashed.discard(cid)
+
+    @rule(cid=conversations, times=st.integers(1, 2))
+    def visitor_resends(self, cid: str, times: int) -> None:
+        """The ack of the last message was lost: the client sends it again (once or twice at
+        the same moment), saying it is a resend. Stored once (invariant 5), answered once."""
+        if cid in self.last_sent:
+            client_id, text = self.last_sent[cid]
+
+            async def again() -> None:
+                await asyncio.gather(*(self.say(cid, text, client_id, resend=True)
+                                       for _ in range(times)))
+
+            self.run(again())
+            self.crashed.discard(cid)
 
     @rule(cid=conversations, text=st.sampled_from(TEXTS))
     def bridge_dies_after_storing(self, cid: str, text: str) -> None:

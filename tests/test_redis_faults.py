@@ -74,7 +74,7 @@ async def test_a_redis_restart_under_load_loses_nothing(stack: Stack, tmp_path) 
                 break
             assert time.monotonic() < deadline, f"{len(unacked)} messages never acknowledged"
             for visitor, client_id, text in unacked:
-                await visitor.say(text, message_id=client_id)
+                await visitor.say(text, message_id=client_id, resend=True)
         assert await run_id(own.redis_url) != before  # Redis really was restarted
         assert {e["code"] for e in errors} <= {"unavailable"}, errors
 

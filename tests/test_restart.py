@@ -39,11 +39,11 @@ async def test_sigkill_mid_conversation(stack: Stack, make_agent, redis) -> None
         await agent.connect(token=token)  # sessions live in Redis: they survive restarts
         opened = await agent.must("open", {"conversation_id": cid})
         after_agent = opened["messages"][-1]["id"]
-        mark = await visitor.say("two", message_id="v2")  # a resend: stored once
+        mark = await visitor.say("two", message_id="v2", resend=True)  # stored once
         await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "v2", start=mark)
         await visitor.say("three", message_id="v3")
         result = await agent.must("reply", {"conversation_id": cid, "text": "one",
-                                            "message_id": "a1"})
+                                            "message_id": "a1", "resend": True})
         assert result["duplicate"] is True
         await agent.must("reply", {"conversation_id": cid, "text": "four", "message_id": "a4"})
 

@@ -134,7 +134,7 @@ async def test_the_conversation_id_staff_see_does_not_resume_it(stack: Stack) ->
 async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Visitor, redis) -> None:
     mark = await visitor.say("hi there", message_id="dup-1")
     await visitor.seen.wait_for("bot_uttered", start=mark)
-    await visitor.say("hi there", message_id="dup-1")
+    await visitor.say("hi there", message_id="dup-1", resend=True)
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "dup-1", start=mark + 2)
     await asyncio.sleep(1)
@@ -143,6 +143,15 @@ async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Vi
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     assert len(acks) == 2 and acks[0]["id"] == acks[1]["id"]
     assert len(visitor.seen.of("bot_uttered")) == 1
+
+
+async def test_a_resend_never_stored_is_stored_and_answered(visitor: Visitor, redis) -> None:
+    """A resend whose first send was lost on the way: the lookup finds nothing, it is stored."""
+    mark = await visitor.say("hello", message_id="lost-1", resend=True)
+    ack = await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "lost-1", start=mark)
+    await visitor.seen.wait_for("bot_uttered", start=mark)
+    rows = await redis.xrange(f"fd:msgs:{visitor.conversation_id}")
+    assert [(id, f["client_id"]) for id, f in rows if f.get("client_id")] == [(ack["id"], "lost-1")]
 
 
 def test_healthz_reports_redis_and_rasa(stack: Stack) -> None:

@@ -727,7 +727,7 @@ async function sendReply(chat, reply) {
 }
 
 function flushPending(chat) {
-  for (const reply of [...chat.pending]) sendReply(chat, reply);
+  for (const reply of [...chat.pending]) sendReply(chat, Object.assign(reply, { resend: true }));
 }
 
 function agentTyping(chat, on) {

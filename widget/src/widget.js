@@ -352,11 +352,11 @@ import { widgetCss } from "./widget-css.js";
     typing(false);
   }
 
-  function emitMessage(message) {
+  function emitMessage(message, resend = false) {
     if (!ready) return; // sent (again, with the same id) once the session is confirmed
     socket.emit("user_uttered", {
       message: message.text, session_id: state.session, message_id: message.id,
-      metadata: { page_url: location.href },
+      metadata: { page_url: location.href }, resend, // a resend is looked up before it is stored
     });
   }
 
@@ -524,7 +524,7 @@ import { widgetCss } from "./widget-css.js";
     socket.emit("history", { session_id: id, after: shown });
     for (const message of state.pending) {
       if (!byClient.has(message.id)) { show({ sender: "visitor", text: message.text, client_id: message.id }, false); byClient.get(message.id).classList.add("pending"); }
-      emitMessage(message);
+      emitMessage(message, true);
     }
   });
   socket.on("session_state", (s) => {
