@@ -194,7 +194,7 @@ async def test_stored_but_unanswered_is_answered_on_resend_or_next_touch(bridges
     a, b = bridges
     cid = await new_chat(a)
     await a.dialogue.receive(cid, "hello", "lost-1")  # bridge A dies here
-    resent = await b.dialogue.receive(cid, "hello", "lost-1")  # the widget resends to B
+    resent = await b.dialogue.receive(cid, "hello", "lost-1", resend=True)  # the widget, to B
     assert not resent.new and resent.pending == 1
     await b.dialogue.respond(cid, resent)
     senders = [m.sender for m in await transcript(a, cid)]
