@@ -1,14 +1,15 @@
 """The Redis implementation of `Store`: every key and script Frontdesk uses is here.
 
 Keys (all under `fd:`): conv:{id} hash, msgs:{id} stream, pending:{id} list, turn:{id} lease,
-queue:{department} sorted set by queue time, agent:{name} hash, agents set,
-agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets sorted set,
+queue:{department} sorted set by queue time, agent:{name} hash, agents set (agents_version
+changes with it), agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets sorted set,
 ticket:{id} string, canned:{department} hash, and short-lived keys for limits and leases.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from .storage import Appended, Expect, Move, NotOwner, Outcome, Page
 log = logging.getLogger(__name__)
 
 PREFIX = "fd:"
+AGENTS_VERSION = f"{PREFIX}agents_version"  # a new random value whenever an agent changes
 
 # KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
 # expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
@@ -277,6 +279,7 @@ class RedisStore:
         self._tabs = self.redis.register_script(_TABS)
         self._take_turn = self.redis.register_script(_TAKE_TURN)
         self._end_turn = self.redis.register_script(_END_TURN)
+        self._agents: tuple[str | None, list[Agent]] = (None, [])  # (version, agents) last read
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RedisStore":
@@ -459,6 +462,7 @@ class RedisStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(f"{PREFIX}agent:{agent.name}", mapping=agent.to_fields())
             pipe.sadd(f"{PREFIX}agents", agent.name)
+            pipe.set(AGENTS_VERSION, secrets.token_hex(8))
             await pipe.execute()
 
     async def get_agent(self, name: str) -> Agent | None:
@@ -466,19 +470,26 @@ class RedisStore:
         return Agent.from_fields(name, fields) if fields else None
 
     async def agents(self) -> list[Agent]:
-        names = sorted(await self.redis.smembers(f"{PREFIX}agents"))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.hgetall(f"{PREFIX}agent:{name}")
-            rows = await pipe.execute()
-        return [Agent.from_fields(n, f) for n, f in zip(names, rows) if f]
+        """Read again only when an agent was saved or removed since the last read (one `GET`
+        otherwise): staffing, the sweeper and every console's revalidation ask each second."""
+        version = await self.redis.get(AGENTS_VERSION)
+        if version is None or version != self._agents[0]:
+            names = sorted(await self.redis.smembers(f"{PREFIX}agents"))
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for name in names:
+                    pipe.hgetall(f"{PREFIX}agent:{name}")
+                rows = await pipe.execute()
+            # A change after the GET leaves a newer version than the one kept: read again then.
+            self._agents = (version, [Agent.from_fields(n, f) for n, f in zip(names, rows) if f])
+        return [copy.copy(agent) for agent in self._agents[1]]
 
     async def remove_agent(self, name: str) -> bool:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(f"{PREFIX}agent:{name}")
             pipe.srem(f"{PREFIX}agents", name)
             pipe.hdel(f"{PREFIX}presence", name)
-            deleted, _, _ = await pipe.execute()
+            pipe.set(AGENTS_VERSION, secrets.token_hex(8))
+            deleted, *_ = await pipe.execute()
         return bool(deleted)
 
     async def agent_chats(self, name: str) -> set[str]:

@@ -274,3 +274,24 @@ async def test_unexpected_errors_are_answered_as_internal_error(stack: Stack, ma
         await redis.hset(f"fd:conv:{cid}", mapping=fields)
     await visitor.close()
     await supervisor.close()
+
+
+async def test_every_bridge_sees_an_agent_change_at_once_and_reads_nothing_more_otherwise(
+        bridges) -> None:
+    """`agents()` is asked several times a second by every bridge; it reads the agents again only
+    when one was saved or removed, on whichever bridge, and sees that change on its next call."""
+    a, b = bridges
+
+    assert [x.name for x in await a.store.agents()] == ["ana", "ben", "sue"]
+    # Written behind the store's back (no new version): not read again, the kept list answers.
+    await b.store.redis.hset(f"{PREFIX}agent:ana", "department", "unseen")
+    for _ in range(3):
+        assert {x.name: x.department for x in await a.store.agents()}["ana"] == "tickets_billing"
+
+    await b.store.save_agent(Agent("ana", "Ana", "general", Role.AGENT, 3))  # moved, elsewhere
+    assert {x.name: x.department for x in await a.store.agents()}["ana"] == "general"
+    await b.store.remove_agent("ben")
+    assert [x.name for x in await a.store.agents()] == ["ana", "sue"]
+    mine = await a.store.agents()
+    mine[0].department = "changed by a caller"  # a caller's copy, not the store's
+    assert (await a.store.agents())[0].department == "general"

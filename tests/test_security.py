@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import aiohttp
@@ -79,7 +80,8 @@ async def test_role_and_department_changes_apply_without_reconnecting(stack: Sta
     agent = AgentClient(stack.bridge_url)
     await agent.connect(name, password)
     assert (await agent.call("queue", {"department": "tickets_billing"}))["error"]["code"] == "not_yours"
-    await redis.hset(f"fd:agent:{name}", "department", "tickets_billing")  # as `agents` would
+    await redis.hset(f"fd:agent:{name}", "department", "tickets_billing")  # as `agents` would,
+    await redis.set("fd:agents_version", uuid.uuid4().hex)  # with the version every save changes
     for _ in range(80):
         if (await agent.call("queue", {"department": "tickets_billing"}))["ok"]:
             break
