@@ -182,7 +182,8 @@ class Store(Protocol):
 
     async def get_agent(self, name: str) -> Agent | None: ...
 
-    async def agents(self) -> list[Agent]: ...
+    async def agents(self) -> list[Agent]:
+        """Every agent (copies: the store may keep the list until an agent changes)."""
 
     async def remove_agent(self, name: str) -> bool: ...
 
