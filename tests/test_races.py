@@ -295,3 +295,15 @@ async def test_every_bridge_sees_an_agent_change_at_once_and_reads_nothing_more_
     mine = await a.store.agents()
     mine[0].department = "changed by a caller"  # a caller's copy, not the store's
     assert (await a.store.agents())[0].department == "general"
+
+
+async def test_a_resend_matches_only_its_own_senders_message(bridges) -> None:
+    """A visitor resending with the id of the agent's message (or the other way) is stored."""
+    a, _ = bridges
+    cid = await new_chat(a, Owner.AGENT, "ana")
+    reply = await a.relay.post(cid, Sender.AGENT, "Hi, Ana here", client_id="same-1", guard="ana")
+    visitor = await a.dialogue.receive(cid, "hello", "same-1", resend=True)
+    assert visitor.new and visitor.message.id != reply.message.id
+    again = await a.relay.post(cid, Sender.AGENT, "Hi, Ana here", client_id="same-1", guard="ana",
+                               resend=True)
+    assert not again.new and again.message.id == reply.message.id
