@@ -2,8 +2,9 @@
 
 Keys (all under `fd:`): conv:{id} hash, msgs:{id} stream, pending:{id} list, turn:{id} lease,
 queue:{department} sorted set by queue time, agent:{name} hash, agents set (agents_version
-changes with it), agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets sorted set,
-ticket:{id} string, canned:{department} hash, and short-lived keys for limits and leases.
+changes with it), agent_chats:{name} set, presence hash, alive:{name} string with TTL, tickets
+sorted set, ticket:{id} string, canned:{department} hash, and short-lived keys for limits and
+leases.
 """
 
 from __future__ import annotations
@@ -509,6 +510,10 @@ class RedisStore:
         """Read again only when an agent was saved or removed since the last read (one `GET`
         otherwise): staffing, the sweeper and every console's revalidation ask each second."""
         version = await self.redis.get(AGENTS_VERSION)
+        if version is None:  # none yet (an upgrade, a new Redis): start one, or take the winner's
+            fresh = secrets.token_hex(8)
+            version = fresh if await self.redis.set(AGENTS_VERSION, fresh, nx=True) \
+                else await self.redis.get(AGENTS_VERSION)
         if version is None or version != self._agents[0]:
             names = sorted(await self.redis.smembers(f"{PREFIX}agents"))
             async with self.redis.pipeline(transaction=False) as pipe:
