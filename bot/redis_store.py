@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "fd:"
 AGENTS_VERSION = f"{PREFIX}agents_version"  # a new random value whenever an agent changes
+VERSION_TTL = 86400  # seconds; an expired version is started again by the next read
 
 # KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
 # expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
@@ -499,7 +500,7 @@ class RedisStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(f"{PREFIX}agent:{agent.name}", mapping=agent.to_fields())
             pipe.sadd(f"{PREFIX}agents", agent.name)
-            pipe.set(AGENTS_VERSION, secrets.token_hex(8))
+            pipe.set(AGENTS_VERSION, secrets.token_hex(8), ex=VERSION_TTL)
             await pipe.execute()
 
     async def get_agent(self, name: str) -> Agent | None:
@@ -510,10 +511,12 @@ class RedisStore:
         """Read again only when an agent was saved or removed since the last read (one `GET`
         otherwise): staffing, the sweeper and every console's revalidation ask each second."""
         version = await self.redis.get(AGENTS_VERSION)
-        if version is None:  # none yet (an upgrade, a new Redis): start one, or take the winner's
+        if version is None and await self.redis.exists(f"{PREFIX}agents"):
+            # No version (expired, or agents saved before it existed): start one before reading
+            # them, or take the winner's; with no agents no key is made.
             fresh = secrets.token_hex(8)
-            version = fresh if await self.redis.set(AGENTS_VERSION, fresh, nx=True) \
-                else await self.redis.get(AGENTS_VERSION)
+            started = await self.redis.set(AGENTS_VERSION, fresh, nx=True, ex=VERSION_TTL)
+            version = fresh if started else await self.redis.get(AGENTS_VERSION)
         if version is None or version != self._agents[0]:
             names = sorted(await self.redis.smembers(f"{PREFIX}agents"))
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -529,7 +532,7 @@ class RedisStore:
             pipe.delete(f"{PREFIX}agent:{name}")
             pipe.srem(f"{PREFIX}agents", name)
             pipe.hdel(f"{PREFIX}presence", name)
-            pipe.set(AGENTS_VERSION, secrets.token_hex(8))
+            pipe.set(AGENTS_VERSION, secrets.token_hex(8), ex=VERSION_TTL)
             deleted, *_ = await pipe.execute()
         return bool(deleted)
 

@@ -310,10 +310,12 @@ async def test_a_resend_matches_only_its_own_senders_message(bridges) -> None:
 
 
 async def test_agents_are_kept_also_when_no_version_was_ever_written(bridges) -> None:
-    """Agents saved before the version key existed (an upgrade): the first read starts one."""
+    """Agents saved before the version key existed (an upgrade), or a version expired: the
+    first read starts one, with an end of life."""
     a, b = bridges
     await a.store.redis.delete(f"{PREFIX}agents_version")
     assert [x.name for x in await a.store.agents()] == ["ana", "ben", "sue"]
+    assert 0 < await a.store.redis.ttl(f"{PREFIX}agents_version")
     await b.store.redis.hset(f"{PREFIX}agent:ana", "department", "unseen")  # behind the store
     assert {x.name: x.department for x in await a.store.agents()}["ana"] == "tickets_billing"
     await b.store.save_agent(Agent("ana", "Ana", "general", Role.AGENT, 3))
