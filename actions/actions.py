@@ -74,6 +74,8 @@ def handoff_reason(intent: str) -> str:
         return "out_of_scope"
     if intent == "nlu_fallback":
         return "low_confidence"
+    if intent == "frustrated":
+        return "frustrated"
     return "requested"
 
 

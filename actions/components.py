@@ -8,7 +8,7 @@ requests already read as a handoff are left alone.
 
 `ShoutingDetector` runs after the intent classifiers. A message written mostly in capitals
 ("WHY CAN'T I GET MY TICKETS") is read as frustration: its intent becomes `frustrated`, so the
-rule "frustration offers a person" answers with `utter_offer_person`. The classifier's ranking is
+rule "frustration hands off" runs `action_handoff` (reason `frustrated`). The classifier's ranking is
 kept (the handoff JSON shows it), the message gets `"shouting": true` in the parse result, and
 the intent it would have had is kept as `"shouting_intent"`.
 

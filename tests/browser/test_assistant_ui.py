@@ -1,0 +1,114 @@
+"""What the assistant does with off-topic, thanks, frustration and a request for a person, seen
+in the real widget (issue #12, items 1 and 2): off-topic is answered honestly and is not a
+handoff; a request for a person wins over a FAQ topic; yes/no questions get a yes or a no."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+from playwright.async_api import expect
+
+from webui import Console, Widget
+
+PASSING = "passing you to a person"
+
+
+async def owner(redis, widget: Widget) -> str:
+    """Who answers the widget's conversation now, read from Redis (the one source of truth)."""
+    return await redis.hget(f"fd:conv:{await widget.session_id()}", "owner") or "bot"
+
+
+async def owner_becomes(redis, widget: Widget, wanted: str | None = None,
+                        timeout: float = 15) -> str:
+    """The owner once it is `wanted` (or, without `wanted`, once it is no longer the bot)."""
+    loop = asyncio.get_running_loop()
+    deadline, now = loop.time() + timeout, ""
+    while loop.time() < deadline:
+        now = await owner(redis, widget)
+        if now == wanted or (wanted is None and now != "bot"):
+            return now
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"owner is {now!r}, not {wanted or 'a person or queue'!r}")
+
+
+async def handoff_of(redis, widget: Widget) -> dict:
+    """Why the bot handed over and what it guessed, as stored for the agent."""
+    return json.loads(await redis.hget(f"fd:conv:{await widget.session_id()}", "handoff") or "{}")
+
+
+async def test_off_topic_is_answered_honestly_not_handed_off(stack, new_context, redis) -> None:
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    for n, text in enumerate(("What's the weather tonight?", "is there a cloakroom?"), start=1):
+        if n == 2:  # two off-topic questions in a row are two strikes: start a fresh chat
+            await widget.page.evaluate("localStorage.clear()")
+            await widget.page.reload()
+            await widget.open()
+        await widget.say(text)
+        answer = widget.rows("bot").last
+        await expect(answer).to_contain_text("can't help with that")
+        await expect(answer).to_contain_text("tickets")  # says what it can help with
+        await expect(widget.person_button).to_be_visible()
+        assert PASSING not in (await widget.q(".log").inner_text())
+        assert await owner(redis, widget) == "bot"
+
+    # The second off-topic message in a row is the second strike: now a person is offered for real.
+    await widget.say("what's the weather like in Paris tomorrow?")
+    await expect(widget.q(".log")).to_contain_text("person", timeout=15_000)
+    await owner_becomes(redis, widget)
+    assert not widget.errors
+
+
+async def test_thanks_after_a_closed_chat_is_not_a_handoff(stack, new_context, make_agent, redis) -> None:
+    name, password = make_agent()
+    console = await Console.login(await new_context(), stack.bridge_url, name, password)
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    conversation_id = await widget.hand_over()
+    chat = await console.claim(conversation_id)
+    await console.reply(conversation_id, "Your tickets are on their way.")
+    await chat.get_by_role("button", name="Close chat").click()
+    await expect(widget.button("Great")).to_be_visible()
+    await owner_becomes(redis, widget, "closed")
+
+    before = await widget.rows().count()
+    await widget.say("Great, thanks 👍")
+    await expect(widget.rows("bot").last).to_contain_text("welcome", timeout=15_000)
+    await asyncio.sleep(1)  # a handoff would come straight after the reply
+    since = await widget.rows().all_inner_texts()
+    assert len(since) >= before + 2 and not any(PASSING in row for row in since[before:]), since
+    assert await owner(redis, widget) == "bot"
+    assert not widget.errors
+
+
+async def test_a_request_for_a_person_wins_over_the_topic(stack, new_context, redis,
+                                                          faq_answers) -> None:
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    await widget.say("I need to speak to someone about a refund")
+    # A handoff, straight to the topic's department (no need to choose one), not the refund answer
+    await owner_becomes(redis, widget, "queue")
+    handoff = await handoff_of(redis, widget)  # what the bot asked for (routing may fall back)
+    assert handoff["reason"] == "requested" and handoff["department"] == "tickets_billing"
+    await expect(widget.rows("bot").or_(widget.rows("system")).last).to_be_visible()
+    assert faq_answers["refunds"][0][:40] not in await widget.q(".log").inner_text()
+
+
+async def test_frustration_hands_off(stack, new_context, redis) -> None:
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    await widget.say("this is useless")
+    assert await owner_becomes(redis, widget) == "triage"  # no topic named: which department?
+    await expect(widget.q(".log")).to_contain_text(re.compile(r"pass(ing)? you to a person"))
+    assert (await handoff_of(redis, widget))["reason"] == "frustrated"
+
+
+async def test_yes_no_questions_get_a_yes_or_a_no(stack, new_context) -> None:
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    await widget.say("can I pay with paypal?")
+    await expect(widget.rows("bot").last).to_contain_text("don't accept PayPal")
+    await widget.say("can I bring my guide dog?")
+    await expect(widget.rows("bot").last).to_contain_text("guide dogs included, are very welcome")
