@@ -156,6 +156,7 @@ import { widgetCss } from "./widget-css.js";
   let owner = "bot";
   let agentName = "";
   let replaying = false;
+  let offerRow = null; // the latest offer to leave a message
 
   function cmp(a, b) { // stream ids "ms-seq"; rows without an id (not yet stored) sort last
     if (!a) return b ? 1 : 0;
@@ -184,6 +185,7 @@ import { widgetCss } from "./widget-css.js";
       return;
     }
     const row = render(msg, sender);
+    if ((msg.custom || {}).leave_message) offerRow = row; // the form's explanation
     if (msg.id) { row.dataset.id = msg.id; byId.set(msg.id, row); }
     if (msg.client_id) byClient.set(msg.client_id, row);
     place(row, msg.id || "");
@@ -314,7 +316,8 @@ import { widgetCss } from "./widget-css.js";
     if (c.transfer) setOwner("queue"); // "agent_joined" follows when it went to a person
     if (c.handed_back) setOwner("bot");
     if (c.closed) setOwner("closed");
-    if (c.leave_message && c.leave_message !== "asked") leave.open(false);
+    if (c.leave_message === "no_agent" || c.leave_message === "closed_hours") nobody(); // offered, not opened
+    if (c.leave_message === "asked") leave.open(true); // the visitor asked for it
     if (c.ticket) { leave.close(); if (owner === "queue" || owner === "triage") setOwner("closed"); }
   }
 
@@ -350,6 +353,8 @@ import { widgetCss } from "./widget-css.js";
     byClient.get(message.id).classList.add("pending");
     emitMessage(message);
     typing(false);
+    // "can I leave a message?" while waiting: the form, besides the message to the team
+    if (!leaveBtn.hidden && /\bleave (a |you a |us a )?message\b/i.test(text)) leave.open(true);
   }
 
   function emitMessage(message, resend = false) {
@@ -448,8 +453,11 @@ import { widgetCss } from "./widget-css.js";
       form,
       open(focus) {
         form.hidden = false;
-        form.scrollIntoView({ block: "nearest" });
-        if (focus) name.focus();
+        if (focus) name.focus({ preventScroll: true });
+        // in sight: the offer that explains the form, down to the form's first field; else the form from its top
+        const top = (node) => node.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - 8;
+        const from = offerRow && offerRow.isConnected && top(name) + name.offsetHeight + 16 - top(offerRow) <= log.clientHeight ? offerRow : form;
+        log.scrollTop = top(from);
       },
       close() { form.hidden = true; submit.disabled = false; },
       done() {
@@ -549,11 +557,17 @@ import { widgetCss } from "./widget-css.js";
   socket.on("message_ack", (ack) => acked(ack.client_id, ack.id, ack.ts));
   socket.on("queue_position", (q) => {
     setOwner("queue");
-    // no estimate when nobody can answer now (the visitor was offered to leave a message)
-    const minutes = q.eta_seconds == null ? 0 : Math.max(1, Math.round(q.eta_seconds / 60));
-    queueBar.textContent = (q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`) + (minutes ? ` · about ${minutes} min` : "");
+    // no place and no estimate when nobody can answer now: only that, and the offer of a message
+    if (q.eta_seconds == null) { nobody(); return; }
+    const minutes = Math.max(1, Math.round(q.eta_seconds / 60));
+    queueBar.textContent = `${q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`} · about ${minutes} min`;
     queueBar.hidden = false;
   });
+  function nobody() {
+    if (owner !== "queue") return;
+    queueBar.textContent = "Nobody can answer right now. You can leave a message, or keep waiting here.";
+    queueBar.hidden = false;
+  }
   socket.on("agent_typing", (t) => showTyping(!!(t && t.on), t && t.agent_name));
   socket.on("bot_typing", (t) => showTyping(!!(t && t.on), "The assistant"));
   socket.on("message_left", () => leave.done());
