@@ -72,3 +72,36 @@ async def test_agent_links_cannot_run_script_in_rasa_webchat(stack, new_context,
     await page.wait_for_timeout(300)
     assert watched.dialogs == []
     await boss.close()
+
+
+async def test_leave_a_message_in_rasa_webchat_does_not_loop(isolated, new_context) -> None:
+    """Stock rasa-webchat has no form: its "Leave a message" button sends the payload as text, and
+    the bridge asks for the email and the message in the chat (before, it offered the same button
+    again and again)."""
+    import redis.asyncio as aioredis
+
+    url, redis_url = isolated(AUTO_ASSIGN="false")  # a fresh Redis: nobody online
+    watched = Watched(await (await new_context()).new_page())
+    page = watched.page
+    await page.goto(url + "/webchat")
+    await page.locator(".rw-launcher").click()
+
+    async def say(text: str, then: str) -> None:
+        await page.locator(".rw-new-message").fill(text)
+        await page.locator(".rw-new-message").press("Enter")
+        await expect(page.locator(".rw-response").last).to_contain_text(then, timeout=15_000)
+
+    await say("I want to talk to a person", "what is it about?")
+    await page.locator(".rw-reply", has_text="General").last.click()
+    await page.locator(".rw-reply", has_text="Leave a message").last.click()
+    await expect(page.locator(".rw-response").last).to_contain_text("What's your email address?")
+    await say("kim@example.org", "What would you like to tell us?")
+    await say("My tickets for Friday never came.", "We'll reply to kim@example.org")
+    offers = await page.locator(".rw-reply", has_text="Leave a message").count()
+    assert offers == 0, offers  # the clicked offer is gone, and it never came back
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        assert await client.zcard("fd:tickets:general") == 1
+    finally:
+        await client.aclose()
+    await watched.screenshot("webchat-leave-a-message.png")
