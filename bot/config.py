@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import socket
@@ -14,6 +15,8 @@ from .site import DEFAULT_SITE, Site
 from .site import cached as cached_site
 
 ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SENDER = "frontdesk@example.com"  # SMTP_FROM when no real domain is known: set it
+LOCAL_NAMES = ("localhost", "localdomain", "local", "internal", "lan", "home", "arpa")
 ATTACHMENT_TYPES = "png,jpeg,gif,webp,pdf"  # what visitors and agents may send (bot/attachments.py)
 
 
@@ -52,6 +55,32 @@ def _persistent_secret(data_dir: Path, name: str) -> str:
         finally:
             temporary.unlink()
     return path.read_text().strip()
+
+
+def mail_domain(name: str) -> bool:
+    """Whether a mail server would take `name` as the domain of a sender: fully qualified
+    (with a dot), not an address, not localhost/localdomain or another name only local."""
+    name = name.strip().rstrip(".").lower()
+    labels = name.split(".")
+    if len(labels) < 2 or any(not label for label in labels):
+        return False
+    try:
+        ipaddress.ip_address(name)
+        return False
+    except ValueError:
+        pass
+    if labels[-1] in LOCAL_NAMES or labels[0] == "localhost" or labels[-1].isdigit():
+        return False
+    return all(label.replace("-", "").isalnum() and label.isascii() for label in labels)
+
+
+def default_sender(public_url: str, fqdn: str) -> str:
+    """SMTP_FROM when unset: frontdesk@ this host's full name if it is a real domain, else
+    the public URL's host if that is, else the placeholder frontdesk@example.com."""
+    host = urlparse(public_url).hostname or ""
+    domain = next((d for d in (fqdn, host) if mail_domain(d)), "")
+    address = f"frontdesk@{domain.rstrip('.').lower()}" if domain else PLACEHOLDER_SENDER
+    return f"Frontdesk <{address}>"
 
 
 def _origins(configured: str, public_url: str, port: int) -> list[str] | str:
@@ -113,6 +142,7 @@ class Settings:
     smtp_host: str
     smtp_port: int
     smtp_from: str
+    smtp_from_set: bool  # False: the default (`default_sender`), and the bridge warns at startup
     smtp_user: str
     smtp_password: str
     smtp_starttls: bool
@@ -202,7 +232,8 @@ class Settings:
             login_rate=_int(env, "LOGIN_RATE", 10),
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=_int(env, "SMTP_PORT", 25),
-            smtp_from=env.get("SMTP_FROM") or f"Frontdesk <frontdesk@{socket.getfqdn()}>",
+            smtp_from=env.get("SMTP_FROM") or default_sender(public_url, socket.getfqdn()),
+            smtp_from_set=bool(env.get("SMTP_FROM")),
             smtp_user=env.get("SMTP_USER") or "",
             smtp_password=env.get("SMTP_PASSWORD") or "",
             smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),

@@ -67,6 +67,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self._kicks: set[asyncio.Task] = set()
+        if not settings.smtp_from_set:
+            log.warning("SMTP_FROM is not set: emails to visitors (ticket answers, transcripts) "
+                        "go from %s, which mail servers may refuse; set SMTP_FROM to an "
+                        "address of your own domain", settings.smtp_from)
 
     # --- authentication -----------------------------------------------------------------------
 

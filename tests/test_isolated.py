@@ -89,6 +89,44 @@ async def test_unreachable_mail_server_is_said_and_the_ticket_stays_open(isolate
     await agent.close()
 
 
+@pytest.mark.parametrize("fqdn, public_url, sender", [
+    ("mail.lantern.example", "http://127.0.0.1:8000", "frontdesk@mail.lantern.example"),
+    ("localhost", "https://chat.lantern.example/", "frontdesk@chat.lantern.example"),
+    ("a1b2c3d4e5f6", "http://Chat.Lantern.Example:8000", "frontdesk@chat.lantern.example"),
+    ("localhost.localdomain", "http://localhost:8000", "frontdesk@example.com"),
+    ("box.local", "http://10.0.0.7:8000", "frontdesk@example.com"),
+    ("a1b2c3d4e5f6", "http://[::1]:8000", "frontdesk@example.com"),
+])
+def test_smtp_from_defaults_to_an_address_mail_servers_take(fqdn: str, public_url: str,
+                                                             sender: str) -> None:
+    from bot.config import default_sender
+
+    assert default_sender(public_url, fqdn) == f"Frontdesk <{sender}>"
+
+
+def test_unset_smtp_from_is_warned_about_at_startup(tmp_path, monkeypatch, caplog) -> None:
+    import logging
+    import socket as sockets
+
+    from bot.config import Settings
+    from bot.console import AgentNamespace
+
+    monkeypatch.setattr(sockets, "getfqdn", lambda *_: "a1b2c3d4e5f6")  # a container's name
+    env = {"FRONTDESK_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1:1/0"}
+    settings = Settings.from_env(env)
+    assert settings.smtp_from == "Frontdesk <frontdesk@example.com>"
+    assert not settings.smtp_from_set
+    with caplog.at_level(logging.WARNING, logger="bot.console"):
+        AgentNamespace(None, None, None, None, settings)  # type: ignore[arg-type]
+    assert "SMTP_FROM is not set" in caplog.text and "frontdesk@example.com" in caplog.text
+    chosen = Settings.from_env({**env, "SMTP_FROM": "Box office <box@lantern.example>"})
+    assert chosen.smtp_from_set and chosen.smtp_from == "Box office <box@lantern.example>"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.console"):
+        AgentNamespace(None, None, None, None, chosen)  # type: ignore[arg-type]
+    assert "SMTP_FROM" not in caplog.text
+
+
 async def test_outside_business_hours_visitor_is_told(isolated, make_agent) -> None:
     url, redis_url = isolated(BUSINESS_HOURS="Mon-Sun 00:00-00:01")
     agent = AgentClient(url)
