@@ -888,7 +888,7 @@ function ticketCard(t) {
     form);
   return card;
 }
-$("tickets-refresh").addEventListener("click", loadTickets);
+$("tickets-refresh").addEventListener("click", () => loadTickets()); // not loadTickets(event): the event is no offset
 
 // --- views -------------------------------------------------------------------------------------
 
