@@ -219,14 +219,12 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def waiting(self, department: str, offset: int = 0,
                       limit: int = QUEUE_PAGE) -> list[dict[str, Any]]:
-        """A page of a department's queue, longest waiting first."""
+        """A page of a department's queue, in queue order (who is picked up first)."""
         now = time.time()
         items = []
         ids = await self.store.queue(department, offset, limit)
         for conversation in await self.store.get_conversations(ids):
-            summary = conversation.summary()
-            summary["waited_seconds"] = round(now - conversation.queued_at, 1)
-            items.append(summary)
+            items.append(conversation.summary(now))
         return items
 
     async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -250,9 +248,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def full(self, conversation: Conversation) -> Result:
         """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
-        summary = conversation.summary()
-        if conversation.queued_at:
-            summary["waited_seconds"] = round(time.time() - conversation.queued_at, 1)
+        summary = conversation.summary(time.time())
         page = await self.store.page_before(conversation.id)  # the latest page
         return ok(conversation=summary, earlier=page.more,
                   messages=[self.relay.entry(conversation.id, m) for m in page.messages])

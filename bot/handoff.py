@@ -129,7 +129,7 @@ class Handoff:
         if conversation is not None:
             await self.relay.to_agents(
                 conversation_room(conversation_id), "conversation",
-                {"conversation": conversation.summary()},
+                {"conversation": conversation.summary(time.time())},
             )
 
     # bot -> triage / queue ---------------------------------------------------------------------
@@ -144,9 +144,10 @@ class Handoff:
             if not department:
                 await self.move(conversation_id, Expect((Owner.BOT,)), Owner.TRIAGE, **fresh)
             else:
+                now = repr(time.time())
                 await self.move(
                     conversation_id, Expect((Owner.BOT,)), Owner.QUEUE,
-                    department=department, queued_at=repr(time.time()), **fresh,
+                    department=department, queued_at=now, waiting_since=now, **fresh,
                 )
         except Refused as refused:
             log.info("handoff of %s not made: %s", conversation_id, refused.code)
@@ -187,10 +188,11 @@ class Handoff:
         """The visitor picked a department (or typed instead: then `general`)."""
         asked = department if department in self.departments else "general"
         department, _ = await self.route(asked)
+        now = repr(time.time())
         try:
             await self.move(
                 conversation_id, Expect((Owner.TRIAGE,)), Owner.QUEUE,
-                department=department, queued_at=repr(time.time()),
+                department=department, queued_at=now, waiting_since=now,
             )
         except Refused:
             return False
@@ -211,7 +213,7 @@ class Handoff:
         if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
             await self.relay.to_agents(
                 [department_room(department), SUPERVISORS], "handoff",
-                {"conversation": conversation.summary()},
+                {"conversation": conversation.summary(time.time())},
             )
             agents = (await self.staffing()).get(department, 0)
             if agents:
@@ -374,10 +376,15 @@ class Handoff:
         conversation = await self.owned_by(conversation_id, by)
         if department not in self.departments:
             raise Refused("unknown_department", "There is no such department.")
-        queued_at = conversation.queued_at or time.time()
+        # `queued_at` and `picked_at` stay (the handoff's first wait, sampled once); the
+        # sweeper's timers count from `waiting_since`, now, so nothing fires at once. The chat
+        # takes its place by when the visitor first asked for a person (`queued_at`): ahead of
+        # those who asked later, so time spent with the first agent costs it no place.
+        now = time.time()
         await self.move(
             conversation_id, Expect.now(conversation), Owner.QUEUE,
-            agent="", department=department, queued_at=repr(queued_at),
+            agent="", department=department, waiting_since=repr(now),
+            score=conversation.queued_at or now,
         )
         await self.note(conversation_id, by, note, transfer_to=self.departments[department])
         await self.relay.post(
@@ -388,12 +395,13 @@ class Handoff:
         await self.queued(conversation_id, department)
 
     async def requeue(self, conversation_id: str, agent_name: str) -> bool:
-        """The agent's connection is gone: back to the front of the queue, visitor told.
-        False (and nothing told) if the chat is no longer that agent's."""
+        """The agent's connection is gone: back to the front of the queue, visitor told; the
+        sweeper's timers start again. False (and nothing told) if the chat is no longer that
+        agent's."""
         try:
             move = await self.move(
                 conversation_id, Expect((Owner.AGENT,), agent=agent_name), Owner.QUEUE,
-                agent="", score=0.0,
+                agent="", score=0.0, waiting_since=repr(time.time()),
             )
         except Refused as refused:
             log.info("requeue of %s from %s not made: %s", conversation_id, agent_name,

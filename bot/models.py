@@ -89,6 +89,7 @@ class Conversation:
     page_url: str = ""
     queued_at: float = 0.0  # when this handoff began waiting (kept across transfers)
     picked_at: float = 0.0  # first pick-up by a person in this handoff (0: not yet)
+    waiting_since: float = 0.0  # when it last entered a queue (a transfer or requeue: again)
     first_response_at: float = 0.0  # first agent reply in this handoff (0: not yet)
     rating: str = ""
     user_id: str = ""
@@ -108,15 +109,17 @@ class Conversation:
             "page_url": self.page_url,
             "queued_at": repr(self.queued_at),
             "picked_at": repr(self.picked_at),
+            "waiting_since": repr(self.waiting_since),
             "first_response_at": repr(self.first_response_at),
             "rating": self.rating,
             "user_id": self.user_id,
             "visitor": json.dumps(self.visitor, separators=(",", ":")),
         }
 
-    def summary(self) -> dict[str, Any]:
-        """What an agent sees of a conversation in a list or on pick-up."""
-        return {
+    def summary(self, now: float | None = None) -> dict[str, Any]:
+        """What an agent sees of a conversation in a list or on pick-up; given `now`, with
+        its "Waited" figure (`waited_seconds`, see `waited`) when it has one."""
+        summary = {
             "id": self.id,
             "owner": self.owner.value,
             "department": self.department,
@@ -126,12 +129,31 @@ class Conversation:
             "created_at": self.created_at,
             "queued_at": self.queued_at,
             "picked_at": self.picked_at,
+            "waiting_since": self.waiting_since,
             "first_response_at": self.first_response_at,
             "rating": self.rating,
             "user_id": self.user_id,
             "visitor": self.visitor,
             "visitor_online": self.visitor_tabs > 0,
         }
+        waited = None if now is None else self.waited(now)
+        if waited is not None:
+            summary["waited_seconds"] = round(waited, 1)
+        return summary
+
+    def in_queue_since(self) -> float:
+        """When the chat last entered its queue (`queued_at` for chats stored before
+        `waiting_since` existed)."""
+        return self.waiting_since or self.queued_at
+
+    def waited(self, now: float) -> float | None:
+        """The console's "Waited": while in a queue, the wait since it last entered it; once
+        picked up, the wait until the handoff's first pick-up (fixed); None if never queued."""
+        if self.owner is Owner.QUEUE and self.in_queue_since():
+            return max(0.0, now - self.in_queue_since())
+        if self.picked_at and self.queued_at:
+            return max(0.0, self.picked_at - self.queued_at)
+        return None
 
     @classmethod
     def from_fields(cls, id: str, fields: dict[str, str]) -> "Conversation":
@@ -146,6 +168,7 @@ class Conversation:
             page_url=fields.get("page_url", ""),
             queued_at=float(fields.get("queued_at") or 0),
             picked_at=float(fields.get("picked_at") or 0),
+            waiting_since=float(fields.get("waiting_since") or 0),
             first_response_at=float(fields.get("first_response_at") or 0),
             rating=fields.get("rating", ""),
             user_id=fields.get("user_id", ""),

@@ -63,15 +63,19 @@ class Sweeper(Periodic):
         metrics.QUEUED.labels(department).set(len(queue))
         for conversation in await self.store.get_conversations(queue):  # one round trip
             conversation_id = conversation.id
-            waited = now - conversation.queued_at
+            # Only this stay in the queue counts: a transfer or requeue starts the timers again,
+            # and each stay has its own reminders, escalation and long-wait offer.
+            since = conversation.in_queue_since()
+            stay = f"{conversation_id}:{since:.3f}"
+            waited = now - since
             payload = {"conversation_id": conversation_id, "waited_seconds": round(waited),
                        "department": department}
             round_ = int(waited // s.remind_every)
-            if round_ >= 1 and await self.once(f"remind:{conversation_id}:{round_}", 3600):
+            if round_ >= 1 and await self.once(f"remind:{stay}:{round_}", 3600):
                 await self.handoff.relay.to_agents(department_room(department), "reminder", payload)
-            if waited >= s.escalate_after and await self.once(f"escalate:{conversation_id}", 86400):
+            if waited >= s.escalate_after and await self.once(f"escalate:{stay}", 86400):
                 await self.handoff.relay.to_agents(SUPERVISORS, "escalation", payload)
-            if waited >= s.max_queue_wait and await self.once(f"longwait:{conversation_id}", 86400):
+            if waited >= s.max_queue_wait and await self.once(f"longwait:{stay}", 86400):
                 await self.handoff.offer_message(conversation_id, department, "long_wait")
             gone = now - conversation.visitor_left_at
             if conversation.visitor_tabs <= 0 and conversation.visitor_left_at and gone >= s.abandon_after:

@@ -228,6 +228,59 @@ async def test_transfer_to_a_department_keeps_everything(stack: Stack, make_agen
         await client.close()
 
 
+async def test_waited_is_the_wait_until_first_pick_up(stack: Stack, make_agent) -> None:
+    agent = AgentClient(stack.bridge_url)
+    await agent.connect(*make_agent("general"))
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "general")
+    await asyncio.sleep(2)
+    listed = (await agent.must("queue", {"department": "general"}))["waiting"]
+    assert [c["waited_seconds"] for c in listed if c["id"] == cid][0] >= 2  # waiting: so far
+    picked = (await agent.must("claim", {"conversation_id": cid}))["conversation"]
+    assert 2 <= picked["waited_seconds"] < 5
+    await asyncio.sleep(2)  # picked up: the figure no longer grows
+    opened = (await agent.must("open", {"conversation_id": cid}))["conversation"]
+    assert opened["waited_seconds"] == picked["waited_seconds"]
+    assert opened["waited_seconds"] == round(opened["picked_at"] - opened["queued_at"], 1)
+    await agent.must("close", {"conversation_id": cid})
+    for client in (agent, visitor):
+        await client.close()
+
+
+async def test_a_transfer_starts_the_queue_timers_again(stack: Stack, make_agent, redis) -> None:
+    first, second = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
+    boss = AgentClient(stack.bridge_url)
+    await first.connect(*make_agent("general", display_name="Gale"))
+    await second.connect(*make_agent("website_technical", display_name="Wren"))
+    await boss.connect(*make_agent("general", role="supervisor"))
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await queue_visitor(visitor, "general")
+    samples = await redis.llen("fd:samples:queue_wait")
+    picked = (await first.must("claim", {"conversation_id": cid}))["conversation"]
+    await asyncio.sleep(4)  # with Gale longer than REMIND_EVERY (2 s) and ESCALATE_AFTER (3 s)
+    mark = (len(second.seen.events), len(boss.seen.events))
+    await first.must("transfer", {"conversation_id": cid, "department": "website_technical"})
+    transferred = time.monotonic()
+    reminder = await second.seen.wait_for("reminder", lambda e: e["conversation_id"] == cid,
+                                          start=mark[0], timeout=15)
+    escalation = await boss.seen.wait_for("escalation", lambda e: e["conversation_id"] == cid,
+                                          start=mark[1], timeout=15)
+    # Only the time in the new queue counts: nothing fired at once after the transfer.
+    assert time.monotonic() - transferred >= 1.5
+    assert 2 <= reminder["waited_seconds"] < 4 and 3 <= escalation["waited_seconds"] < 5
+    listed = (await second.must("queue", {"department": "website_technical"}))["waiting"]
+    assert [c["waited_seconds"] for c in listed if c["id"] == cid][0] < 6
+    again = (await second.must("claim", {"conversation_id": cid}))["conversation"]
+    # The first pick-up's wait stays the figure, sampled once for the handoff.
+    assert again["waited_seconds"] == picked["waited_seconds"]
+    assert await redis.llen("fd:samples:queue_wait") == samples + 1
+    await second.must("close", {"conversation_id": cid})
+    for client in (first, second, boss, visitor):
+        await client.close()
+
+
 def test_metrics_need_the_metrics_token(stack: Stack) -> None:
     from bot.config import Settings
 

@@ -269,7 +269,8 @@ function setQueue(department, waiting) {
 
 function upsertQueued(conversation) {
   const list = (queues[conversation.department] = queues[conversation.department] || []);
-  const fresh = { ...conversation, seenAt: Date.now(), waited_seconds: conversation.waited_seconds || Math.max(0, Date.now() / 1000 - conversation.queued_at) };
+  const since = conversation.waiting_since || conversation.queued_at; // this stay in the queue
+  const fresh = { ...conversation, seenAt: Date.now(), waited_seconds: conversation.waited_seconds ?? Math.max(0, Date.now() / 1000 - since) };
   const index = list.findIndex((c) => c.id === conversation.id);
   if (index >= 0) list[index] = fresh; else list.push(fresh);
   renderQueues();
@@ -290,7 +291,7 @@ function renderQueues() {
   const box = $("queues");
   box.replaceChildren();
   for (const department of Object.keys(queues).sort()) {
-    const list = [...queues[department]].sort((a, b) => waitedNow(b) - waitedNow(a));
+    const list = queues[department]; // the server's order, which pick-ups follow (not the waits shown)
     const section = el("section", { class: "dept", "aria-label": `${deptTitle(department)} queue` },
       el("h3", {}, deptTitle(department), el("span", { class: "muted" }, `${list.length} waiting`)));
     const ul = el("ul", { class: "queue" });
