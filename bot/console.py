@@ -286,13 +286,14 @@ class AgentNamespace(socketio.AsyncNamespace):
         agents = await self.store.agents()
         presences = await self.store.presences()
         connected = await self.store.connected(a.name for a in agents)
+        loads = await self.store.agent_loads(a.name for a in agents)
         listing = []
         for other in agents:
             presence = presences.get(other.name, Presence.OFFLINE)
             listing.append({
                 **other.public(),
                 "presence": presence.value if other.name in connected else "offline",
-                "chats": len(await self.store.agent_chats(other.name)),
+                "chats": loads[other.name],
             })
         return ok(agents=listing)
 

@@ -166,17 +166,21 @@ class Handoff:
         return True
 
     async def route(self, department: str) -> tuple[str, bool]:
-        """Where a chat for `department` waits, and whether someone can answer it now: the
-        department itself if someone there is online, else General, else the department with
-        most people online; when nobody is, the department asked for. '' stays '' (triage)."""
-        staffing = await self.staffing()
-        if not any(staffing.values()):
-            return department, False
-        if not department or staffing.get(department):
-            return department, True
-        for fallback in ("general", *sorted(staffing, key=lambda d: -staffing[d])):
-            if staffing.get(fallback):
-                return fallback, True
+        """Where a chat for `department` waits, and whether someone can answer it now. First
+        whoever is free (online with room for another chat): the department, else General,
+        else the department with most people free; when nobody is free, the same order among
+        those online (the chat waits its turn there); when nobody is online, the department
+        asked for. '' stays '' (triage: the visitor picks, then this runs again)."""
+        online = await self.online_agents()
+        staffing = self.count(online)
+        if not department or not any(staffing.values()):
+            return department, any(staffing.values())
+        loads = await self.store.agent_loads(a.name for a in online)
+        free = self.count([a for a in online if loads[a.name] < a.capacity])
+        for counts in (free, staffing):
+            for choice in (department, "general", *sorted(counts, key=lambda d: -counts[d])):
+                if counts.get(choice):
+                    return choice, True
         return department, False
 
     async def tell(self, conversation_id: str, text: str, request: HandoffRequest,
@@ -250,10 +254,13 @@ class Handoff:
 
     async def staffing(self) -> dict[str, int]:
         """How many people could answer each department now: none outside business hours."""
+        return self.count(await self.online_agents())
+
+    def count(self, agents: list[Agent]) -> dict[str, int]:
+        """How many of `agents` answer each department: none outside business hours."""
         if not hours.is_open(self.settings.business_hours, self.settings.business_timezone):
             return dict.fromkeys(self.departments, 0)
-        online = await self.online_agents()
-        return {d: sum(a.department == d or a.role is Role.SUPERVISOR for a in online)
+        return {d: sum(a.department == d or a.role is Role.SUPERVISOR for a in agents)
                 for d in self.departments}
 
     def estimate(self, position: int, agents: int) -> int:
@@ -283,7 +290,7 @@ class Handoff:
         if not waiting:
             return False
         agents = await self.available_agents(department)
-        loads = {a.name: len(await self.store.agent_chats(a.name)) for a in agents}
+        loads = await self.store.agent_loads(a.name for a in agents)
         for agent in sorted(agents, key=lambda a: (loads[a.name] / max(a.capacity, 1), a.name)):
             if loads[agent.name] >= agent.capacity:
                 continue

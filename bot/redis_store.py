@@ -539,6 +539,14 @@ class RedisStore:
     async def agent_chats(self, name: str) -> set[str]:
         return await self.redis.smembers(f"{PREFIX}agent_chats:{name}")
 
+    async def agent_loads(self, names: Iterable[str]) -> dict[str, int]:
+        names = list(names)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.scard(f"{PREFIX}agent_chats:{name}")
+            counts = await pipe.execute() if names else []
+        return dict(zip(names, counts))
+
     async def set_presence(self, name: str, presence: Presence) -> None:
         await self.redis.hset(f"{PREFIX}presence", name, presence.value)
 

@@ -189,6 +189,9 @@ class Store(Protocol):
 
     async def agent_chats(self, name: str) -> set[str]: ...
 
+    async def agent_loads(self, names: Iterable[str]) -> dict[str, int]:
+        """How many chats each of these agents has now (one round trip)."""
+
     async def set_presence(self, name: str, presence: Presence) -> None: ...
 
     async def presences(self) -> dict[str, Presence]: ...

@@ -73,7 +73,7 @@ def nobody_available(department: str, why: str, departments: Mapping[str, str]) 
 
 
 def routed_elsewhere(asked: str, department: str, departments: Mapping[str, str]) -> str:
-    return (f"Nobody from {departments.get(asked, asked)} is online right now, so someone from "
+    return (f"Nobody from {departments.get(asked, asked)} is free right now, so someone from "
             f"{departments.get(department, department)} will help you.")
 
 

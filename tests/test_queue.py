@@ -93,7 +93,7 @@ async def test_routed_to_whoever_is_free_and_honest_when_nobody_is(isolated, mak
     assert department == "general"
     routed = await visitor.seen.wait_for("bot_uttered", lambda m: "so someone from" in m["text"],
                                          start=mark)
-    assert routed["text"] == ("Nobody from Website & technical is online right now, so someone "
+    assert routed["text"] == ("Nobody from Website & technical is free right now, so someone "
                               "from General will help you.")
     position = await visitor.seen.wait_for("queue_position", start=mark)
     assert position["department"] == "general" and position["eta_seconds"] > 0
@@ -101,6 +101,33 @@ async def test_routed_to_whoever_is_free_and_honest_when_nobody_is(isolated, mak
     waiting = await agent.must("queue", {"department": "general"})
     assert visitor.conversation_id in [c["id"] for c in waiting["waiting"]]
     for client in (alone, visitor, agent):
+        await client.close()
+
+
+async def test_a_busy_department_sends_the_chat_to_someone_free(isolated, make_agent) -> None:
+    """Online is not free: with the department's only agent at capacity, a chat goes to a free
+    agent of General (and waits its turn in the department when nobody is free anywhere)."""
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    busy, general = AgentClient(url), AgentClient(url)
+    await busy.connect(*make_agent("website_technical", capacity=1, redis_url=redis_url))
+    await busy.must("presence", {"status": "online"})
+
+    async def handed_over() -> tuple[Visitor, str]:
+        visitor = Visitor(url)
+        await visitor.connect()
+        mark = await visitor.say("/human_handoff")
+        return visitor, await queue_visitor_to(visitor, "website_technical", mark)
+
+    first, department = await handed_over()
+    assert department == "website_technical"  # free: their own department
+    await busy.must("claim", {"conversation_id": first.conversation_id})  # now at capacity
+    second, department = await handed_over()
+    assert department == "website_technical"  # nobody free anywhere: waits for them
+    await general.connect(*make_agent("general", redis_url=redis_url))
+    await general.must("presence", {"status": "online"})
+    third, department = await handed_over()
+    assert department == "general"  # someone free elsewhere: not behind a busy agent
+    for client in (first, second, third, busy, general):
         await client.close()
 
 
