@@ -31,7 +31,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-HANDOFF_INTENTS = {"human_handoff", "out_of_scope", "nlu_fallback"}
+# What ends with a person (out of scope and fallbacks after a second strike; frustration at once)
+HANDOFF_INTENTS = {"human_handoff", "out_of_scope", "nlu_fallback", "frustrated"}
 TARGETS = {
     "challenge_recall": (">=", 0.97),
     "handoff_recall": (">=", 0.95),
