@@ -37,3 +37,15 @@ async def queue_visitor(visitor: Visitor, department: str = "tickets_billing") -
 
 def texts(visitor: Visitor, start: int = 0) -> list[str]:
     return [e[1]["text"] for e in visitor.seen.events[start:] if e[0] == "bot_uttered"]
+
+
+async def leave_message(url: str, text: str = "My e-tickets never arrived for Friday.") -> str:
+    """A visitor leaves a message (no department: it goes to General); returns the ticket id."""
+    visitor = Visitor(url)
+    await visitor.connect()
+    await visitor.ask("hello")
+    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "kim@example.org",
+                                             "text": text})
+    left = await visitor.seen.wait_for("message_left")
+    await visitor.close()
+    return left["ticket_id"]

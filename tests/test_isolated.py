@@ -10,7 +10,7 @@ import pytest
 import socketio
 
 from clients import AgentClient, Visitor, login
-from handoff_flow import queue_visitor
+from handoff_flow import leave_message, queue_visitor
 
 
 async def test_no_agent_online_leave_message_ticket_email(isolated, make_agent, smtp) -> None:
@@ -72,20 +72,14 @@ async def test_unreachable_mail_server_is_said_and_the_ticket_stays_open(isolate
     from stack import free_port
 
     url, redis_url = isolated(SMTP_PORT=str(free_port()))  # nothing listens there
-    visitor = Visitor(url)
-    await visitor.connect()
-    await visitor.ask("hello")
-    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "kim@example.org",
-                                             "text": "Where are my tickets?"})
-    left = await visitor.seen.wait_for("message_left")
+    ticket_id = await leave_message(url, "Where are my tickets?")
     agent = AgentClient(url)
     await agent.connect(*make_agent("general", redis_url=redis_url))
-    result = await agent.call("ticket_reply", {"ticket_id": left["ticket_id"], "text": "Sent!"})
+    result = await agent.call("ticket_reply", {"ticket_id": ticket_id, "text": "Sent!"})
     assert result["error"]["code"] == "email_failed", result
     assert "mail server" in result["error"]["message"] and "unanswered" in result["error"]["message"]
-    ticket = next(t for t in (await agent.must("tickets"))["tickets"] if t["id"] == left["ticket_id"])
+    ticket = next(t for t in (await agent.must("tickets"))["tickets"] if t["id"] == ticket_id)
     assert ticket["status"] == "open" and ticket["replies"] == []
-    await visitor.close()
     await agent.close()
 
 

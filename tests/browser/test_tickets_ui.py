@@ -8,21 +8,9 @@ from pathlib import Path
 
 from playwright.async_api import Locator, expect
 
-from clients import Visitor
+from handoff_flow import leave_message
 from stack import Stack, free_port
 from webui import Console
-
-
-async def leave_message(url: str) -> str:
-    """A visitor leaves a message (no department: it goes to General); returns the ticket id."""
-    visitor = Visitor(url)
-    await visitor.connect()
-    await visitor.ask("hello")
-    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "kim@example.org",
-                                             "text": "My e-tickets never arrived for Friday."})
-    left = await visitor.seen.wait_for("message_left")
-    await visitor.close()
-    return left["ticket_id"]
 
 
 async def ticket_card(console: Console, ticket_id: str) -> Locator:
