@@ -75,10 +75,11 @@ def mail_domain(name: str) -> bool:
 
 
 def default_sender(public_url: str, fqdn: str) -> str:
-    """SMTP_FROM when unset: frontdesk@ this host's full name if it is a real domain, else
-    the public URL's host if that is, else the placeholder frontdesk@example.com."""
+    """SMTP_FROM when unset: frontdesk@ the public URL's host if it is a real domain (the
+    operator's own), else this host's full name if that is (a provider's name is a last
+    resort: receiving servers may not take it), else the placeholder frontdesk@example.com."""
     host = urlparse(public_url).hostname or ""
-    domain = next((d for d in (fqdn, host) if mail_domain(d)), "")
+    domain = next((d for d in (host, fqdn) if mail_domain(d)), "")
     address = f"frontdesk@{domain.rstrip('.').lower()}" if domain else PLACEHOLDER_SENDER
     return f"Frontdesk <{address}>"
 

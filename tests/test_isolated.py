@@ -85,6 +85,7 @@ async def test_unreachable_mail_server_is_said_and_the_ticket_stays_open(isolate
 
 @pytest.mark.parametrize("fqdn, public_url, sender", [
     ("mail.lantern.example", "http://127.0.0.1:8000", "frontdesk@mail.lantern.example"),
+    ("vps123.provider.example", "https://chat.lantern.example", "frontdesk@chat.lantern.example"),
     ("localhost", "https://chat.lantern.example/", "frontdesk@chat.lantern.example"),
     ("a1b2c3d4e5f6", "http://Chat.Lantern.Example:8000", "frontdesk@chat.lantern.example"),
     ("localhost.localdomain", "http://localhost:8000", "frontdesk@example.com"),
