@@ -128,3 +128,18 @@ async def test_closing_the_chat_closes_the_form_and_the_rating_fits(isolated, ne
         await widget.button("Great").click()
         await expect(widget.rows("system").last).to_contain_text("Thank you for your feedback")
         assert not widget.errors
+
+
+async def test_typing_that_you_want_to_leave_a_message_opens_the_form(isolated, new_context) -> None:
+    """Asked in words while waiting, the form opens beside the chat (focus stays in the chat box);
+    saying you do not want to leave one does not open it."""
+    url, _ = isolated()
+    widget = await wait_for_person(url, new_context)
+    form = widget.q("form.leave")
+    await widget.say("I don't want to leave a message, I want a person")
+    await asyncio.sleep(0.5)
+    await expect(form).to_be_hidden()
+    await widget.say("can I leave a message?")
+    await expect(form).to_be_visible()
+    await expect(widget.input).to_be_focused()
+    assert not widget.errors

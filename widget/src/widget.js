@@ -317,7 +317,6 @@ import { widgetCss } from "./widget-css.js";
     if (c.handed_back) setOwner("bot");
     if (c.closed) setOwner("closed");
     if (c.leave_message === "no_agent" || c.leave_message === "closed_hours") nobody(); // offered, not opened
-    if (c.leave_message === "asked") leave.open(true); // the visitor asked for it
     if (c.ticket) { leave.close(); if (owner === "queue" || owner === "triage") setOwner("closed"); }
   }
 
@@ -353,8 +352,10 @@ import { widgetCss } from "./widget-css.js";
     byClient.get(message.id).classList.add("pending");
     emitMessage(message);
     typing(false);
-    // "can I leave a message?" while waiting: the form, besides the message to the team
-    if (!leaveBtn.hidden && /\bleave (a |you a |us a )?message\b/i.test(text)) leave.open(true);
+    // "can I leave a message?" while waiting: the form, besides the message to the team (not
+    // for "I don't want to leave a message"; focus stays in the chat box either way)
+    if (!leaveBtn.hidden && /\bleave (a |you a |us a )?message\b/i.test(text)
+        && !/(\bnot|n't|\bno|\bnever)\b.*\bleave\b/i.test(text)) leave.open(false);
   }
 
   function emitMessage(message, resend = false) {
