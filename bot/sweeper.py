@@ -66,7 +66,8 @@ class Sweeper(Periodic):
             # Only this stay in the queue counts: a transfer or requeue starts the timers again,
             # and each stay has its own reminders, escalation and long-wait offer.
             since = conversation.in_queue_since()
-            stay = f"{conversation_id}:{since:.3f}"
+            # (a chat queued before `waiting_since` existed keeps the keys it had: no repeats)
+            stay = f"{conversation_id}:{since:.3f}" if conversation.waiting_since else conversation_id
             waited = now - since
             payload = {"conversation_id": conversation_id, "waited_seconds": round(waited),
                        "department": department}

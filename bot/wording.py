@@ -13,8 +13,8 @@ HANDOFF = {
     "from our team. They will see everything you've written.",
     "out_of_scope": "That's outside what I can help with, so I'm passing you to a person "
     "from our team. They will see everything you've written.",
-    "frustrated": "I'm sorry I haven't been more help. I'm passing you to a person from our "
-    "team. They will see everything you've written.",
+    "frustrated": "Sorry about the trouble. I'm passing you to a person from our team. They "
+    "will see everything you've written, so you won't need to repeat yourself.",
     "bot_unavailable": "Sorry, our assistant can't answer right now. I've passed your message "
     "to our team and a person will reply here.",
 }
