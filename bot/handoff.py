@@ -16,7 +16,6 @@ false.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -168,30 +167,25 @@ class Handoff:
 
     async def route(self, department: str) -> tuple[str, bool]:
         """Where a chat for `department` waits, and whether someone can answer it now. First
-        where someone is free (room for more chats than are already waiting there): the
-        department, else General, else the department with most room; when nobody is free,
-        the same order among those online (the chat waits its turn there); when nobody is
-        online, the department asked for. '' stays '' (triage: the visitor picks, then this
-        runs again)."""
+        whoever is free (online with room for another chat): the department, else General,
+        else the department with most people free; when nobody is free, the same order among
+        those online (the chat waits its turn there); when nobody is online, the department
+        asked for. '' stays '' (triage: the visitor picks, then this runs again).
+
+        Chats already waiting are not subtracted: a department with a free seat keeps its new
+        chats in its own queue, behind those who asked first and with its own people, rather
+        than sending them ahead of the queue to another department."""
         online = await self.online_agents()
         staffing = self.count(online)
         if not department or not any(staffing.values()):
             return department, any(staffing.values())
-        room = await self.room(online)
-        for counts in (room, staffing):
+        loads = await self.store.agent_loads(a.name for a in online)
+        free = self.count([a for a in online if loads[a.name] < a.capacity])
+        for counts in (free, staffing):
             for choice in (department, "general", *sorted(counts, key=lambda d: -counts[d])):
-                if counts.get(choice, 0) > 0:
+                if counts.get(choice):
                     return choice, True
         return department, False
-
-    async def room(self, online: list[Agent]) -> dict[str, int]:
-        """Per department, how many more chats its people online can take than already wait
-        there (supervisors count for every department)."""
-        loads = await self.store.agent_loads(a.name for a in online)
-        waiting = await asyncio.gather(*(self.store.queue_length(d) for d in self.departments))
-        return {d: sum(max(0, a.capacity - loads[a.name]) for a in online
-                       if a.department == d or a.role is Role.SUPERVISOR) - queued
-                for d, queued in zip(self.departments, waiting)}
 
     async def tell(self, conversation_id: str, text: str, request: HandoffRequest,
                    department: str) -> None:

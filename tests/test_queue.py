@@ -105,12 +105,11 @@ async def test_routed_to_whoever_is_free_and_honest_when_nobody_is(isolated, mak
 
 
 async def test_a_busy_department_sends_the_chat_to_someone_free(isolated, make_agent) -> None:
-    """Online is not free: with no room left in the department (its agent's chats plus those
-    already waiting), a chat goes to a free agent of General; when nobody is free anywhere it
-    waits its turn in its own department."""
+    """Online is not free: with the department's only agent at capacity, a chat goes to a free
+    agent of General; when nobody is free anywhere it waits its turn in its own department."""
     url, redis_url = isolated(AUTO_ASSIGN="false")
     busy, general = AgentClient(url), AgentClient(url)
-    await busy.connect(*make_agent("website_technical", capacity=2, redis_url=redis_url))
+    await busy.connect(*make_agent("website_technical", capacity=1, redis_url=redis_url))
     await busy.must("presence", {"status": "online"})
 
     async def handed_over() -> tuple[Visitor, str]:
@@ -121,15 +120,15 @@ async def test_a_busy_department_sends_the_chat_to_someone_free(isolated, make_a
 
     first, department = await handed_over()
     assert department == "website_technical"  # free: their own department
-    await busy.must("claim", {"conversation_id": first.conversation_id})  # room for one more
+    await busy.must("claim", {"conversation_id": first.conversation_id})  # now at capacity
     second, department = await handed_over()
-    assert department == "website_technical"  # that one: waits, unclaimed, for the last place
-    third, department = await handed_over()
     assert department == "website_technical"  # nobody free anywhere: waits for them
+    third, department = await handed_over()
+    assert department == "website_technical"  # still nobody free: behind the second
     await general.connect(*make_agent("general", redis_url=redis_url))
     await general.must("presence", {"status": "online"})
     fourth, department = await handed_over()
-    assert department == "general"  # someone free elsewhere: not behind a full department
+    assert department == "general"  # someone free elsewhere: not behind a busy agent
     for client in (first, second, third, fourth, busy, general):
         await client.close()
 
