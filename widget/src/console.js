@@ -272,7 +272,7 @@ function upsertQueued(conversation) {
   const since = conversation.waiting_since || conversation.queued_at; // this stay in the queue
   const fresh = { ...conversation, seenAt: Date.now(), waited_seconds: conversation.waited_seconds ?? Math.max(0, Date.now() / 1000 - since) };
   const index = list.findIndex((c) => c.id === conversation.id);
-  if (index >= 0) list[index] = fresh; else { list.push(fresh); refreshQueue(conversation.department); } // its place is the server's
+  if (index >= 0) list[index] = fresh; else list.push(fresh); // its place comes with the server's next `queue` event
   renderQueues();
 }
 
