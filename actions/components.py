@@ -18,6 +18,8 @@ PERSON" must still hand off, and "THANK YOU" is not a complaint.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -25,9 +27,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spellchecker import SpellChecker
 
 FRUSTRATED = "frustrated"
 HUMAN_HANDOFF = "human_handoff"
@@ -165,4 +169,94 @@ class ShoutingDetector(GraphComponent):
             if name in self._keep:
                 continue
             relabel(message, FRUSTRATED, SHOUTING_INTENT_KEY)
+        return messages
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD = re.compile(r"^[a-z]+$")
+
+
+def one_edit_away(word: str) -> set[str]:
+    """Every string one deletion, transposition, replacement or insertion away from `word`."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return deletes | transposes | replaces | inserts
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class SpellingNormalizer(GraphComponent):
+    """Reads a misspelt word as the training word one typing slip away ("pament" → "payment",
+    "acn" → "can"): after the tokenizer, a word that neither the training data nor English has
+    (pyspellchecker's English word list: "pork" stays pork, never "park") gets, as its lemma
+    (what the count featurizers read), the most frequent training word one edit away, if any.
+    Learns only the training data's own vocabulary; the training data itself is left as it is."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_length": 3, "min_count": 3}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 counts: Optional[Dict[str, int]] = None) -> None:
+        self.min_length = int(config["min_length"])
+        self.min_count = int(config["min_count"])
+        self.model_storage, self.resource = model_storage, resource
+        self.counts = counts or {}
+        self.english = SpellChecker(distance=1)
+        self.known = functools.lru_cache(maxsize=20_000)(self._correction)
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SpellingNormalizer":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "SpellingNormalizer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                counts = json.loads((directory / "vocabulary.json").read_text())
+        except (ValueError, FileNotFoundError, OSError):
+            counts = {}
+        return cls(config, model_storage, resource, counts)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        counts: Dict[str, int] = {}
+        for example in training_data.training_examples:
+            for token in example.get(TOKENS_NAMES[TEXT]) or []:
+                word = token.text.lower()
+                counts[word] = counts.get(word, 0) + 1
+        self.counts = counts
+        with self.model_storage.write_to(self.resource) as directory:
+            (directory / "vocabulary.json").write_text(json.dumps(counts))
+        return self.resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def correction(self, word: str) -> Optional[str]:
+        """The frequent training word one edit away from an unknown `word`, if there is one."""
+        if word in self.counts or len(word) < self.min_length or not _WORD.match(word):
+            return None
+        return self.known(word)
+
+    def _correction(self, word: str) -> Optional[str]:
+        if word in self.english:
+            return None
+        best, best_count = None, self.min_count - 1
+        for candidate in one_edit_away(word):
+            count = self.counts.get(candidate, 0)
+            if count > best_count or (count == best_count and best is not None
+                                      and candidate < best):
+                best, best_count = candidate, count
+        return best
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
+                better = self.correction(token.text.lower())
+                if better is not None:
+                    token.lemma = better
         return messages
