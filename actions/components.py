@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import Counter
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -205,7 +206,7 @@ class SpellingNormalizer(GraphComponent):
         self.model_storage, self.resource = model_storage, resource
         self.counts = counts or {}
         self.english = SpellChecker(distance=1)
-        self.known = functools.lru_cache(maxsize=20_000)(self._correction)
+        self.correction = functools.lru_cache(maxsize=20_000)(self._correction)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -223,35 +224,23 @@ class SpellingNormalizer(GraphComponent):
         return cls(config, model_storage, resource, counts)
 
     def train(self, training_data: TrainingData) -> Resource:
-        counts: Dict[str, int] = {}
-        for example in training_data.training_examples:
-            for token in example.get(TOKENS_NAMES[TEXT]) or []:
-                word = token.text.lower()
-                counts[word] = counts.get(word, 0) + 1
-        self.counts = counts
+        self.counts = dict(Counter(token.text.lower() for example in training_data.training_examples
+                                   for token in example.get(TOKENS_NAMES[TEXT]) or []))
         with self.model_storage.write_to(self.resource) as directory:
-            (directory / "vocabulary.json").write_text(json.dumps(counts))
+            (directory / "vocabulary.json").write_text(json.dumps(self.counts))
         return self.resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def correction(self, word: str) -> Optional[str]:
-        """The frequent training word one edit away from an unknown `word`, if there is one."""
-        if word in self.counts or len(word) < self.min_length or not _WORD.match(word):
-            return None
-        return self.known(word)
-
     def _correction(self, word: str) -> Optional[str]:
-        if word in self.english:
+        """The most frequent training word (then the first in order) one edit away from a
+        `word` neither the training data nor English has, if it is frequent enough."""
+        if word in self.counts or len(word) < self.min_length or not _WORD.match(word) \
+                or word in self.english:
             return None
-        best, best_count = None, self.min_count - 1
-        for candidate in one_edit_away(word):
-            count = self.counts.get(candidate, 0)
-            if count > best_count or (count == best_count and best is not None
-                                      and candidate < best):
-                best, best_count = candidate, count
-        return best
+        count, best = min((-self.counts.get(c, 0), c) for c in one_edit_away(word))
+        return best if -count >= self.min_count else None
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
