@@ -17,7 +17,7 @@ site: train  # build and train the pack SITE (`make site SITE=spoke-and-chain`),
 validate: setup
 	@.venv/bin/python scripts/build_site.py $(SITE)
 	@RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --quiet --fail-on-warnings \
-	  --config config.yml --domain build/$(SITE)/domain.yml --data data build/$(SITE)/data
+	  --config build/$(SITE)/config.yml --domain build/$(SITE)/domain.yml --data data build/$(SITE)/data
 
 run: train
 	@printf '\033[1m==> %s\033[0m\n' "Starting Redis, the action server, Rasa and the bridge (Ctrl-C stops all)"

@@ -130,3 +130,37 @@ class ActionHandoff(Action):
             }
         )
         return []
+
+
+def topic_title(intent: str) -> str:
+    """A FAQ intent's name for a button: the pack's title, else its name in words."""
+    topic = SITE["topics"].get(intent) or {}
+    return topic.get("title") or intent[len("faq_"):].replace("_", " ").capitalize()
+
+
+def response_text(domain: Dict[Text, Any], name: str) -> str:
+    """The first text of a response of the domain (the base's wording, filled by the pack)."""
+    return str(((domain.get("responses") or {}).get(name) or [{}])[0].get("text") or "")
+
+
+class ActionClarify(Action):
+    """Not sure: ask "did you mean" with the likely topics as buttons (at most three, from the
+    `suggestions` of actions/judge.py) and one that offers a person; a click answers at once,
+    its payload being the topic's intent. With no likely topic, ask to rephrase."""
+
+    def name(self) -> Text:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        likely = [s for s in message.get("suggestions") or [] if s in SITE["topics"]][:3]
+        if not likely:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        buttons = [{"title": topic_title(s), "payload": f"/{s}"} for s in likely]
+        buttons.append({"title": response_text(domain, "utter_clarify_other"),
+                        "payload": "/human_handoff"})
+        dispatcher.utter_message(text=response_text(domain, "utter_clarify"), buttons=buttons)
+        return []

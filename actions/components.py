@@ -18,6 +18,7 @@ PERSON" must still hand off, and "THANK YOU" is not a complaint.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -34,6 +35,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spellchecker import SpellChecker
 
+from actions.focus import focus, kept
+
 FRUSTRATED = "frustrated"
 HUMAN_HANDOFF = "human_handoff"
 PERSON_TOPIC_KEY = "person_topic"
@@ -46,6 +49,18 @@ PERSON_REQUEST = re.compile(
     r"|\b(?:connect|transfer|put|pass|escalate)\s+me\s+(?:to|with|through to|on to|over to)\b"
     r"|\b(?:get|give|want|need|request|prefer)\s+(?:me\s+)?(?:a |an )?(?:real |live |actual )?"
     r"(?:human|person|agent|representative|operator)\b",
+    re.IGNORECASE,
+)
+# A request that is only a word or two: "staff please", "operator", "a real person pls".
+BARE_PERSON_REQUEST = re.compile(
+    r"^\W*(?:(?:can|could|may) i (?:have|get|speak to|talk to) |(?:get|give|find) me |i want |"
+    r"i need |i'd like |i would like )?(?:a |an |some |the )?(?:real |live |actual |proper )?"
+    r"(?:human(?: being)?|person|agent|operator|representative|rep|staff|member of staff|someone|"
+    r"somebody|customer (?:service|support))"
+    r"(?:,? (?:please|pls|plz|now|asap|thanks|thank you))*\W*$"
+    r"|\b(?:can|could|would|will) (?:a |an |some |one of your )?(?:real |actual |live )?"
+    r"(?:human|person|agent|someone|somebody|member of staff|staff member|operator) "
+    r"(?:please )?(?:take over|help me|step in|pick (?:this|it) up|answer|look at this|call me)\b",
     re.IGNORECASE,
 )
 # "am I talking to a real person?" asks who is there: that is the bot challenge, not a request.
@@ -86,9 +101,38 @@ def relabel(message: Message, intent: str, topic_key: str) -> None:
 
 def asks_for_person(text: Optional[str]) -> bool:
     """True when the words plainly ask for a person (not whether one is talking)."""
-    if not text or text.startswith("/") or WHO_IS_THERE.search(text):
+    if not text or text.startswith("/") or WHO_IS_THERE.search(text) or asks_if_bot(text):
         return False
-    return PERSON_REQUEST.search(text) is not None
+    return PERSON_REQUEST.search(text) is not None or BARE_PERSON_REQUEST.search(text) is not None
+
+
+_WHAT = (r"(?:an? |the |some )?(?:real |actual |live |living |proper )?(?:bot|robot|chat ?bot|"
+         r"machine|ai|a\.i\.?|computer|program|programme|software|human(?: being)?|person|"
+         r"automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
+         r"artificial(?: intelligence)?|algorithm|script|virtual assistant)")
+# Whether a person or a program is answering, in the wordings the base must always know.
+BOT_CHALLENGE = re.compile(
+    r"\b(?:are|r|could|can|would|might|aren'?t) (?:you|u|ya)(?: really| actually| even| just)?"
+    r"(?: be)? " + _WHAT + r"(?=\W*(?:$|\?|or\b|\.|!|,|right|though|lol))"
+    r"|\b(?:am i|are we|r we) (?:talking|speaking|chatting|writing|texting|messaging)"
+    r" (?:to|with) " + _WHAT + r"\b"
+    r"|^\W*(?:so |and |but |wait,? )?(?:is|isn'?t) (?:this|it|that|this chat|the chat|this thing)"
+    r"(?: really| actually| just)? " + _WHAT + r"(?=\W*(?:$|\?|or\b|\.|!))"
+    r"|\b(?:is|are) (?:there )?(?:actually |really )?(?:a |an |any |the )?(?:real |actual |live )?"
+    r"(?:someone|somebody|anyone|anybody|person|human|people|humans|\w+ person|staff|\w+) "
+    r"(?:there )?(?:actually |really )?(?:typing|reading|answering|writing|replying|behind)"
+    r"(?: this| these| me| this chat)?"
+    r"\W*(?:$|\?)"
+    r"|\b(?:human|person|real|people) or (?:an? )?(?:bot|robot|machine|ai|computer|program)\b"
+    r"|\b(?:bot|robot|machine|ai|computer|program) or (?:an? )?(?:human|person|real)\b",
+    re.IGNORECASE,
+)
+BOT_CHALLENGE_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
+
+
+def asks_if_bot(text: Optional[str]) -> bool:
+    """True when the words ask whether a person or a program is answering."""
+    return bool(text) and not text.startswith("/") and BOT_CHALLENGE.search(text) is not None
 
 
 @DefaultV1Recipe.register(
@@ -120,6 +164,37 @@ class PersonRequestDetector(GraphComponent):
             if name in PERSON_REQUEST_SKIP or not asks_for_person(message.get(TEXT)):
                 continue
             relabel(message, HUMAN_HANDOFF, PERSON_TOPIC_KEY)
+        return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class BotChallengeDetector(GraphComponent):
+    """"Are you real?" in any wording gets the honest answer: a message that asks whether a
+    person or a program is answering becomes `bot_challenge` whatever the classifier guessed
+    (a request for a person stays a request). Part of the base, so a new pack has it at full
+    strength however few examples it has."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "BotChallengeDetector":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if name in BOT_CHALLENGE_SKIP or not asks_if_bot(message.get(TEXT)):
+                continue
+            message.set(INTENT, {INTENT_NAME_KEY: "bot_challenge", "confidence": 1.0},
+                        add_to_output=True)
         return messages
 
 
@@ -248,4 +323,43 @@ class SpellingNormalizer(GraphComponent):
                 better = self.correction(token.text.lower())
                 if better is not None:
                     token.lemma = better
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class QuestionFocus(GraphComponent):
+    """Weighs the question most in a message with a story around it (actions/focus.py): after
+    the tokenizer, the tokens of greetings and thanks are dropped and, when some parts of the
+    message ask and others tell, the asking parts' tokens are counted twice by the featurizers.
+    "hi! my mum uses a wheelchair and we've booked for saturday, will she get to her seat ok?"
+    is read as the story once and the question twice. The text itself is left as it is."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "QuestionFocus":
+        return cls()
+
+    @staticmethod
+    def refocus(message: Message) -> None:
+        text, tokens = message.get(TEXT), message.get(TOKENS_NAMES[TEXT])
+        if not text or not tokens or text.startswith("/"):
+            return
+        within = lambda token, spans: any(p.start <= token.start < p.end for p in spans)  # noqa: E731
+        body = [t for t in tokens if within(t, kept(text))] or tokens
+        extra = [copy.copy(t) for t in tokens if within(t, focus(text))]
+        if len(body) != len(tokens) or extra:
+            message.set(TOKENS_NAMES[TEXT], body + extra)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self.refocus(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.refocus(message)
         return messages

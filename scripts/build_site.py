@@ -3,10 +3,10 @@
 
     .venv/bin/python scripts/build_site.py lantern-street     # -> build/lantern-street/
 
-Writes build/<pack>/domain.yml (the base domain with the business's name, plus one intent and one
+Writes build/<pack>/config.yml (config.yml with the topics' own words for the judge), build/<pack>/domain.yml (the base domain with the business's name, plus one intent and one
 answer per FAQ topic), build/<pack>/data/ (the topics' training sentences and rules, the common
 topics' wording for the topics that use one, the pack's optional nlu/*.yml) and build/<pack>/site.json (departments and topics for the action server and
-the evaluation). Training reads `--domain build/<pack>/domain.yml --data data build/<pack>/data`.
+the evaluation). Training reads `--config build/<pack>/config.yml --domain build/<pack>/domain.yml --data data build/<pack>/data`.
 """
 
 from __future__ import annotations
@@ -119,9 +119,27 @@ def facts(site: Site) -> dict[str, Any]:
         "id": site.id,
         "name": site.name,
         "departments": {k: {"title": d.title, "words": d.words} for k, d in site.departments.items()},
-        "topics": {f"faq_{k}": {"department": t.department, "common": t.common}
+        "topics": {f"faq_{k}": {"department": t.department, "common": t.common,
+                                "title": t.title or k.replace("_", " ").capitalize()}
                    for k, t in site.topics.items()},
     }
+
+
+JUDGE = "actions.judge.TopicJudge"
+
+
+def config(site: Site) -> str:
+    """The base config.yml with the pack's topic words (answer, keywords, title) given to the
+    judge, which weighs a message's likeness to them (actions/judge.py). In the config, so an
+    edited answer changes the model's fingerprint and is trained again."""
+    base = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    topics = {f"faq_{k}": " ".join([t.answer, *t.keywords, t.title or k.replace("_", " ")])
+              for k, t in site.topics.items()}
+    for component in base["pipeline"]:
+        if component["name"] == JUDGE:
+            component["topics"] = topics
+    return (f"# Built by scripts/build_site.py from config.yml and sites/{site.id}/: do not edit.\n"
+            + yaml.safe_dump(base, sort_keys=False, allow_unicode=True, width=1000))
 
 
 def build(name: str, out: Path = BUILD) -> Path:
@@ -142,6 +160,7 @@ def build(name: str, out: Path = BUILD) -> Path:
         encoding="utf-8",
     )
     (target / "site.json").write_text(json.dumps(facts(site), indent=1), encoding="utf-8")
+    (target / "config.yml").write_text(config(site), encoding="utf-8")
     return target
 
 

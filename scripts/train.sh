@@ -18,7 +18,7 @@ if [ -n "$latest" ] && [ -f "$out/.frontdesk-stamp" ] && [ "$(cat "$out/.frontde
 fi
 printf '\033[1m==> %s\033[0m\n' "Training the assistant of $site ($out/)"
 start=$(date +%s)
-.venv-rasa/bin/rasa train --quiet --config config.yml --domain "build/$site/domain.yml" \
+.venv-rasa/bin/rasa train --quiet --config "build/$site/config.yml" --domain "build/$site/domain.yml" \
   --data data "build/$site/data" --out "$out"
 echo "training $site took $(( $(date +%s) - start ))s"
 latest=$(ls -t "$out"/*.tar.gz | head -1)

@@ -27,7 +27,8 @@ def endpoints(stack: Stack):
 
 def test_training_data_is_valid(stack: Stack) -> None:
     """The built project of the sample pack (base + sites/lantern-street/) passes Rasa's checks."""
-    result = rasa(stack, "data", "validate", "--fail-on-warnings", "--config", "config.yml",
+    result = rasa(stack, "data", "validate", "--fail-on-warnings", "--config",
+                  "build/lantern-street/config.yml",
                   "--domain", "build/lantern-street/domain.yml",
                   "--data", "data", "build/lantern-street/data")
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -79,25 +80,94 @@ async def test_long_conversation_keeps_only_recent_turns_and_its_rules(stack: St
         assert 0 < await redis.ttl(f"rasa:tracker:{sender}")  # and it expires
 
 
-async def test_a_misspelt_question_is_read_as_the_word_meant(stack: Stack) -> None:
-    """Typing slips are read as the training word one edit away (actions/components.py,
-    `SpellingNormalizer`), so the bot is as sure as for the right spelling (without it these
-    parse at 0.70-0.82); an English word the training data lacks is left alone, never turned
-    into a topic's word ("pork" is not "park")."""
+async def parse(stack: Stack, text: str) -> dict:
+    """What the real Rasa server makes of a message (/model/parse)."""
     import aiohttp
 
     url = f"{stack.rasa_url}/model/parse?token={stack.env['RASA_TOKEN']}"
-    slips = {"how do I get a refnud": "faq_refunds", "can I cancle my booking": "faq_cancel_order",
-             "how do i contcat you": "faq_contact", "acn i get an invoise": "faq_invoice"}
     async with aiohttp.ClientSession() as http:
-        async def parse(text: str) -> dict:
-            async with http.post(url, json={"text": text}) as response:
-                assert response.status == 200
-                return (await response.json())["intent"]
+        async with http.post(url, json={"text": text}) as response:
+            assert response.status == 200
+            return await response.json()
 
-        for text, topic in slips.items():
-            intent = await parse(text)
-            assert (intent["name"], intent["confidence"] >= 0.9) == (topic, True), (text, intent)
-        for text in ("I cooked pork for dinner", "we had pulled pork at the buffet"):
-            intent = await parse(text)
-            assert not intent["name"].startswith("faq_"), (text, intent)
+
+async def test_a_misspelt_question_is_read_as_the_word_meant(stack: Stack) -> None:
+    """Typing slips are read as the training word one edit away (actions/components.py,
+    `SpellingNormalizer`), so the bot answers them as it answers the right spelling, about as
+    sure; an English word the training data lacks is left alone, never turned into a topic's
+    word ("pork" is not "park")."""
+    slips = {"how do I get a refnud": ("faq_refunds", "how do I get a refund"),
+             "can I cancle my booking": ("faq_cancel_order", "can I cancel my booking"),
+             "how do i contcat you": ("faq_contact", "how do i contact you"),
+             "acn i get an invoise": ("faq_invoice", "can i get an invoice")}
+    for text, (topic, right) in slips.items():
+        intent = (await parse(stack, text))["intent"]
+        meant = (await parse(stack, right))["intent"]
+        assert intent["name"] == meant["name"] == topic, (text, intent, meant)
+        assert intent["confidence"] >= meant["confidence"] - 0.05, (text, intent, meant)
+    for text in ("I cooked pork for dinner", "we had pulled pork at the buffet"):
+        intent = (await parse(stack, text))["intent"]
+        assert not intent["name"].startswith("faq_"), (text, intent)
+
+
+async def test_the_question_inside_a_story_decides_the_topic(stack: Stack) -> None:
+    """Greetings, thanks and the story around a question do not pull it to another topic
+    (actions/focus.py, `QuestionFocus`): each of these is answered with its question's topic."""
+    stories = {
+        "Hi there! We're driving down from Leeds on Saturday for my daughter's birthday and she "
+        "can't wait. Where's the best place to leave the car?": "faq_parking",
+        "Thanks so much for your help earlier, the kids loved the show. One more thing: what time "
+        "does the box office open on Sunday?": "faq_opening_hours",
+        "Hello, I was poorly last week and we never made it to the play on Friday, which was a "
+        "shame. Is it too late to get a refund on the tickets?": "faq_refunds",
+    }
+    for text, topic in stories.items():
+        result = await parse(stack, text)
+        got = result["intent"]["name"]
+        assert got == topic or topic in result.get("suggestions", []), (text, result["intent"],
+                                                                          result.get("suggestions"))
+        assert not (got.startswith("faq_") and got != topic), (text, result["intent"])
+
+
+async def test_unsure_between_topics_the_bot_asks_and_a_click_answers(stack: Stack,
+                                                                       faq_answers) -> None:
+    """Two close topics: "did you mean" with the topics as buttons and one that offers a person
+    (actions/judge.py, action_clarify); clicking a topic answers it at once."""
+    import aiohttp
+
+    text = "tickets for the wrong date"
+    result = await parse(stack, text)
+    assert result["intent"]["name"] == "nlu_fallback", result["intent"]
+    suggestions = result["suggestions"]
+    assert 1 <= len(suggestions) <= 3, suggestions
+    sender = "clarify-" + os.urandom(6).hex()
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    async with aiohttp.ClientSession() as http:
+        async def say(message: str) -> list[dict]:
+            async with http.post(url, json={"sender": sender, "message": message}) as response:
+                assert response.status == 200
+                return await response.json()
+
+        asked = await say(text)
+        buttons = asked[0]["buttons"]
+        assert [b["payload"] for b in buttons] == [f"/{s}" for s in suggestions] + ["/human_handoff"]
+        assert all(b["title"] and not b["title"].startswith(("/", "faq_")) for b in buttons)
+        answer = await say(buttons[0]["payload"])
+        topic = suggestions[0][len("faq_"):]
+        assert answer[0]["text"] in faq_answers[topic], answer
+
+
+async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:
+    """"Are you real?" and "I want a person" in wordings no example has come from the base
+    (actions/components.py: `BotChallengeDetector`, `PersonRequestDetector`)."""
+    checks = {
+        "could you be a person?": "bot_challenge", "could you be human?": "bot_challenge",
+        "r u human": "bot_challenge", "is this automated": "bot_challenge",
+        "hang on, is this thing a real person or software?": "bot_challenge",
+        "staff please": "human_handoff", "can a human take over": "human_handoff",
+        "operator!": "human_handoff", "I need to speak to someone about my refund": "human_handoff",
+    }
+    for text, intent in checks.items():
+        assert (await parse(stack, text))["intent"]["name"] == intent, text
+    for text in ("are you open on sundays?", "is the refund automatic?"):
+        assert (await parse(stack, text))["intent"]["name"] != "bot_challenge", text

@@ -1,0 +1,264 @@
+"""The assistant's judgement: answer, ask "did you mean", or say it is not sure.
+
+`TopicJudge` is Rasa's own `LogisticRegressionClassifier` (same features, same model) with the
+decision that `FallbackClassifier` used to make folded in, and one more outcome:
+
+- **answer**: the best intent is confident (≥ `threshold`) and clear of the second (by
+  `ambiguity`): the intent stands;
+- **ask**: otherwise, when FAQ topics are among the likely ones (each ≥ `suggest_min`, the
+  best ≥ `ask_min`), the intent becomes `nlu_fallback` and the parse result gets
+  `"suggestions": [faq_a, faq_b, ...]` (at most three): `action_clarify` shows them as buttons,
+  with one that offers a person; a click answers at once (its payload is the intent);
+- **not sure**: `nlu_fallback` without suggestions (ask to rephrase, then a person).
+
+Features are length-normalised (`_create_X`). The thresholds are chosen per pack at training time, from the pack's own training data by
+cross-validation (`calibrate`): the lowest `threshold` whose held-out predictions answer at most
+`max_wrong` of FAQ sentences with another topic and at most `max_unsafe` of out-of-scope
+sentences with a FAQ answer, then raised by `margin` (held-out folds of generated sentences are
+kinder than real visitors). They are kept with the model and printed at training
+(`calibration.json`); `scripts/evaluate.py` prints them with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import (FEATURE_TYPE_SENTENCE, INTENT, INTENT_NAME_KEY,
+                                       INTENT_RANKING_KEY, TEXT)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.focus import rewrite
+from scipy.sparse import csr_matrix, hstack, vstack
+from sklearn.base import clone
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.model_selection import StratifiedKFold
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = "nlu_fallback"
+SUGGESTIONS_KEY = "suggestions"
+FAQ_PREFIX = "faq_"
+OUT_OF_SCOPE = "out_of_scope"
+# Intents whose sentences must never get a FAQ answer (safety) in calibration.
+UNSAFE_AS_FAQ = {"out_of_scope", "bot_challenge", "human_handoff", "frustrated"}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> List[str]:
+    return [_stem(w) for w in re.findall(r"[a-z0-9£$€]+", text.lower())
+            if len(w) > 1 and w not in ENGLISH_STOP_WORDS]
+
+
+class Evidence:
+    """How much a message shares with each topic's own words (its answer, keywords and title):
+    TF-IDF cosine similarity. "Do you charge booking fees?" shares "booking fees" with the
+    payment answer ("we don't charge booking fees") although no example says it."""
+
+    def __init__(self, topics: Dict[str, str]) -> None:
+        self.names = list(topics)
+        self.vectorizer = TfidfVectorizer(analyzer=_words, sublinear_tf=True)
+        self.docs = self.vectorizer.fit_transform([topics[n] for n in self.names]) if topics else None
+
+    def similarity(self, text: str) -> Dict[str, float]:
+        if self.docs is None:
+            return {}
+        scores = (self.docs @ self.vectorizer.transform([text]).T).toarray().ravel()
+        return {name: float(score) for name, score in zip(self.names, scores) if score > 0}
+
+    def weigh(self, ranking: List[Dict[str, Any]], text: str, weight: float) -> List[Dict[str, Any]]:
+        """The ranking with each FAQ topic's confidence times (1 + weight × similarity),
+        normalised again."""
+        similarity = self.similarity(rewrite(text)) if weight else {}
+        if not similarity:
+            return ranking
+        scored = [(r[INTENT_NAME_KEY], r["confidence"] * (1 + weight * similarity.get(r[INTENT_NAME_KEY], 0.0)))
+                  for r in ranking]
+        total = sum(c for _, c in scored) or 1.0
+        return sorted(({INTENT_NAME_KEY: n, "confidence": c / total} for n, c in scored),
+                      key=lambda r: -r["confidence"])
+
+
+def decide(ranking: List[Dict[str, Any]], cal: Dict[str, float]) -> tuple[str, List[str]]:
+    """(intent, suggestions) for a ranking (best first, without nlu_fallback)."""
+    if not ranking:
+        return FALLBACK, []
+    top = ranking[0]
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    faq_top = top[INTENT_NAME_KEY].startswith(FAQ_PREFIX)
+    needed = cal["threshold"] if faq_top else cal["base_threshold"]
+    faq = [r[INTENT_NAME_KEY] for r in ranking[:4] if r[INTENT_NAME_KEY].startswith(FAQ_PREFIX)
+           and r["confidence"] >= cal["suggest_min"]][:3]
+    likely = bool(faq) and ranking_of(ranking, faq[0]) >= cal["ask_min"]
+    if top["confidence"] >= needed and (not faq_top or top["confidence"] - second >= cal["ambiguity"]):
+        # "Out of scope", but not sure, with a likely topic: ask rather than refuse.
+        if top[INTENT_NAME_KEY] == OUT_OF_SCOPE and top["confidence"] < cal["threshold"] and likely:
+            return FALLBACK, faq
+        return top[INTENT_NAME_KEY], []
+    return (FALLBACK, faq) if likely else (FALLBACK, [])
+
+
+def ranking_of(ranking: List[Dict[str, Any]], name: str) -> float:
+    return next((r["confidence"] for r in ranking if r[INTENT_NAME_KEY] == name), 0.0)
+
+
+def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
+           cal: Dict[str, float]) -> Dict[str, float]:
+    """Held-out outcomes of the decision with `cal`: right, wrong, asked-and-among, unsafe."""
+    n = {"faq": 0, "right": 0, "wrong": 0, "among": 0, "unsafe_total": 0, "unsafe": 0}
+    for ranking, label in zip(rankings, y):
+        intent, suggestions = decide(ranking, cal)
+        if label.startswith(FAQ_PREFIX):
+            n["faq"] += 1
+            n["right"] += intent == label
+            n["wrong"] += intent.startswith(FAQ_PREFIX) and intent != label
+            n["among"] += intent == label or label in suggestions
+        elif label in UNSAFE_AS_FAQ:
+            n["unsafe_total"] += 1
+            n["unsafe"] += intent.startswith(FAQ_PREFIX)
+    faq, unsafe_total = max(n["faq"], 1), max(n["unsafe_total"], 1)
+    return {"right": n["right"] / faq, "wrong": n["wrong"] / faq, "among": n["among"] / faq,
+            "unsafe": n["unsafe"] / unsafe_total}
+
+
+def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evidence",
+              config: Dict[str, Any]) -> Dict[str, Any]:
+    """Thresholds for this pack, from out-of-fold predictions of `clf` on its training data
+    (weighed by the evidence as at run time)."""
+    labels = np.asarray(y)
+    folds = StratifiedKFold(n_splits=int(config["folds"]), shuffle=True, random_state=42)
+    classes = sorted(set(y))
+    probas = np.zeros((len(y), len(classes)))
+    for train, test in folds.split(np.zeros(len(y)), labels):
+        model = clone(clf).fit(X[train], labels[train])
+        cols = [classes.index(c) for c in model.classes_]
+        probas[np.ix_(test, cols)] = model.predict_proba(X[test])
+    rankings = []
+    for row, text in zip(probas, texts):
+        top = np.argsort(-row)[:10]
+        ranking = [{INTENT_NAME_KEY: classes[i], "confidence": float(row[i])} for i in top]
+        rankings.append(evidence.weigh(ranking, text, float(config["evidence_weight"])))
+    base = {"ambiguity": float(config["ambiguity"]), "suggest_min": float(config["suggest_min"]),
+            "ask_min": float(config["ask_min"]), "base_threshold": float(config["base_threshold"])}
+    chosen: Optional[Dict[str, Any]] = None
+    for threshold in np.arange(float(config["min_threshold"]), 0.951, 0.025):
+        cal = {**base, "threshold": round(float(threshold), 3)}
+        rates = _rates(rankings, y, cal)
+        logger.debug("TopicJudge held out at %.3f: %s", threshold, rates)
+        if rates["wrong"] <= config["max_wrong"] and rates["unsafe"] <= config["max_unsafe"]:
+            chosen = {**cal, "held_out": {k: round(v, 3) for k, v in rates.items()}}
+            break
+    if chosen is None:
+        chosen = {**base, "threshold": 0.95, "held_out": {}}
+    chosen["threshold"] = round(min(0.95, chosen["threshold"] + float(config["margin"])), 3)
+    chosen["examples"] = len(y)
+    return chosen
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TopicJudge(LogisticRegressionClassifier):
+    """Rasa's logistic regression plus a per-pack calibrated answer / ask / not-sure decision
+    (see the module docstring); it replaces `FallbackClassifier` in the pipeline."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            **LogisticRegressionClassifier.get_default_config(),
+            "C": 50.0,
+            "normalize": True,
+            "topics": {},  # faq intent -> its answer, keywords and title (scripts/build_site.py)
+            "evidence_weight": 3.0,
+            "base_threshold": 0.5,
+            "folds": 3,
+            "min_threshold": 0.4,
+            "margin": 0.0,
+            "max_wrong": 0.015,
+            "max_unsafe": 0.02,
+            "ambiguity": 0.1,
+            "suggest_min": 0.12,
+            "ask_min": 0.25,
+        }
+
+    def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
+                 resource: Resource) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf.C = float(self.config["C"])
+        self.evidence = Evidence(dict(self.config["topics"]))
+        self.calibration: Dict[str, Any] = {
+            "threshold": 0.6, "base_threshold": float(self.config["base_threshold"]),
+            "ambiguity": float(self.config["ambiguity"]),
+            "suggest_min": float(self.config["suggest_min"]), "ask_min": float(self.config["ask_min"]),
+        }
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        """Each featurizer's counts as log(1 + count), scaled to length one: a long message
+        weighs as much as a short one instead of pushing every probability to 0 or 1."""
+        if not self.config["normalize"]:
+            return super()._create_X(messages)
+        rows = []
+        for message in messages:
+            blocks = sorted((f for f in message.features if f.attribute == TEXT
+                             and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()),
+                            key=lambda f: f.origin)
+            rows.append(hstack([normalize(csr_matrix(f.features).log1p()) for f in blocks]))
+        return vstack(rows).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        X, y = self._create_training_matrix(training_data)
+        if X.shape[0]:
+            texts = [e.get(TEXT) for e in training_data.intent_examples
+                     if e.get(INTENT) and e.get(TEXT)]
+            self.calibration = calibrate(self.clf, X.tocsr(), y, texts, self.evidence, self.config)
+            logger.info("TopicJudge calibration: %s", json.dumps(self.calibration))
+        super().train(training_data)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / "calibration.json").write_text(json.dumps(self.calibration))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "TopicJudge":
+        component = super().load(config, model_storage, resource, execution_context, **kwargs)
+        try:
+            with model_storage.read_from(resource) as directory:
+                component.calibration = {**component.calibration,
+                                         **json.loads((directory / "calibration.json").read_text())}
+        except (ValueError, FileNotFoundError, OSError):
+            logger.warning("TopicJudge: no calibration in the model, using the defaults")
+        return component
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        super().process(messages)
+        for message in messages:
+            ranking = self.evidence.weigh(message.get(INTENT_RANKING_KEY) or [],
+                                          message.get(TEXT) or "", float(self.config["evidence_weight"]))
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            intent, suggestions = decide(ranking, self.calibration)
+            if intent != FALLBACK:
+                message.set(INTENT, ranking[0], add_to_output=True)
+                continue
+            fallback = {INTENT_NAME_KEY: FALLBACK, "confidence": self.calibration["threshold"]}
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [fallback] + list(ranking), add_to_output=True)
+            if suggestions:
+                message.set(SUGGESTIONS_KEY, suggestions, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
