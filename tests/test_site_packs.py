@@ -165,6 +165,29 @@ def test_a_copied_eval_file_is_refused(tmp_path: Path) -> None:
         "human_handoff, out_of_scope, out_of_domain, faq:<topic>"]
 
 
+def test_training_hides_the_libraries_warnings_and_shows_the_rest() -> None:
+    """scripts/rasa_quiet.py (train.sh, make validate): no deprecation or solver warnings from
+    the libraries, although sanic asks for every DeprecationWarning once; a warning about the
+    assistant (Rasa's UserWarnings, ours) still shows."""
+    program = (
+        "import sys, warnings\n"
+        "sys.path.insert(0, 'scripts'); import rasa_quiet; rasa_quiet.install()\n"
+        "import sanic\n"  # filterwarnings('once', category=DeprecationWarning), as in `rasa`
+        "from sklearn.exceptions import ConvergenceWarning\n"
+        "lib = sys.modules['sanic'].__file__\n"
+        "warnings.warn_explicit('pkg_resources is deprecated', DeprecationWarning, lib, 1)\n"
+        "warnings.warn_explicit('lbfgs failed to converge', ConvergenceWarning, lib, 2)\n"
+        "warnings.warn_explicit('utter_x is not a valid utterance', UserWarning, lib, 3)\n"
+        "warnings.warn_explicit('ours is deprecated', DeprecationWarning, 'actions/x.py', 4)\n"
+    )
+    result = subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", program],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "utter_x is not a valid utterance" in result.stderr
+    assert "ours is deprecated" in result.stderr
+    assert "pkg_resources" not in result.stderr and "lbfgs" not in result.stderr, result.stderr
+
+
 def test_an_unknown_or_hostile_pack_name_is_refused() -> None:
     for name in ["nowhere", "../etc", "", "Lantern"]:
         with pytest.raises(SiteError, match="SITE"):
