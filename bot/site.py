@@ -260,7 +260,8 @@ def _explain(error: dict) -> tuple[tuple, str]:
         return loc, f"unknown field {loc[-1]!r}" + (f" (allowed here: {', '.join(fields)})"
                                                     if fields else "")
     if loc[-1:] == ("colour",):
-        return loc, f"{value!r} is not a colour: {COLOUR_RULE}"
+        return loc, (f"{value!r} is not a colour" if value is not None else "no colour") \
+            + f": {COLOUR_RULE}"
     if kind == "string_pattern_mismatch":
         return loc, f"{value!r} is not a valid name: {NAME_RULE}"
     if kind == "missing":
