@@ -167,7 +167,8 @@ def _line(node: yaml.Node | None, loc: tuple) -> int | None:
             if not found:
                 break
             line, node = found[-1][0].start_mark.line + 1, found[-1][1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
             node = node.value[part]
             line = node.start_mark.line + 1
         else:

@@ -1,6 +1,6 @@
 """`rasa ...` without the libraries' warnings that a newcomer would take for a failure.
 
-    .venv-rasa/bin/python scripts/rasa_quiet.py train --config config.yml ...   # as `rasa train ...`
+    .venv-rasa/bin/python scripts/rasa_quiet.py train --config config.yml ...  # `rasa train ...`
 
 Rasa's dependencies warn about things only their maintainers can change: DeprecationWarnings
 raised in site-packages (pkg_resources, tensorflow/jax, keras, matplotlib/pyparsing) and

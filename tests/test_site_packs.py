@@ -76,7 +76,8 @@ GOOD_TOPIC = {"answer": "Yes.", "examples": ["a?", "b?", "c?"]}
      "colour: unknown field 'colour' (allowed here: name, assistant, can_help_with, goodbye, "),
     (GOOD_SITE, {"t": {**GOOD_TOPIC, "answers": "x"}}, "faq.yml",
      "unknown field 'answers' (allowed here: answer, department, examples, keywords, common)"),
-    ({**GOOD_SITE, "hours": "weekdays 9 to 5"}, {"t": GOOD_TOPIC}, "site.yml", "hours: cannot read"),
+    ({**GOOD_SITE, "hours": "weekdays 9 to 5"}, {"t": GOOD_TOPIC}, "site.yml",
+     "hours: cannot read"),
     ({**GOOD_SITE, "timezone": "Mars/Olympus"}, {"t": GOOD_TOPIC}, "site.yml",
      "timezone: no time zone 'Mars/Olympus'"),
     ({k: v for k, v in GOOD_SITE.items() if k != "name"}, {"t": GOOD_TOPIC}, "site.yml",
@@ -127,7 +128,8 @@ def test_a_topic_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> N
 def test_a_yaml_mistake_names_the_file_and_line(tmp_path: Path) -> None:
     sites = _pack(tmp_path, GOOD_SITE, {})
     (sites / "shop" / "faq.yml").write_text("topics:\n  t:\n    answer: Yes: no\n")
-    with pytest.raises(SiteError, match=re.escape(f"{sites / 'shop' / 'faq.yml'}:3: not valid YAML")):
+    faq = sites / "shop" / "faq.yml"
+    with pytest.raises(SiteError, match=re.escape(f"{faq}:3: not valid YAML")):
         load("shop", sites)
 
 
