@@ -14,10 +14,12 @@ train: setup
 site: train  # build and train the pack SITE (`make site SITE=spoke-and-chain`), then check it
 	@.venv-rasa/bin/python scripts/evaluate.py --site $(SITE)
 
-validate: setup
+validate: setup  # the pack's files (scripts/build_site.py), then Rasa's checks of the built data
 	@.venv/bin/python scripts/build_site.py $(SITE)
-	@RASA_TELEMETRY_ENABLED=false .venv-rasa/bin/rasa data validate --quiet --fail-on-warnings \
+	@RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 \
+	  .venv-rasa/bin/python scripts/rasa_quiet.py data validate --quiet --fail-on-warnings \
 	  --config build/$(SITE)/config.yml --domain build/$(SITE)/domain.yml --data data build/$(SITE)/data
+	@echo "validate: sites/$(SITE) passed (site.yml, faq.yml, eval.jsonl, nlu/ and Rasa's checks of build/$(SITE)/)"
 
 run: train
 	@printf '\033[1m==> %s\033[0m\n' "Starting Redis, the action server, Rasa and the bridge (Ctrl-C stops all)"

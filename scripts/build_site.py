@@ -25,7 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bot.site import Site, SiteError, load  # noqa: E402
+from bot.eval_data import EvalDataError, check, topics_of  # noqa: E402
+from bot.site import Site, SiteError, load, read_yaml, shown, where  # noqa: E402
 from paraphrase import expand  # noqa: E402
 
 BUILD = ROOT / "build"
@@ -60,7 +61,10 @@ def _examples_in(paths: list[Path]) -> dict[str, str]:
     """Every training sentence already written (lower case -> its intent)."""
     seen: dict[str, str] = {}
     for path in paths:
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        data = read_yaml(path) or {}
+        if not isinstance(data, dict) or not isinstance(data.get("nlu") or [], list):
+            raise SiteError(f"{shown(path)}: expected Rasa's training data format (nlu: a list)")
+        for block in data.get("nlu") or []:
             for line in str(block.get("examples") or "").splitlines():
                 if line.strip().startswith("- "):
                     seen.setdefault(line.strip()[2:].strip().lower(), str(block.get("intent")))
@@ -77,8 +81,9 @@ def common_topics(site: Site) -> str:
         if t.common is None:
             continue
         if t.common not in library:
-            raise SiteError(f"topics.{topic}.common: no common topic {t.common!r} "
-                            f"(there are: {', '.join(library)})")
+            faq = ROOT / "sites" / site.id / "faq.yml"
+            raise SiteError(f"{where(faq, ('topics', topic, 'common'))}: topics.{topic}.common: "
+                            f"no common topic {t.common!r} (there are: {', '.join(library)})")
         lines += [f"  - intent: faq_{topic}", "    examples: |"]
         lines += [f"      {line.strip()}" for line in library[t.common].splitlines() if line.strip()]
     return "\n".join(lines) + "\n"
@@ -142,17 +147,26 @@ def config(site: Site) -> str:
             + yaml.safe_dump(base, sort_keys=False, allow_unicode=True, width=1000))
 
 
+def check_eval(site: Site, folder: Path) -> None:
+    """Refuse the pack's eval.jsonl or natural.jsonl if it is not the pack's: see
+    bot.eval_data.check."""
+    for path in (folder / "eval.jsonl", folder / "natural.jsonl"):
+        if path.is_file():
+            check(path, topics_of(facts(site)), shown(path))
+
+
 def build(name: str, out: Path = BUILD) -> Path:
     site = load(name)
+    check_eval(site, ROOT / "sites" / name)
     target = out / name
     shutil.rmtree(target, ignore_errors=True)
     (target / "data").mkdir(parents=True)
     (target / "data" / "common.yml").write_text(common_topics(site), encoding="utf-8")
-    extras = [target / "data" / "common.yml"]
-    for path in sorted((ROOT / "sites" / name / "nlu").glob("*.yml")):
-        extras.append(target / "data" / f"pack_{path.name}")
-        shutil.copy(path, extras[-1])
-    written = _examples_in(sorted((ROOT / "data").glob("*.yml")) + extras)
+    pack_nlu = sorted((ROOT / "sites" / name / "nlu").glob("*.yml"))
+    written = _examples_in(sorted((ROOT / "data").glob("*.yml")) + [target / "data" / "common.yml"]
+                           + pack_nlu)  # read where they are written: errors name that file
+    for path in pack_nlu:
+        shutil.copy(path, target / "data" / f"pack_{path.name}")
     (target / "data" / "faq.yml").write_text(training_data(site, written), encoding="utf-8")
     (target / "domain.yml").write_text(
         "# Built by scripts/build_site.py from domain.yml and sites/%s/: do not edit.\n" % name
@@ -170,8 +184,9 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         target = build(argv[0])
-    except SiteError as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (SiteError, EvalDataError) as error:
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 1
     print(f"built {target.relative_to(ROOT)}")
     return 0
