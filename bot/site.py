@@ -62,7 +62,8 @@ class Topic(_Strict):
     examples: list[Line] = Field(min_length=3, max_length=30)
     keywords: list[Line] = Field(default=[], max_length=30)
     common: Name | None = None  # a common topic (sites/common/topics.yml) whose wording it gets
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None  # its button ("Did you mean"); default: the name in words
+    # Its button in "did you mean"; default: the name in words ("missed_show": "Missed show").
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
 
 
 class Site(_Strict):

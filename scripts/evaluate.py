@@ -226,7 +226,7 @@ def confusions(rows: List[Dict[str, str]], predicted: List[str], per_pair: int) 
         print("  no FAQ topic answered as another")
         return
     print("  topics answered as another (label -> answered as: sentences):")
-    for (label, got), texts in sorted(pairs.items(), key=lambda kv: -len(kv[1])):
+    for (label, got), texts in sorted(pairs.items(), key=lambda kv: -len(kv[1]))[:12]:
         shown = "; ".join(repr(t[:80]) for t in texts[:per_pair])
         print(f"    {label} -> {got} ({len(texts)}): {shown}")
 
@@ -293,6 +293,13 @@ def main() -> None:
         if not path.exists():
             print(f"\n== {path}: not found, nothing measured on it")
             continue
+        if path.parent == pack:
+            from bot.eval_data import EvalDataError, check
+
+            try:  # a pack's own file must be about the pack (not copied from another)
+                check(path, mapping)
+            except EvalDataError as error:
+                sys.exit(f"error: {error}")
         rows, left_out = on_pack(load_rows(path), mapping)
         if left_out:
             print(f"\n({left_out} FAQ sentences of {path.name} are about topics {args.site} does not have)")
@@ -307,8 +314,7 @@ def main() -> None:
         summary["files"][str(path)] = figures
         if args.sweep and calibration:
             sweep(rows, parsed, calibration)
-        if path.parent == pack or args.errors:
-            confusions(rows, predicted, args.errors or 3)
+        confusions(rows, predicted, args.errors or 3)
         if args.errors:
             wrong = []
             for r, p, i, sg in zip(rows, parsed, predicted, suggested):
