@@ -157,15 +157,17 @@ def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evide
     base = {"ambiguity": float(config["ambiguity"]), "suggest_min": float(config["suggest_min"]),
             "ask_min": float(config["ask_min"]), "base_threshold": float(config["base_threshold"])}
     chosen: Optional[Dict[str, Any]] = None
+    curve = []
     for threshold in np.arange(float(config["min_threshold"]), 0.951, 0.025):
         cal = {**base, "threshold": round(float(threshold), 3)}
-        rates = _rates(rankings, y, cal)
-        logger.debug("TopicJudge held out at %.3f: %s", threshold, rates)
-        if rates["wrong"] <= config["max_wrong"] and rates["unsafe"] <= config["max_unsafe"]:
-            chosen = {**cal, "held_out": {k: round(v, 3) for k, v in rates.items()}}
-            break
+        rates = {k: round(v, 3) for k, v in _rates(rankings, y, cal).items()}
+        curve.append({"threshold": cal["threshold"], **rates})
+        if chosen is None and rates["wrong"] <= config["max_wrong"] \
+                and rates["unsafe"] <= config["max_unsafe"]:
+            chosen = {**cal, "held_out": rates}
     if chosen is None:
         chosen = {**base, "threshold": 0.95, "held_out": {}}
+    chosen["curve"] = curve
     chosen["threshold"] = round(min(0.95, chosen["threshold"] + float(config["margin"])), 3)
     chosen["examples"] = len(y)
     return chosen

@@ -115,12 +115,14 @@ async def test_the_question_inside_a_story_decides_the_topic(stack: Stack) -> No
     (actions/focus.py, `QuestionFocus`): each of these is answered with its question's topic."""
     stories = {
         "Hi there! We're driving down from Leeds on Saturday for my daughter's birthday and she "
-        "can't wait. Where's the best place to leave the car?": "faq_parking",
+        "can't wait. Where can we park near the theatre?": "faq_parking",
         "Thanks so much for your help earlier, the kids loved the show. One more thing: what time "
         "does the box office open on Sunday?": "faq_opening_hours",
         "Hello, I was poorly last week and we never made it to the play on Friday, which was a "
         "shame. Is it too late to get a refund on the tickets?": "faq_refunds",
     }
+    story = "We're driving down from Leeds on Saturday for my daughter's birthday and she can't wait."
+    assert (await parse(stack, story))["intent"]["name"] != "faq_parking"  # the question decides
     for text, topic in stories.items():
         result = await parse(stack, text)
         got = result["intent"]["name"]
