@@ -326,7 +326,10 @@ async def test_downloads_are_bounded_per_address_and_in_all(isolated) -> None:
     for head, _, _ in held:
         assert head.startswith(b"HTTP/1.1 200"), head
         assert f"Content-Length: {len(big)}\r\n".encode() in head
-        assert b"X-Content-Type-Options: nosniff" in head and b"Cache-Control: private" in head
+        for header in (b"X-Content-Type-Options: nosniff", b"Cache-Control: private",
+                       b"Content-Disposition: attachment;", b"Content-Type: application/pdf",
+                       b"Referrer-Policy: strict-origin-when-cross-origin"):
+            assert header in head, (header, head)
     status, _, content = await fetch(link)  # a third from 127.0.0.1
     assert status == 429 and b'"rate_limited"' in content, (status, content[:200])
     status, _, content = await fetch(link, "127.0.0.2")  # its first, but all three are taken
