@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import secrets
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -23,6 +24,8 @@ from .storage import Store
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))  # checked for unknown names: the same work
 _checking = asyncio.Semaphore(2)  # password checks at once (each takes ~0.1 s of one core)
+# threads of their own: never queued behind storage or anything else in asyncio's shared pool
+_hashing = ThreadPoolExecutor(2, thread_name_prefix="argon2")
 
 
 def hash_password(password: str) -> str:
@@ -38,9 +41,11 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 async def check_password(password_hash: str, password: str) -> bool:
-    """argon2 in a worker thread, a few at a time: the event loop keeps serving everyone."""
+    """argon2 in a thread of its own, a few at a time: the event loop keeps serving everyone,
+    and a hung file store (whose calls have threads of their own too) cannot hold logins up."""
     async with _checking:
-        return await asyncio.to_thread(_verify, password_hash, password)
+        return await asyncio.get_running_loop().run_in_executor(_hashing, _verify, password_hash,
+                                                                password)
 
 
 @dataclass(frozen=True)

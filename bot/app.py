@@ -15,7 +15,7 @@ from aiohttp import web
 from . import metrics
 from .agents import Tokens
 from .announcer import QueueAnnouncer
-from .attachments import Links, files_from
+from .attachments import Files, Links, files_from
 from .config import ROOT, Settings
 from .console import AgentNamespace, insights_route, login_route, logout_route
 from .dialogue import Dialogue
@@ -38,6 +38,7 @@ RASA = web.AppKey("rasa", RasaClient)
 SWEEPER = web.AppKey("sweeper", Sweeper)
 ANNOUNCER = web.AppKey("announcer", QueueAnnouncer)
 SIO = web.AppKey("sio", socketio.AsyncServer)
+FILES = web.AppKey("files", Files)
 STEP_BOUND = 0.8  # seconds each shutdown step may take
 READY = web.AppKey("ready", asyncio.Task)
 
@@ -97,8 +98,10 @@ def create_app(settings: Settings) -> web.Application:
     uploads = Uploads(store, files, links, relay, dialogue, handoff, tokens, settings)
     sio.register_namespace(agents)
 
-    app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
+    app = web.Application(client_max_size=64 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
+    app[FILES] = files
     app[STORE] = store
     app[RASA] = rasa
     app[SWEEPER] = Sweeper(store, handoff, settings, agents, files)
@@ -123,13 +126,11 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler) -> web.StreamResponse:
-    response = await handler(request)
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer, as its headers are sent (streamed downloads too)."""
     response.headers.update(HEADERS)
     if response.content_type == "text/html" or request.path in ("/", "/console", "/webchat"):
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    return response
 
 
 def page(name: str, settings: Settings):
@@ -156,10 +157,13 @@ def asset(name: str):
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """503 when Redis or Rasa do not answer, or storage calls are past ATTACHMENT_TIMEOUT."""
     redis_ok = await request.app[STORE].ping()
     rasa_ok = await request.app[RASA].healthy()
-    status = 200 if redis_ok and rasa_ok else 503
-    return web.json_response({"redis": redis_ok, "rasa": rasa_ok}, status=status)
+    storage_ok = not request.app[FILES].workers.stuck()
+    status = 200 if redis_ok and rasa_ok and storage_ok else 503
+    return web.json_response({"redis": redis_ok, "rasa": rasa_ok, "storage": storage_ok},
+                             status=status)
 
 
 async def prometheus(request: web.Request) -> web.Response:
@@ -208,6 +212,7 @@ async def stop(app: web.Application) -> None:
             await asyncio.wait_for(step(), STEP_BOUND)
         except Exception:  # noqa: BLE001 - shutting down regardless
             log.warning("%s did not finish at shutdown", getattr(step, "__qualname__", step))
+    app[FILES].workers.close()
 
 
 def tune_gc() -> None:

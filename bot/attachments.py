@@ -7,12 +7,13 @@ random ids); only its metadata (id, name, type, size) goes into the conversation
 served by a short-lived signed link (`Links`) that names the conversation and the file: the
 bridge hands links out only to the conversation's visitor and to consoles allowed to read the
 conversation. Files end with their conversation: the sweeper deletes those whose conversation
-has expired, and erasure deletes them at once.
+has expired, and erasure deletes them at once. Every storage call runs in the storage's own
+threads with a deadline (bot/workers.py); a download is read in chunks of `CHUNK` bytes, never
+whole.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -22,13 +23,14 @@ import shutil
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, AsyncIterator, Awaitable, BinaryIO, Callable, Protocol
 from urllib.parse import quote, unquote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .config import Settings, private_dir
 from .errors import Refused
+from .workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ KINDS: dict[str, tuple[str, str]] = {
 ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 FORM_OVERHEAD = 64 * 1024  # bytes of a multipart body besides the file itself
 NAME_CHARS = 80
+CHUNK = 64 * 1024  # bytes a download reads at a time
+UNAVAILABLE = "The file store is not answering; please try again in a moment."
 
 
 def sniff(data: bytes) -> str | None:
@@ -139,14 +143,32 @@ def allowed_types(settings: Settings) -> str:
 # --- where files live ---------------------------------------------------------------------------
 
 
+@dataclass
+class Download:
+    """A stored file being read: its metadata, its length, and its bytes chunk by chunk."""
+
+    attachment: Attachment
+    size: int
+    read: Callable[[], Awaitable[bytes]]  # the next chunk (at most CHUNK bytes); b"" at the end
+    close: Callable[[], None]  # releases the file or the stream (in a worker thread)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while chunk := await self.read():
+            yield chunk
+
+
 class Files(Protocol):
     """Where attachments' bytes are kept, by conversation: `DiskFiles` (a folder) or `S3Files`
-    (an S3-compatible bucket, bot/s3files.py), both `CONVERSATION/ID` with `ID.json` beside."""
+    (an S3-compatible bucket, bot/s3files.py), both `CONVERSATION/ID` with `ID.json` beside.
+    Every call runs in `workers` (the storage's own threads, each call with a deadline)."""
+
+    workers: Workers
 
     async def put(self, conversation_id: str, attachment: Attachment, data: bytes) -> None: ...
 
-    async def get(self, conversation_id: str, attachment_id: str) -> tuple[Attachment, bytes] | None:
-        """The file and its metadata, or None when there is no such file (any more)."""
+    async def get(self, conversation_id: str, attachment_id: str) -> Download | None:
+        """The file, opened for reading, or None when there is no such file (any more); the
+        caller closes it."""
 
     async def delete(self, conversation_id: str, attachment_id: str) -> None: ...
 
@@ -161,8 +183,9 @@ class DiskFiles:
     """Files in a private folder: ROOT/CONVERSATION/ID (the bytes) and ID.json (metadata). Only
     ids the bridge generated reach a path; nothing a user wrote does."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, workers: Workers) -> None:
         self.root = root
+        self.workers = workers
 
     def folder(self, conversation_id: str) -> Path:
         if not ID.match(conversation_id):
@@ -170,7 +193,7 @@ class DiskFiles:
         return self.root / conversation_id
 
     async def put(self, conversation_id: str, attachment: Attachment, data: bytes) -> None:
-        await asyncio.to_thread(self._put, self.folder(conversation_id), attachment, data)
+        await self.workers.run(self._put, self.folder(conversation_id), attachment, data)
 
     @staticmethod
     def _put(folder: Path, attachment: Attachment, data: bytes) -> None:
@@ -184,41 +207,57 @@ class DiskFiles:
                 file.write(content)
             os.replace(temporary, path)
 
-    async def get(self, conversation_id: str, attachment_id: str) -> tuple[Attachment, bytes] | None:
+    async def get(self, conversation_id: str, attachment_id: str) -> Download | None:
         if not ID.match(attachment_id) or not ID.match(conversation_id):
             return None
-        return await asyncio.to_thread(self._get, self.folder(conversation_id), attachment_id)
+        opened = await self.workers.run(self._open, self.folder(conversation_id), attachment_id)
+        if opened is None:
+            return None
+        attachment, file, size = opened
+        return Download(attachment, size, lambda: self.workers.run(file.read, CHUNK),
+                        lambda: self.workers.submit(file.close))
 
     @staticmethod
-    def _get(folder: Path, attachment_id: str) -> tuple[Attachment, bytes] | None:
+    def _open(folder: Path, attachment_id: str) -> tuple[Attachment, BinaryIO, int] | None:
         try:
-            meta = json.loads((folder / f"{attachment_id}.json").read_text())
-            return Attachment(**meta), (folder / attachment_id).read_bytes()
+            attachment = Attachment(**json.loads((folder / f"{attachment_id}.json").read_text()))
+            file = open(folder / attachment_id, "rb")  # noqa: SIM115 - closed by Download.close
         except (OSError, ValueError, TypeError):
             return None
+        return attachment, file, os.fstat(file.fileno()).st_size
 
     async def delete(self, conversation_id: str, attachment_id: str) -> None:
-        folder = self.folder(conversation_id)
+        await self.workers.run(self._delete, self.folder(conversation_id), attachment_id)
+
+    @staticmethod
+    def _delete(folder: Path, attachment_id: str) -> None:
         for path in (folder / attachment_id, folder / f"{attachment_id}.json"):
             path.unlink(missing_ok=True)
 
     async def erase(self, conversation_id: str) -> None:
-        await asyncio.to_thread(shutil.rmtree, self.folder(conversation_id), True)
+        await self.workers.run(shutil.rmtree, self.folder(conversation_id), True)
 
     async def conversations(self) -> list[str]:
+        return await self.workers.run(self._conversations)
+
+    def _conversations(self) -> list[str]:
         if not self.root.is_dir():
             return []
         return [p.name for p in self.root.iterdir() if p.is_dir() and ID.match(p.name)]
 
 
 def files_from(settings: Settings) -> Files:
-    """The bucket when ATTACHMENT_S3_BUCKET is set (bot/s3files.py), else the folder."""
+    """The bucket when ATTACHMENT_S3_BUCKET is set (bot/s3files.py), else the folder; either
+    with ATTACHMENT_THREADS threads of its own, each call waited for ATTACHMENT_TIMEOUT s."""
+    workers = Workers("storage", settings.attachment_threads, settings.attachment_timeout,
+                      UNAVAILABLE)
     if settings.attachment_s3_bucket:
         from .s3files import S3Files
 
         return S3Files(settings.attachment_s3_bucket, settings.attachment_s3_prefix,
-                       settings.attachment_s3_endpoint)
-    return DiskFiles(settings.attachment_dir)
+                       settings.attachment_s3_endpoint, workers,
+                       connections=settings.attachment_downloads + settings.attachment_threads)
+    return DiskFiles(settings.attachment_dir, workers)
 
 
 async def sweep(files: Files, exists) -> int:

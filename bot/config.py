@@ -158,6 +158,10 @@ class Settings:
     attachment_s3_bucket: str
     attachment_s3_prefix: str
     attachment_s3_endpoint: str
+    attachment_timeout: float
+    attachment_threads: int
+    attachment_downloads: int
+    attachment_downloads_per_address: int
     transcript_emails: int
 
     @property
@@ -252,6 +256,10 @@ class Settings:
             attachment_s3_bucket=env.get("ATTACHMENT_S3_BUCKET") or "",
             attachment_s3_prefix=env.get("ATTACHMENT_S3_PREFIX") or "frontdesk/",
             attachment_s3_endpoint=env.get("ATTACHMENT_S3_ENDPOINT") or "",
+            attachment_timeout=_float(env, "ATTACHMENT_TIMEOUT", 20),
+            attachment_threads=_int(env, "ATTACHMENT_THREADS", 8),
+            attachment_downloads=_int(env, "ATTACHMENT_DOWNLOADS", 64),
+            attachment_downloads_per_address=_int(env, "ATTACHMENT_DOWNLOADS_PER_ADDRESS", 4),
             transcript_emails=_int(env, "TRANSCRIPT_EMAILS", 3),
         )
 

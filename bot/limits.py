@@ -6,6 +6,8 @@ Nothing here costs a Redis call: a connection, and in practice an address (stick
 balancing), lives on one bridge process. Each check costs O(1) amortised whatever the number of
 visitors; idle keys are dropped in sweeps spread over many checks.
 
+`Slots` bounds what is in progress at once rather than how often (downloads being sent).
+
 (The `limits` library was tried first: its asyncio memory storage sweeps every key, with a
 thread hop per key, on almost every hit, which made the bridge's CPU grow with the number of
 visitors; see docs/performance.md.)
@@ -14,8 +16,12 @@ visitors; see docs/performance.md.)
 from __future__ import annotations
 
 import time
-from collections import deque
+from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
+
+from .errors import Refused
 
 SWEEP_EVERY = 10_000  # checks between two sweeps of idle keys
 
@@ -102,3 +108,32 @@ class Limits:
 def per_connection(rate: int) -> Limits:
     """`rate` events per 10 s for each connection, whatever the event (agents)."""
     return Limits({"*": [("connection", Window(rate, 10))]})
+
+
+class Slots:
+    """At most `per_key` things in progress at once for each key (a network address) and `total`
+    in all; the excess is refused at once, never queued."""
+
+    def __init__(self, per_key: int, total: int) -> None:
+        self.per_key = per_key
+        self.total = total
+        self.held: Counter[str] = Counter()  # key -> slots it holds (keys holding none dropped)
+        self.taken = 0
+
+    @contextmanager
+    def slot(self, key: str, busy: Refused, full: Refused) -> Iterator[None]:
+        """Held for the block; raises `busy` when `key` has all its slots, `full` when all are
+        taken."""
+        if self.held[key] >= self.per_key:
+            raise busy
+        if self.taken >= self.total:
+            raise full
+        self.held[key] += 1
+        self.taken += 1
+        try:
+            yield
+        finally:
+            self.taken -= 1
+            self.held[key] -= 1
+            if not self.held[key]:
+                del self.held[key]

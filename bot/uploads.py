@@ -6,7 +6,9 @@
 
 Uploads are `multipart/form-data` with a `file` field (and an optional `message_id` that makes a
 resend idempotent). Answers are JSON: `{ok: true, message}` or `{ok: false, error: {code,
-message}}`, the codes of docs/protocol.md.
+message}}`, the codes of docs/protocol.md. A download is sent in chunks as storage reads them
+(memory stays flat whatever the file and the number of readers), at most
+ATTACHMENT_DOWNLOADS_PER_ADDRESS at once per network address and ATTACHMENT_DOWNLOADS in all.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from aiohttp import web
 
 from . import protocol
 from .agents import Tokens
-from .attachments import FORM_OVERHEAD, Attachment, Files, Links, accept, too_large
+from .attachments import FORM_OVERHEAD, Attachment, Download, Files, Links, accept, too_large
 from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
 from .handoff import Handoff
-from .limits import Limits, Who, Window
+from .limits import Limits, Slots, Who, Window
 from .models import Role, Sender
 from .relay import Relay
 from .storage import NotOwner, Store
@@ -35,8 +37,11 @@ STATUS = {
     "auth_required": 401, "unknown_session": 401, "session_ended": 401, "token_expired": 401,
     "token_invalid": 401, "not_yours": 403, "not_assigned": 403, "link_invalid": 403,
     "link_expired": 403, "unknown_conversation": 404, "not_found": 404, "rate_limited": 429,
-    "file_too_large": 413, "file_type": 415, "forbidden_origin": 403,
+    "file_too_large": 413, "file_type": 415, "forbidden_origin": 403, "unavailable": 503,
 }
+DOWNLOADS_BUSY = Refused("rate_limited", "Too many downloads at once; wait for one to finish.")
+DOWNLOADS_FULL = Refused("unavailable", "Too many downloads at once; please try again in a moment.")
+STREAMING = "frontdesk_streaming"  # set on a request once its answer has begun
 SERVED = {  # every file is served as data, never as a page
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; sandbox",
@@ -68,6 +73,8 @@ class Uploads:
             "visitor": [("conversation", Window(rate, 600)), ("address", Window(rate * factor, 600))],
             "agent": [("connection", Window(rate * 6, 600))],
         })
+        self.downloads = Slots(settings.attachment_downloads_per_address,
+                               settings.attachment_downloads)
         self.background = Background()
 
     def add_routes(self, app: web.Application) -> None:
@@ -109,8 +116,12 @@ class Uploads:
             try:
                 response = await handler(request)
             except Refused as error:
+                if request.get(STREAMING):  # too late for an answer: aiohttp cuts the connection
+                    raise
                 response = refusal(error)
             except Exception as error:  # noqa: BLE001 - answered, and logged
+                if request.get(STREAMING):
+                    raise
                 log.exception("%s %s failed", request.method, request.path)
                 response = refusal(unexpected(error))
             if cors:
@@ -200,16 +211,33 @@ class Uploads:
 
     # --- download ----------------------------------------------------------------------------------
 
-    async def download(self, request: web.Request) -> web.Response:
+    async def download(self, request: web.Request) -> web.StreamResponse:
         """The file a signed link names, while the link is fresh and the conversation lives;
-        served as its sniffed type, never as a page."""
+        served as its sniffed type, never as a page. A few at a time per address and in all."""
         attachment_id = request.match_info["attachment_id"]
         conversation_id = self.links.opened(request.query.get("t", ""), attachment_id)
-        if await self.store.get_conversation(conversation_id) is None:
-            raise Refused("not_found", "There is no such file.")
-        found = await self.files.get(conversation_id, attachment_id)
-        if found is None:
-            raise Refused("not_found", "There is no such file.")
-        attachment, data = found
-        headers = {**SERVED, "Content-Disposition": attachment.disposition()}
-        return web.Response(body=data, content_type=attachment.type, headers=headers)
+        with self.downloads.slot(request.remote or "?", DOWNLOADS_BUSY, DOWNLOADS_FULL):
+            if await self.store.get_conversation(conversation_id) is None:
+                raise Refused("not_found", "There is no such file.")
+            found = await self.files.get(conversation_id, attachment_id)
+            if found is None:
+                raise Refused("not_found", "There is no such file.")
+            try:
+                return await self.send(request, found)
+            finally:
+                found.close()
+
+    async def send(self, request: web.Request, download: Download) -> web.StreamResponse:
+        """The file's bytes, chunk by chunk as storage reads them, each written out before the
+        next is read."""
+        attachment = download.attachment
+        response = web.StreamResponse(
+            headers={**SERVED, "Content-Disposition": attachment.disposition()})
+        response.content_type = attachment.type
+        response.content_length = download.size
+        request[STREAMING] = True
+        await response.prepare(request)
+        async for chunk in download.chunks():
+            await response.write(chunk)
+        await response.write_eof()
+        return response

@@ -4,12 +4,14 @@ real SMTP server (aiosmtpd). docs/security.md names these tests for its attachme
 from __future__ import annotations
 
 import asyncio
+import socket
 import stat
 import struct
 import subprocess
 import sys
 import zlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -52,10 +54,28 @@ async def upload(base: str, credential: str, data: bytes | Any, name: str,
             return response.status, await response.json()
 
 
-async def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
-    async with aiohttp.ClientSession() as http:
+async def fetch(url: str, source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
+    """GET from the address `source` (any 127.x address reaches a bridge on loopback)."""
+    connector = aiohttp.TCPConnector(local_addr=(source, 0))
+    async with aiohttp.ClientSession(connector=connector) as http:
         async with http.get(url) as response:
             return response.status, dict(response.headers), await response.read()
+
+
+async def slow_download(url: str, source: str) -> tuple[bytes, asyncio.StreamReader,
+                                                        asyncio.StreamWriter]:
+    """A GET from `source` that reads the answer's head and then nothing for now: with a tiny
+    receive buffer, the bridge cannot finish sending a big file until the rest is read."""
+    parts = urlsplit(url)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.bind((source, 0))
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
+    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
+    writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                 "Connection: close\r\n\r\n".encode())
+    return await reader.readuntil(b"\r\n\r\n"), reader, writer
 
 
 def files_of(stack: Stack, conversation_id: str) -> list[str]:
@@ -286,6 +306,40 @@ async def test_erasure_deletes_the_files(stack, visitor) -> None:
     assert files_of(stack, visitor.conversation_id) == []
     status, _, _ = await fetch(body["message"]["file"]["url"])
     assert status == 404
+
+
+async def test_downloads_are_bounded_per_address_and_in_all(isolated) -> None:
+    """Many readers of a big file: a few at a time per address (429), a bound in all (503); the
+    ones under way complete, whole, and a slot is free again once one is done."""
+    size = 16 * 1024 * 1024
+    url, _ = isolated(ATTACHMENT_DOWNLOADS_PER_ADDRESS="2", ATTACHMENT_DOWNLOADS="3",
+                      ATTACHMENT_MAX_BYTES=str(size))
+    visitor = Visitor(url)
+    await visitor.connect()
+    await visitor.ask("hello")
+    big = PDF + bytes(range(256)) * ((size - len(PDF)) // 256)
+    status, body = await upload(url, visitor.session_id, big, "programme.pdf", "application/pdf")
+    assert status == 200, body
+    link = body["message"]["file"]["url"]
+    held = [await slow_download(link, source)
+            for source in ("127.0.0.1", "127.0.0.1", "127.0.0.2")]
+    for head, _, _ in held:
+        assert head.startswith(b"HTTP/1.1 200"), head
+        assert f"Content-Length: {len(big)}\r\n".encode() in head
+        for header in (b"X-Content-Type-Options: nosniff", b"Cache-Control: private",
+                       b"Content-Disposition: attachment;", b"Content-Type: application/pdf",
+                       b"Referrer-Policy: strict-origin-when-cross-origin"):
+            assert header in head, (header, head)
+    status, _, content = await fetch(link)  # a third from 127.0.0.1
+    assert status == 429 and b'"rate_limited"' in content, (status, content[:200])
+    status, _, content = await fetch(link, "127.0.0.2")  # its first, but all three are taken
+    assert status == 503 and b'"unavailable"' in content, (status, content[:200])
+    for _, reader, writer in held:
+        assert await reader.read() == big
+        writer.close()
+    status, _, content = await fetch(link)
+    assert status == 200 and content == big
+    await visitor.close()
 
 
 # --- transcript by email ---------------------------------------------------------------------------

@@ -154,9 +154,9 @@ async def test_a_resend_never_stored_is_stored_and_answered(visitor: Visitor, re
     assert [(id, f["client_id"]) for id, f in rows if f.get("client_id")] == [(ack["id"], "lost-1")]
 
 
-def test_healthz_reports_redis_and_rasa(stack: Stack) -> None:
+def test_healthz_reports_redis_rasa_and_storage(stack: Stack) -> None:
     body = json.load(urllib.request.urlopen(f"{stack.bridge_url}/healthz", timeout=10))
-    assert body == {"redis": True, "rasa": True}
+    assert body == {"redis": True, "rasa": True, "storage": True}
 
 
 def test_demo_page_and_widget_are_served(stack: Stack) -> None:
