@@ -191,7 +191,7 @@ class TopicJudge(LogisticRegressionClassifier):
             "min_threshold": 0.4,
             "margin": 0.0,
             "max_wrong": 0.015,
-            "max_unsafe": 0.02,
+            "max_unsafe": 0.03,
             "ambiguity": 0.1,
             "suggest_min": 0.12,
             "ask_min": 0.25,

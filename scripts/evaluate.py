@@ -190,6 +190,40 @@ def on_pack(rows: List[Dict[str, str]], mapping: Dict[str, str]) -> Tuple[List[D
     return kept, left_out
 
 
+def _without_focus() -> None:
+    from actions.components import QuestionFocus
+
+    QuestionFocus.refocus = staticmethod(lambda message: None)  # type: ignore[assignment]
+
+
+def _without_evidence() -> None:
+    from actions import judge
+
+    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[assignment]
+
+
+def _without_asking() -> None:
+    from actions import judge
+
+    decide = judge.decide
+    judge.decide = lambda ranking, cal: (decide(ranking, cal)[0], [])
+
+
+def _without_checks() -> None:
+    import re
+
+    from actions import components
+
+    components.BotChallengeDetector.process = lambda self, messages: messages  # type: ignore[assignment]
+    components.BARE_PERSON_REQUEST = re.compile(r"(?!)")
+    components.BOT_CHALLENGE = re.compile(r"(?!)")
+
+
+# Parts of the judgement `--without` switches off at parse time (docs/assistant.md's ablation).
+ABLATIONS = {"focus": _without_focus, "evidence": _without_evidence, "asking": _without_asking,
+             "checks": _without_checks}
+
+
 def model_calibration(model: Path) -> Optional[Dict[str, Any]]:
     """The thresholds TopicJudge chose for this pack at training (actions/judge.py)."""
     with tarfile.open(model) as archive:
@@ -255,6 +289,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, nargs="*", help="labelled JSONL files")
     parser.add_argument("--sweep", action="store_true",
                         help="also print the figures at other FAQ thresholds (the calibration's curve)")
+    parser.add_argument("--without", action="append", default=[], choices=sorted(ABLATIONS),
+                        help="switch a part of the judgement off at parse time (the same trained "
+                             "model), to measure what it adds; may be repeated")
     parser.add_argument("--errors", type=int, default=0, help="print up to N wrong outcomes per file")
     parser.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = parser.parse_args()
@@ -270,6 +307,10 @@ def main() -> None:
     # The pipeline uses a custom component from actions/ (as `rasa` does, import from the root).
     sys.path.insert(0, str(ROOT))
     from rasa.core.agent import Agent
+
+    for part in args.without:
+        ABLATIONS[part]()
+        print(f"without: {part} (switched off at parse time)")
 
     model = args.model or latest_model(ROOT / "models" / args.site)
     mapping = topic_map(args.site)

@@ -2,7 +2,8 @@
 # Builds the Rasa project of the site pack $SITE (default lantern-street) from the base and
 # sites/$SITE/, and trains it into models/$SITE/ when anything it is made of changed.
 # A stamp of every training input is kept next to the model, so an unchanged assistant starts at once
-# (rasa train's own fingerprint check still loads the whole graph: about 20 s).
+# (rasa train is forced: its own cache keys a component by its config, not its code, so a changed
+# component in actions/ would otherwise keep its old training).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2
@@ -20,7 +21,7 @@ printf '\033[1m==> %s\033[0m\n' "Training the assistant of $site ($out/)"
 start=$(date +%s)
 # `rasa train` without the libraries' deprecation and solver warnings (scripts/rasa_quiet.py says
 # which, and why PYTHONWARNINGS cannot hide them); Rasa's own warnings and every error still show.
-.venv-rasa/bin/python scripts/rasa_quiet.py train --quiet --config "build/$site/config.yml" \
+.venv-rasa/bin/python scripts/rasa_quiet.py train --force --quiet --config "build/$site/config.yml" \
   --domain "build/$site/domain.yml" --data data "build/$site/data" --out "$out"
 echo "training $site took $(( $(date +%s) - start ))s"
 latest=$(ls -t "$out"/*.tar.gz | head -1)

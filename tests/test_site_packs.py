@@ -222,9 +222,14 @@ def test_the_build_has_every_topic_and_is_reproducible(pack: str, tmp_path: Path
     assert "$" not in text.replace("$1", "")  # every $name of the base domain filled in
     assert site.name in domain["responses"]["utter_iamabot"][0]["text"] or \
         site.assistant_name in domain["responses"]["utter_iamabot"][0]["text"]
-    if pack == "spoke-and-chain":  # a pack of 15 topics from at most 15 examples each
+    if pack == "spoke-and-chain":  # 15 topics, at most 15 examples each, and visitors' wording
         assert len(site.topics) >= 10 and max(len(t.examples) for t in site.topics.values()) <= 15
-        assert not (ROOT / "sites" / pack / "nlu").exists()
+        assert [p.name for p in (ROOT / "sites" / pack / "nlu").iterdir()] == ["visitors.yml"]
+    held_back = set()
+    for name in ("natural.jsonl", "eval.jsonl"):  # kept back: never in the training data
+        path = ROOT / "sites" / pack / name
+        held_back |= {json.loads(line)["text"].strip().lower() for line in path.open() if line.strip()}
+    assert len(held_back) >= 80 and not held_back & set(sentences), held_back & set(sentences)
 
 
 def test_the_expansion_reframes_examples_and_keywords() -> None:
@@ -353,4 +358,5 @@ def test_make_eval_reports_a_pack(tmp_path: Path) -> None:
     assert mine["challenge_recall"] >= 0.97 and mine["handoff_recall"] >= 0.95
     assert mine["oos_safe"] >= 0.8 and mine["ood_never_faq"] >= 0.95
     assert mine["wrong_topic"] <= 0.05
-    assert "FAQ topic accuracy" in result.stdout and "parse latency" in result.stdout
+    assert "FAQ answered right" in result.stdout and "parse latency" in result.stdout
+    assert "calibration" in result.stdout and "FAQ right or among the buttons" in result.stdout
