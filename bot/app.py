@@ -13,6 +13,7 @@ import socketio
 from aiohttp import web
 
 from . import metrics
+from .addresses import Proxies
 from .agents import Tokens
 from .announcer import QueueAnnouncer
 from .attachments import Links, files_from
@@ -97,7 +98,9 @@ def create_app(settings: Settings) -> web.Application:
     uploads = Uploads(store, files, links, relay, dialogue, handoff, tokens, settings)
     sio.register_namespace(agents)
 
-    app = web.Application(client_max_size=64 * 1024, middlewares=[security_headers])
+    proxies = Proxies(settings.trusted_proxies, settings.forwarded_header)
+    app = web.Application(client_max_size=64 * 1024,
+                          middlewares=[proxies.middleware(), security_headers])
     app[SETTINGS] = settings
     app[STORE] = store
     app[RASA] = rasa

@@ -496,7 +496,7 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
             return web.json_response(
                 refused("invalid_payload", "Send JSON with name and password."), status=400
             )
-        address = request.remote or "?"
+        address = request.remote or "?"  # behind a trusted proxy, the client (bot/addresses.py)
         limits = ((f"login:name:{address}:{name}", settings.login_rate),
                   (f"login:addr:{address}", settings.login_rate * 3))
         for key, limit in limits:

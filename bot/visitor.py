@@ -280,6 +280,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
 
 def client_address(environ: dict[str, Any]) -> str:
-    """The network address of a Socket.IO client (aiohttp's view of it)."""
+    """The network address of a Socket.IO client (aiohttp's view of it: behind a trusted proxy,
+    the address it forwarded; bot/addresses.py)."""
     request = environ.get("aiohttp.request")
     return str(getattr(request, "remote", "") or environ.get("REMOTE_ADDR", "") or "?")
