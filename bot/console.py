@@ -486,7 +486,8 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
 
     Every attempt counts, before the password is checked (one atomic increment each), per name
     and address and per address: a burst cannot slip through, a stranger elsewhere cannot lock
-    the real agent out, and nothing tells a known name from an unknown one."""
+    the real agent out, and nothing tells a known name from an unknown one. A login that
+    would queue behind too many checks is refused at once (503 `busy`)."""
 
     async def handler(request: web.Request) -> web.Response:
         try:
@@ -505,7 +506,10 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
                     refused("rate_limited", "Too many attempts; try again in a few minutes."),
                     status=429,
                 )
-        agent = await login(store, name, password)
+        try:
+            agent = await login(store, name, password)
+        except Refused as error:  # busy: too many checks queued; nothing was checked
+            return web.json_response(error.to_result(), status=503, headers={"Retry-After": "2"})
         if agent is None:
             return web.json_response(
                 refused("bad_credentials", "Wrong name or password."), status=401
