@@ -55,6 +55,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self.in_order.setdefault(sid, asyncio.Lock()):
             try:
                 await self.count(event, sid)
+                protocol.undecodable(args)
                 return await super().trigger_event(event, *args)
             except Refused as error:
                 await self.error(sid, event, error)

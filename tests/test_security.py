@@ -294,6 +294,24 @@ async def test_a_real_login_is_not_stuck_behind_a_crowd_of_guesses(stack: Stack,
     assert checks_by_then < 40, checks_by_then  # without a bound: after all 120
 
 
+async def test_the_login_takes_only_json(stack: Stack) -> None:
+    """A form on another site can post text/plain or a urlencoded body without a CORS
+    preflight; the login takes only application/json (415 json_required)."""
+    body = json.dumps({"name": "someone", "password": "whatever"})
+    async with aiohttp.ClientSession() as http:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x", ""):
+            headers = {"Content-Type": content_type} if content_type else {}
+            async with http.post(f"{stack.bridge_url}/api/login", data=body.encode(),
+                                 headers=headers) as response:
+                answer = await response.json()
+                assert response.status == 415, (content_type, response.status, answer)
+                assert answer["error"]["code"] == "json_required"
+        async with http.post(f"{stack.bridge_url}/api/login", data=body,
+                             headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 401  # JSON is read: a wrong password
+
+
 async def password_checks(url: str, token: str) -> float:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}) as r:
