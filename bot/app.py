@@ -26,7 +26,7 @@ from .redis_store import RedisStore, socketio_manager
 from .relay import Relay
 from .sweeper import Sweeper
 from .uploads import Uploads
-from .visitor import VisitorNamespace
+from .visitor import VisitorNamespace, client_address
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,15 @@ class Server(socketio.AsyncServer):
         sends one is disconnected before anything is buffered; so is one whose packet is not
         Socket.IO at all."""
         if not isinstance(data, str) or data[:1] in "56":
-            log.info("binary or non-Socket.IO packet from %s: disconnected", eio_sid)
+            log.info("binary or non-Socket.IO packet from %s (%s): disconnected",
+                     client_address(self.environ.get(eio_sid, {})), eio_sid)
             await self.eio.disconnect(eio_sid)
             return
         try:
             await super()._handle_eio_message(eio_sid, data)
         except ValueError as error:  # python-socketio could not read the packet's frame
-            log.info("malformed Socket.IO packet from %s (%s): disconnected", eio_sid, error)
+            log.info("malformed Socket.IO packet from %s (%s): %s; disconnected",
+                     client_address(self.environ.get(eio_sid, {})), eio_sid, error)
             await self.eio.disconnect(eio_sid)
 
 
