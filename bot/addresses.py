@@ -29,7 +29,8 @@ def networks(text: str) -> tuple[Network, ...]:
             try:
                 found.append(ipaddress.ip_network(part, strict=False))
             except ValueError:
-                raise ValueError(f"TRUSTED_PROXIES: {part!r} is not an address or network") from None
+                raise ValueError(f"TRUSTED_PROXIES: {part!r} is not an address or "
+                                 "network") from None
     return tuple(found)
 
 

@@ -103,7 +103,8 @@ def _forwarded_header(name: str) -> str:
     for known in FORWARDING_HEADERS:
         if name.strip().lower() == known.lower():
             return known
-    raise ValueError(f"FORWARDED_HEADER must be one of {', '.join(FORWARDING_HEADERS)}, not {name!r}")
+    raise ValueError(f"FORWARDED_HEADER must be one of {', '.join(FORWARDING_HEADERS)}, "
+                     f"not {name!r}")
 
 
 @dataclass(frozen=True)

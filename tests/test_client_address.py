@@ -60,7 +60,8 @@ def nginx(tmp_path: Path) -> Iterator[Any]:
         folder = tmp_path / f"nginx-{port}"
         folder.mkdir()
         config = folder / "nginx.conf"
-        config.write_text(NGINX.format(dir=folder, port=port, upstream=bridge_url.rsplit(":", 1)[1]))
+        upstream = bridge_url.rsplit(":", 1)[1]
+        config.write_text(NGINX.format(dir=folder, port=port, upstream=upstream))
         process = subprocess.Popen([binary, "-e", "stderr", "-p", str(folder), "-c", str(config)],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         started.append(process)
@@ -93,7 +94,8 @@ async def login(http: aiohttp.ClientSession, base: str, name: str, password: str
 async def lock_out(http: aiohttp.ClientSession, base: str, rate: int, **headers: str) -> None:
     """Fail logins with unknown names until the address is locked out (3 x LOGIN_RATE)."""
     for i in range(3 * rate):
-        assert await login(http, base, f"stranger-{i}", "guess", **headers) == (401, "bad_credentials")
+        answer = await login(http, base, f"stranger-{i}", "guess", **headers)
+        assert answer == (401, "bad_credentials")
     assert await login(http, base, "stranger-x", "guess", **headers) == (429, "rate_limited")
 
 
@@ -108,7 +110,8 @@ async def test_behind_a_trusted_proxy_each_client_has_its_own_limits(isolated, m
     name, password = make_agent("general", redis_url=redis_url)
     async with client_from("127.0.0.2") as stranger, client_from("127.0.0.3") as agent:
         await lock_out(stranger, proxy, 2)
-        forged = await login(stranger, proxy, "stranger-y", "guess", **{"X-Forwarded-For": "203.0.113.9"})
+        forged = await login(stranger, proxy, "stranger-y", "guess",
+                             **{"X-Forwarded-For": "203.0.113.9"})
         assert forged == (429, "rate_limited")  # nginx appends the real peer: still locked out
         assert await login(agent, proxy, name, password) == (200, "")
 
@@ -143,25 +146,28 @@ async def test_without_trusted_proxies_forwarding_headers_are_ignored(isolated, 
         for i in range(6):
             forged = {"X-Forwarded-For": f"198.51.100.{i}", "X-Real-IP": f"198.51.100.{i}",
                       "Forwarded": f"for=198.51.100.{i}"}
-            assert await login(http, url, f"stranger-{i}", "guess", **forged) == (401, "bad_credentials")
-        elsewhere = {"X-Forwarded-For": "192.0.2.1", "X-Real-IP": "192.0.2.1", "Forwarded": "for=192.0.2.1"}
+            answer = await login(http, url, f"stranger-{i}", "guess", **forged)
+            assert answer == (401, "bad_credentials")
+        elsewhere = {"X-Forwarded-For": "192.0.2.1", "X-Real-IP": "192.0.2.1",
+                     "Forwarded": "for=192.0.2.1"}
         assert await login(http, url, name, password, **elsewhere) == (429, "rate_limited")
 
 
 PROXIES = networks("127.0.0.1, 10.0.0.0/8, ::1")
+XFF, FWD = "X-Forwarded-For", "Forwarded"
 CASES = [
     # (peer, headers, header setting, client)
-    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7"}, "X-Forwarded-For", "203.0.113.7"),
-    ("127.0.0.1", {"X-Forwarded-For": "1.1.1.1, 203.0.113.7, 10.0.0.5"}, "X-Forwarded-For", "203.0.113.7"),
-    ("127.0.0.1", {"X-Forwarded-For": "10.0.0.9, 10.0.0.5"}, "X-Forwarded-For", "10.0.0.9"),
-    ("127.0.0.1", {"X-Forwarded-For": "garbage, 10.0.0.5"}, "X-Forwarded-For", "10.0.0.5"),
-    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7:4711"}, "X-Forwarded-For", "203.0.113.7"),
-    ("127.0.0.1", {}, "X-Forwarded-For", "127.0.0.1"),
-    ("192.0.2.50", {"X-Forwarded-For": "203.0.113.7"}, "X-Forwarded-For", "192.0.2.50"),
-    ("127.0.0.1", {"Forwarded": 'for=1.1.1.1, for="[2001:db8::7]:4711"'}, "Forwarded", "2001:db8::7"),
-    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=1.1.1.1"}, "Forwarded", "1.1.1.1"),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7"}, XFF, "203.0.113.7"),
+    ("127.0.0.1", {"X-Forwarded-For": "1.1.1.1, 203.0.113.7, 10.0.0.5"}, XFF, "203.0.113.7"),
+    ("127.0.0.1", {"X-Forwarded-For": "10.0.0.9, 10.0.0.5"}, XFF, "10.0.0.9"),
+    ("127.0.0.1", {"X-Forwarded-For": "garbage, 10.0.0.5"}, XFF, "10.0.0.5"),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7:4711"}, XFF, "203.0.113.7"),
+    ("127.0.0.1", {}, XFF, "127.0.0.1"),
+    ("192.0.2.50", {"X-Forwarded-For": "203.0.113.7"}, XFF, "192.0.2.50"),
+    ("127.0.0.1", {"Forwarded": 'for=1.1.1.1, for="[2001:db8::7]:4711"'}, FWD, "2001:db8::7"),
+    ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7", "Forwarded": "for=1.1.1.1"}, FWD, "1.1.1.1"),
     ("::1", {"X-Real-IP": "203.0.113.8"}, "X-Real-IP", "203.0.113.8"),
-    ("127.0.0.1", {"X-Real-IP": "203.0.113.8"}, "X-Forwarded-For", "127.0.0.1"),
+    ("127.0.0.1", {"X-Real-IP": "203.0.113.8"}, XFF, "127.0.0.1"),
 ]
 
 
