@@ -310,6 +310,11 @@ async def test_the_login_takes_only_json(stack: Stack) -> None:
         async with http.post(f"{stack.bridge_url}/api/login", data=body,
                              headers={"Content-Type": "application/json"}) as response:
             assert response.status == 401  # JSON is read: a wrong password
+        for unreadable in ("[" * 5000 + "]" * 5000, '{"name": %s}' % ("1" * 5000)):
+            async with http.post(f"{stack.bridge_url}/api/login", data=unreadable,
+                                 headers={"Content-Type": "application/json"}) as response:
+                answer = await response.json()
+                assert response.status == 400 and answer["error"]["code"] == "invalid_payload"
 
 
 async def password_checks(url: str, token: str) -> float:
