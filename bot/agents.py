@@ -23,9 +23,10 @@ from .storage import Store
 
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))  # checked for unknown names: the same work
-_checking = asyncio.Semaphore(2)  # password checks at once (each takes ~0.1 s of one core)
 # threads of their own: never queued behind storage or anything else in asyncio's shared pool
 _hashing = ThreadPoolExecutor(2, thread_name_prefix="argon2")
+CHECKS_AT_ONCE = 2  # password checks running at once (each takes ~0.1 s of one core)
+CHECKS_WAITING = 8  # more may wait their turn; beyond that a login is refused at once (`busy`)
 
 
 def hash_password(password: str) -> str:
@@ -40,12 +41,36 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+class Checks:
+    """Password checks in worker threads, `at_once` at a time, at most `waiting` more queued:
+    the event loop keeps serving everyone, and a login waits behind a few checks at most, never
+    behind a crowd of guesses (the crowd's excess is refused at once)."""
+
+    def __init__(self, at_once: int = CHECKS_AT_ONCE, waiting: int = CHECKS_WAITING) -> None:
+        self.running = asyncio.Semaphore(at_once)
+        self.bound = at_once + waiting
+        self.inside = 0  # running or waiting
+
+    async def check(self, password_hash: str, password: str) -> bool:
+        if self.inside >= self.bound:
+            metrics.PASSWORD_CHECKS_REFUSED.inc()
+            raise Refused("busy", "Many sign-ins are being checked right now; try again in a "
+                                  "few seconds.")
+        self.inside += 1
+        try:
+            async with self.running:
+                return await asyncio.get_running_loop().run_in_executor(
+                    _hashing, _verify, password_hash, password)
+        finally:
+            self.inside -= 1
+
+
+_checks = Checks()
+
+
 async def check_password(password_hash: str, password: str) -> bool:
-    """argon2 in a thread of its own, a few at a time: the event loop keeps serving everyone,
-    and a hung file store (whose calls have threads of their own too) cannot hold logins up."""
-    async with _checking:
-        return await asyncio.get_running_loop().run_in_executor(_hashing, _verify, password_hash,
-                                                                password)
+    """argon2 in a worker thread, a few at a time; Refused (`busy`) when too many are queued."""
+    return await _checks.check(password_hash, password)
 
 
 @dataclass(frozen=True)
@@ -90,7 +115,8 @@ class Tokens:
 
 
 async def login(store: Store, name: str, password: str) -> Agent | None:
-    """The agent, if the password is right; the same work whether or not the name exists."""
+    """The agent, if the password is right; the same work whether or not the name exists.
+    Refused (`busy`) when too many checks are queued already."""
     agent = await store.get_agent(name)
     right = await check_password(agent.password_hash if agent else _UNKNOWN, password)
     return agent if agent is not None and right else None

@@ -12,7 +12,8 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from . import metrics
+from . import metrics, protocol
+from .addresses import Proxies
 from .agents import Tokens
 from .announcer import QueueAnnouncer
 from .attachments import Files, Links, files_from
@@ -25,7 +26,7 @@ from .redis_store import RedisStore, socketio_manager
 from .relay import Relay
 from .sweeper import Sweeper
 from .uploads import Uploads
-from .visitor import VisitorNamespace
+from .visitor import VisitorNamespace, client_address
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +56,47 @@ PAGE_CSP = (
 RESERVED = ("connect", "disconnect")
 
 
+class Packet(socketio.packet.Packet):
+    """Socket.IO packets whose JSON is read by `protocol.PacketJson` (never raises)."""
+
+    json = protocol.PacketJson
+
+
 class Server(socketio.AsyncServer):
     """python-socketio's server, stricter about what clients send: a client event named like a
     lifecycle event (`connect`, `disconnect`) is routed to `reserved_event`, which refuses it,
-    instead of re-running the connection's set-up or tear-down; binary packets close the
-    connection."""
+    instead of re-running the connection's set-up or tear-down; an event whose JSON cannot be
+    read reaches its namespace as `Undecodable` (answered `invalid_payload`); binary packets and
+    packets that are not Socket.IO close the connection (one log line, no traceback)."""
 
-    async def _handle_event(self, eio_sid: str, namespace: str, id: Any, data: list) -> None:
-        if data and data[0] in RESERVED:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.packet_class = Packet
+
+    async def _handle_event(self, eio_sid: str, namespace: str, id: Any, data: Any) -> None:
+        if isinstance(data, protocol.Undecodable):
+            data = [data.event or "undecodable", data]
+        elif not isinstance(data, list) or not data or not isinstance(data[0], str):
+            data = ["undecodable", protocol.Undecodable(None)]
+        if data[0] in RESERVED:
             data = ["reserved_event", *data[1:]]
         await super()._handle_event(eio_sid, namespace, id, data)
 
     async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
         """Binary attachments are not part of Frontdesk's protocol: a client that announces or
-        sends one is disconnected before anything is buffered."""
-        if isinstance(data, (bytes, bytearray)) or (isinstance(data, str) and data[:1] in "56"):
-            log.info("binary Socket.IO packet from %s: disconnected", eio_sid)
+        sends one is disconnected before anything is buffered; so is one whose packet is not
+        Socket.IO at all."""
+        if not isinstance(data, str) or data[:1] in "56":
+            log.info("binary or non-Socket.IO packet from %s (%s): disconnected",
+                     client_address(self.environ.get(eio_sid, {})), eio_sid)
             await self.eio.disconnect(eio_sid)
             return
-        await super()._handle_eio_message(eio_sid, data)
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except ValueError as error:  # python-socketio could not read the packet's frame
+            log.info("malformed Socket.IO packet from %s (%s): %s; disconnected",
+                     client_address(self.environ.get(eio_sid, {})), eio_sid, error)
+            await self.eio.disconnect(eio_sid)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -86,6 +109,7 @@ def create_app(settings: Settings) -> web.Application:
         client_manager=manager,
         cors_allowed_origins=settings.allowed_origins,
         max_http_buffer_size=64 * 1024,
+        json=protocol.FrameJson,  # Socket.IO packets: protocol.PacketJson (`Packet`)
     )
     files = files_from(settings)
     links = Links(settings.secret_key, settings.public_url, settings.attachment_url_ttl)
@@ -98,7 +122,8 @@ def create_app(settings: Settings) -> web.Application:
     uploads = Uploads(store, files, links, relay, dialogue, handoff, tokens, settings)
     sio.register_namespace(agents)
 
-    app = web.Application(client_max_size=64 * 1024)
+    proxies = Proxies(settings.trusted_proxies, settings.forwarded_header)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[proxies.middleware()])
     app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
     app[FILES] = files

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
+from .addresses import HEADERS as FORWARDING_HEADERS
+from .addresses import Network, networks
 from .site import DEFAULT_SITE, Site
 from .site import cached as cached_site
 
@@ -96,6 +98,15 @@ def _origins(configured: str, public_url: str, port: int) -> list[str] | str:
     return list(dict.fromkeys(own + listed))
 
 
+def _forwarded_header(name: str) -> str:
+    """FORWARDED_HEADER, checked: the one header a trusted proxy writes the client's address in."""
+    for known in FORWARDING_HEADERS:
+        if name.strip().lower() == known.lower():
+            return known
+    raise ValueError(f"FORWARDED_HEADER must be one of {', '.join(FORWARDING_HEADERS)}, "
+                     f"not {name!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Frontdesk's configuration; build it with `Settings.from_env()`."""
@@ -140,6 +151,8 @@ class Settings:
     visitor_address_factor: int
     agent_rate: int
     login_rate: int
+    trusted_proxies: tuple[Network, ...]
+    forwarded_header: str
     smtp_host: str
     smtp_port: int
     smtp_from: str
@@ -235,6 +248,8 @@ class Settings:
             visitor_address_factor=_int(env, "VISITOR_ADDRESS_FACTOR", 5),
             agent_rate=_int(env, "AGENT_RATE", 60),
             login_rate=_int(env, "LOGIN_RATE", 10),
+            trusted_proxies=networks(env.get("TRUSTED_PROXIES") or ""),
+            forwarded_header=_forwarded_header(env.get("FORWARDED_HEADER") or "X-Forwarded-For"),
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=_int(env, "SMTP_PORT", 25),
             smtp_from=env.get("SMTP_FROM") or default_sender(public_url, socket.getfqdn()),

@@ -185,7 +185,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         """Check the token again (it may have expired), the rate, the payload; then act."""
         sid = args[0]
         handler: Callable[..., Awaitable[Result]] | None = getattr(self, f"do_{event}", None)
-        if handler is None:
+        if handler is None and not any(isinstance(a, protocol.Undecodable) for a in args):
             return refused("unknown_event", f"There is no agent event {event!r}.")
         session = await self.get_session(sid)
         try:
@@ -199,6 +199,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         if agent is None:
             self.kick(sid)
             return refused("session_ended", "This agent no longer exists.")
+        protocol.undecodable(args)
         payload = args[1] if len(args) > 1 else {}
         return await handler(sid, agent, protocol.require_dict(payload))
 
@@ -486,17 +487,24 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
 
     Every attempt counts, before the password is checked (one atomic increment each), per name
     and address and per address: a burst cannot slip through, a stranger elsewhere cannot lock
-    the real agent out, and nothing tells a known name from an unknown one."""
+    the real agent out, and nothing tells a known name from an unknown one. Only JSON is taken
+    (`application/json`: a form on another site cannot send it without a CORS preflight); a
+    login that would queue behind too many checks is refused at once (503 `busy`)."""
 
     async def handler(request: web.Request) -> web.Response:
+        if request.content_type != "application/json":  # a cross-site form cannot send that
+            return web.json_response(
+                refused("json_required", "Send the login as application/json."),
+                status=415,
+            )
         try:
             body = await request.json()
             name, password = str(body["name"])[:100], str(body["password"])[:1000]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return web.json_response(
                 refused("invalid_payload", "Send JSON with name and password."), status=400
             )
-        address = request.remote or "?"
+        address = request.remote or "?"  # behind a trusted proxy, the client (bot/addresses.py)
         limits = ((f"login:name:{address}:{name}", settings.login_rate),
                   (f"login:addr:{address}", settings.login_rate * 3))
         for key, limit in limits:
@@ -505,7 +513,10 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
                     refused("rate_limited", "Too many attempts; try again in a few minutes."),
                     status=429,
                 )
-        agent = await login(store, name, password)
+        try:
+            agent = await login(store, name, password)
+        except Refused as error:  # busy: too many checks queued; nothing was checked
+            return web.json_response(error.to_result(), status=503, headers={"Retry-After": "2"})
         if agent is None:
             return web.json_response(
                 refused("bad_credentials", "Wrong name or password."), status=401

@@ -35,6 +35,10 @@ QUEUED = Gauge("frontdesk_queued", "Conversations waiting", ["department"], regi
 PASSWORD_CHECKS = Counter(
     "frontdesk_password_checks", "argon2 password verifications (logins)", registry=REGISTRY
 )
+PASSWORD_CHECKS_REFUSED = Counter(
+    "frontdesk_password_checks_refused", "Logins refused as busy: too many checks queued",
+    registry=REGISTRY,
+)
 
 
 def render() -> bytes:

@@ -7,8 +7,11 @@ The visitor side follows Rasa's socketio channel (`session_request`, `session_co
 from __future__ import annotations
 
 import html
+import json
 import re
 from typing import Any
+
+from engineio import json as engineio_json
 
 from .errors import Refused
 from .models import Message
@@ -69,6 +72,54 @@ def require_dict(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Refused("invalid_payload", "The event's payload must be a JSON object.")
     return data
+
+
+_EVENT_NAME = re.compile(r'^\s*\[\s*"([A-Za-z0-9_]{1,64})"')
+
+
+class Undecodable:
+    """A Socket.IO packet whose JSON could not be read: a number of more than 100 digits
+    (engine.io's bound), nesting deeper than Python's recursion limit, or not JSON at all.
+    It stands in for the event's arguments, so that the event is answered `invalid_payload`."""
+
+    def __init__(self, text: Any) -> None:
+        found = _EVENT_NAME.match(text) if isinstance(text, str) else None
+        self.event = found.group(1) if found else ""
+
+
+def undecodable(args: tuple[Any, ...]) -> None:
+    """Refuse an event that came as an undecodable packet."""
+    if any(isinstance(arg, Undecodable) for arg in args):
+        raise Refused("invalid_payload", "The event could not be read as JSON (a number of more "
+                                         "than 100 digits? nesting too deep?).")
+
+
+class FrameJson:
+    """The JSON module engine.io reads its frames with: nesting too deep is not JSON either
+    (engine.io then passes the frame on as text, and Socket.IO refuses it)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str, **options: Any) -> Any:
+        try:
+            return engineio_json.loads(text, **options)
+        except RecursionError:
+            raise ValueError("nesting too deep") from None
+
+
+class PacketJson:
+    """The JSON module Socket.IO packets are read with: what cannot be read becomes an
+    `Undecodable` (answered), not an exception (no answer, a traceback per packet)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str, **options: Any) -> Any:
+        try:
+            return engineio_json.loads(text, **options)
+        except (ValueError, RecursionError):
+            return Undecodable(text)
 
 
 def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -> str:

@@ -17,6 +17,7 @@ import logging
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from . import protocol
 from .agents import Tokens
@@ -142,6 +143,9 @@ class Uploads:
             form = await request.clone(client_max_size=limit + FORM_OVERHEAD).post()
         except web.HTTPRequestEntityTooLarge:
             raise Refused("file_too_large", too_large(self.settings)) from None
+        except HttpProcessingError:  # a part's header line over 8190 bytes: a very long name
+            raise Refused("invalid_payload", "The form could not be read: is the file's name "
+                                             "thousands of characters long?") from None
         except ValueError:
             raise Refused("invalid_payload", "Send the file as multipart/form-data.") from None
         upload = form.get("file")

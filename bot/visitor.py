@@ -55,6 +55,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self.in_order.setdefault(sid, asyncio.Lock()):
             try:
                 await self.count(event, sid)
+                protocol.undecodable(args)
                 return await super().trigger_event(event, *args)
             except Refused as error:
                 await self.error(sid, event, error)
@@ -280,6 +281,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
 
 def client_address(environ: dict[str, Any]) -> str:
-    """The network address of a Socket.IO client (aiohttp's view of it)."""
+    """The network address of a Socket.IO client (aiohttp's view of it: behind a trusted proxy,
+    the address it forwarded; bot/addresses.py)."""
     request = environ.get("aiohttp.request")
     return str(getattr(request, "remote", "") or environ.get("REMOTE_ADDR", "") or "?")

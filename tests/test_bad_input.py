@@ -137,3 +137,124 @@ async def test_binary_attachments_close_the_connection(stack: Stack, redis) -> N
     assert await redis.xlen(f"fd:msgs:{visitor.conversation_id}") == before
     assert (await bystander.ask("hello"))["text"]
     await bystander.close()
+
+
+HUGE = "1" + "0" * 4000  # 10^4000
+DEEP = "[" * 5000 + "]" * 5000
+UNREADABLE = {
+    "huge_message": '["user_uttered",{"message":%s}]' % HUGE,
+    "huge_metadata": '["user_uttered",{"message":"hi","metadata":{"n":%s}}]' % HUGE,
+    "deep": '["user_uttered",{"message":"hi","x":%s}]' % DEEP,
+    "deep_history": '["history",%s]' % DEEP,
+}
+
+
+def tracebacks(stack: Stack) -> int:
+    """Tracebacks in the log of the session's bridge."""
+    bridge = next(p for p in stack.processes if p.name == "bridge")
+    return bridge.log.read_text(errors="replace").count("Traceback")
+
+
+@pytest.mark.parametrize("packet", list(UNREADABLE.values()), ids=list(UNREADABLE))
+async def test_events_json_cannot_hold_are_answered_invalid_payload(stack: Stack, redis,
+                                                                    packet: str) -> None:
+    """A 10^4000 integer or a 5,000-deep list (sent raw: no client library would encode them)
+    is answered `chat_error` invalid_payload for that event; nothing stored, nothing logged
+    with a traceback, the connection goes on."""
+    client = Visitor(stack.bridge_url)
+    await client.connect()
+    before, logged = await redis.xlen(f"fd:msgs:{client.conversation_id}"), tracebacks(stack)
+    mark = len(client.seen.events)
+    await client.sio.eio.send("2" + packet)  # a Socket.IO EVENT packet, as it goes on the wire
+    error = await client.seen.wait_for("chat_error", start=mark, timeout=10)
+    assert error["code"] == "invalid_payload" and error["event"] == packet[2:16].split('"')[0]
+    assert await redis.xlen(f"fd:msgs:{client.conversation_id}") == before
+    assert (await client.ask("hello"))["text"]
+    assert tracebacks(stack) == logged
+    await client.close()
+
+
+async def test_many_unreadable_packets_log_no_tracebacks(stack: Stack) -> None:
+    """256 of them on one connection: each answered (or rate limited), no traceback logged."""
+    client = Visitor(stack.bridge_url)
+    await client.connect()
+    logged, mark = tracebacks(stack), len(client.seen.events)
+    for i in range(256):
+        await client.sio.eio.send("2" + list(UNREADABLE.values())[i % 4])
+    await client.seen.wait_for("chat_error", start=mark, timeout=30)
+    deadline = asyncio.get_running_loop().time() + 60
+    while len(client.seen.of("chat_error")) < 256 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+    codes = {e["code"] for e in client.seen.of("chat_error")}
+    assert len(client.seen.of("chat_error")) == 256 and codes <= {"invalid_payload", "rate_limited"}
+    assert tracebacks(stack) == logged
+    await client.close()
+
+
+@pytest.mark.parametrize("frame", ["[" * 5000, '{"a": 1}', "zzz", '2{"not": "a list"}'])
+async def test_frames_that_are_not_socketio_close_only_that_connection(stack: Stack,
+                                                                       frame: str) -> None:
+    """Not a Socket.IO packet at all: that connection is closed (one log line, no traceback);
+    an event whose data is not a list is refused like any unreadable one."""
+    client, bystander = Visitor(stack.bridge_url), Visitor(stack.bridge_url)
+    await client.connect()
+    await bystander.connect()
+    logged, mark = tracebacks(stack), len(client.seen.events)
+    await client.sio.eio.send(frame)
+    if frame.startswith("2"):
+        assert (await client.seen.wait_for("chat_error", start=mark))["code"] == "invalid_payload"
+    else:
+        for _ in range(100):
+            if not client.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        assert not client.sio.connected
+    assert (await bystander.ask("hello"))["text"]
+    assert tracebacks(stack) == logged
+    await bystander.close()
+    await client.close()
+
+
+async def test_agent_events_json_cannot_hold_are_answered(stack: Stack, make_agent) -> None:
+    """On the agent side the acknowledgement answers: `{ok: false, error: invalid_payload}`."""
+    from clients import AgentClient
+
+    agent = AgentClient(stack.bridge_url)
+    await agent.connect(*make_agent("general"))
+    logged = tracebacks(stack)
+    for packet in ('["reply",{"conversation_id":"x","text":%s}]' % HUGE, '["queue",%s]' % DEEP):
+        answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        ack = agent.sio._generate_ack_id("/agent", answer.set_result)  # as `call` does
+        await agent.sio.eio.send(f"2/agent,{ack}{packet}")
+        result = await asyncio.wait_for(answer, 10)
+        assert result == {"ok": False, "error": {"code": "invalid_payload", "message": ANY_TEXT}}
+    assert (await agent.must("hello"))["agent"]
+    assert tracebacks(stack) == logged
+    await agent.close()
+
+
+class _AnyText:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and bool(other)
+
+
+ANY_TEXT = _AnyText()
+
+
+async def test_a_file_name_of_10000_characters_is_invalid_payload(visitor: Visitor, redis) -> None:
+    """aiohttp refuses a form part's header line over 8190 bytes: said as invalid_payload (400),
+    not internal_error; nothing stored."""
+    import aiohttp
+
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a1e2b9e500"
+                        "00000049454e44ae426082")
+    before = await redis.xlen(f"fd:msgs:{visitor.conversation_id}")
+    form = aiohttp.FormData()
+    form.add_field("file", png, filename="a" * 10_000 + ".png", content_type="image/png")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{visitor.url}/api/attachments", data=form,
+                             headers={"Authorization": f"Bearer {visitor.session_id}"}) as response:
+            body = await response.json()
+    assert response.status == 400 and body["error"]["code"] == "invalid_payload", body
+    assert await redis.xlen(f"fd:msgs:{visitor.conversation_id}") == before

@@ -248,6 +248,75 @@ async def test_unknown_names_cost_the_same_password_check(stack: Stack, isolated
     assert await password_checks(url, token) == before + 1
 
 
+async def test_a_real_login_is_not_stuck_behind_a_crowd_of_guesses(stack: Stack, isolated,
+                                                                  make_agent) -> None:
+    """120 wrong guesses at once from 30 addresses, each within its limits (the issue's crowd,
+    smaller): only a few password checks may queue, the rest are refused at once as `busy`;
+    the real agent, from an address of their own, is then checked behind a few at most, not
+    behind the whole crowd (it was 31.6 s behind 300)."""
+    url, redis_url = isolated(TRUSTED_PROXIES="127.0.0.1", LOGIN_RATE="30")
+    name, password = make_agent("general", redis_url=redis_url)
+    token = settings_of(stack).metrics_token
+    before = await password_checks(url, token)
+    answers: list[tuple[int, str]] = []
+    answered = asyncio.Condition()
+
+    async def post(http: aiohttp.ClientSession, who: str, pw: str, address: str) -> tuple[int, str]:
+        async with http.post(f"{url}/api/login", json={"name": who, "password": pw},
+                             headers={"X-Forwarded-For": address}) as response:
+            body = await response.json()
+            return response.status, body.get("error", {}).get("code", "")
+
+    async def guess(http: aiohttp.ClientSession, i: int) -> None:
+        result = await post(http, f"nobody-{i % 7}", "wrong", f"198.51.100.{i % 30}")
+        async with answered:
+            answers.append(result)
+            answered.notify_all()
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        crowd = [asyncio.create_task(guess(http, i)) for i in range(120)]
+        async with answered:  # the crowd has reached the bridge: its first answers are back
+            await answered.wait_for(lambda: len(answers) >= 1)
+        while True:
+            status, code = await post(http, name, password, "192.0.2.7")
+            if code != "busy":
+                break
+            checked = answers.count((401, "bad_credentials"))  # like a person trying again,
+            async with answered:                                # once a check has finished
+                await answered.wait_for(lambda: answers.count((401, "bad_credentials")) > checked)
+        checks_by_then = await password_checks(url, token) - before
+        await asyncio.gather(*crowd)
+    assert status == 200, (status, code)
+    assert set(answers) == {(401, "bad_credentials"), (503, "busy")}, set(answers)
+    assert answers[-1] == (401, "bad_credentials")  # refusals never waited for a check
+    print(f"{answers.count((503, 'busy'))} guesses refused as busy; the agent was checked "
+          f"after {checks_by_then - 1:.0f} of them")
+    assert checks_by_then < 60, checks_by_then  # without a bound: after all 120
+
+
+async def test_the_login_takes_only_json(stack: Stack) -> None:
+    """A form on another site can post text/plain or a urlencoded body without a CORS
+    preflight; the login takes only application/json (415 json_required)."""
+    body = json.dumps({"name": "someone", "password": "whatever"})
+    async with aiohttp.ClientSession() as http:
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x", ""):
+            headers = {"Content-Type": content_type} if content_type else {}
+            async with http.post(f"{stack.bridge_url}/api/login", data=body.encode(),
+                                 headers=headers) as response:
+                answer = await response.json()
+                assert response.status == 415, (content_type, response.status, answer)
+                assert answer["error"]["code"] == "json_required"
+        async with http.post(f"{stack.bridge_url}/api/login", data=body,
+                             headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 401  # JSON is read: a wrong password
+        for unreadable in ("[" * 5000 + "]" * 5000, '{"name": %s}' % ("1" * 5000)):
+            async with http.post(f"{stack.bridge_url}/api/login", data=unreadable,
+                                 headers={"Content-Type": "application/json"}) as response:
+                answer = await response.json()
+                assert response.status == 400 and answer["error"]["code"] == "invalid_payload"
+
+
 async def password_checks(url: str, token: str) -> float:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}) as r:
