@@ -1,22 +1,25 @@
 """The assistant's judgement: answer, ask "did you mean", or say it is not sure.
 
-`TopicJudge` is Rasa's own `LogisticRegressionClassifier` (same features, same model) with the
-decision that `FallbackClassifier` used to make folded in, and one more outcome:
+`TopicJudge` is Rasa's own `LogisticRegressionClassifier` on length-normalised features
+(`_create_X`: a long message weighs as much as a short one), whose ranking is weighed by how much
+the message shares with each topic's own words (`Evidence`), with the decision that
+`FallbackClassifier` used to make folded in, and one more outcome (`decide`):
 
-- **answer**: the best intent is confident (≥ `threshold`) and clear of the second (by
-  `ambiguity`): the intent stands;
-- **ask**: otherwise, when FAQ topics are among the likely ones (each ≥ `suggest_min`, the
-  best ≥ `ask_min`), the intent becomes `nlu_fallback` and the parse result gets
-  `"suggestions": [faq_a, faq_b, ...]` (at most three): `action_clarify` shows them as buttons,
-  with one that offers a person; a click answers at once (its payload is the intent);
+- **answer**: a FAQ topic confident (≥ `threshold`, calibrated per pack) and clear of the second
+  (by `ambiguity`), or another intent (bot challenge, a person, out of scope, small talk)
+  ≥ `base_threshold`: the intent stands;
+- **ask**: otherwise, or when "out of scope" wins below `threshold`, if FAQ topics are likely
+  (the best ≥ `ask_min`, each ≥ `suggest_min`): the intent becomes `nlu_fallback` and the parse
+  result gets `"suggestions": [faq_a, faq_b, ...]` (at most three); `action_clarify` shows them
+  as buttons with one that offers a person, and a click answers at once (its payload is the
+  topic's intent);
 - **not sure**: `nlu_fallback` without suggestions (ask to rephrase, then a person).
 
-Features are length-normalised (`_create_X`). The thresholds are chosen per pack at training time, from the pack's own training data by
-cross-validation (`calibrate`): the lowest `threshold` whose held-out predictions answer at most
-`max_wrong` of FAQ sentences with another topic and at most `max_unsafe` of out-of-scope
-sentences with a FAQ answer, then raised by `margin` (held-out folds of generated sentences are
-kinder than real visitors). They are kept with the model and printed at training
-(`calibration.json`); `scripts/evaluate.py` prints them with the figures.
+`threshold` is chosen per pack at training (`calibrate`), by cross-validation on the pack's own
+training data: the lowest value whose held-out predictions answer at most `max_wrong` of FAQ
+sentences with another topic and at most `max_unsafe` of never-FAQ sentences (out of scope, the
+bot challenge, a person) with a FAQ. The choice and the curve it came from are kept with the
+model (`calibration.json`); `scripts/evaluate.py` prints them with the figures.
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ from rasa.shared.nlu.constants import (FEATURE_TYPE_SENTENCE, INTENT, INTENT_NAM
                                        INTENT_RANKING_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from actions.focus import rewrite
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.base import clone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.preprocessing import normalize
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
+
+from actions.focus import rewrite
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +171,6 @@ def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evide
     if chosen is None:
         chosen = {**base, "threshold": 0.95, "held_out": {}}
     chosen["curve"] = curve
-    chosen["threshold"] = round(min(0.95, chosen["threshold"] + float(config["margin"])), 3)
     chosen["examples"] = len(y)
     return chosen
 
@@ -189,7 +191,6 @@ class TopicJudge(LogisticRegressionClassifier):
             "base_threshold": 0.5,
             "folds": 3,
             "min_threshold": 0.4,
-            "margin": 0.0,
             "max_wrong": 0.015,
             "max_unsafe": 0.03,
             "ambiguity": 0.1,

@@ -75,7 +75,7 @@ GOOD_TOPIC = {"answer": "Yes.", "examples": ["a?", "b?", "c?"]}
     ({**GOOD_SITE, "colour": "#fff"}, {"t": GOOD_TOPIC}, "site.yml",
      "colour: unknown field 'colour' (allowed here: name, assistant, can_help_with, goodbye, "),
     (GOOD_SITE, {"t": {**GOOD_TOPIC, "answers": "x"}}, "faq.yml",
-     "unknown field 'answers' (allowed here: answer, department, examples, keywords, common)"),
+     "unknown field 'answers' (allowed here: answer, department, examples, keywords, common, title)"),
     ({**GOOD_SITE, "hours": "weekdays 9 to 5"}, {"t": GOOD_TOPIC}, "site.yml",
      "hours: cannot read"),
     ({**GOOD_SITE, "timezone": "Mars/Olympus"}, {"t": GOOD_TOPIC}, "site.yml",
