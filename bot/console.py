@@ -51,6 +51,14 @@ def text_of(payload: dict[str, Any], max_chars: int) -> str:
     return protocol.message_text(payload, max_chars, field="text")
 
 
+def may_see(agent: Agent, conversation: Conversation) -> bool:
+    """Agents see their own chats and their department's; supervisors see everything. The one
+    rule for requests and for live events (`AgentNamespace.outsiders`)."""
+    if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
+        return True
+    return conversation.department == agent.department and conversation.owner is not Owner.BOT
+
+
 class AgentNamespace(socketio.AsyncNamespace):
     """Agents' consoles: presence, queues, claim, reply, notes, transfer, hand-back, close."""
 
@@ -66,6 +74,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.departments = settings.site.department_titles
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
+        self.records: dict[str, Agent] = {}  # sid -> their agent's record, read every second
+        relay.guard_with(self.outsiders)
         self._kicks: set[asyncio.Task] = set()
         if not settings.smtp_from_set:
             log.warning("SMTP_FROM is not set: emails to visitors (ticket answers, transcripts) "
@@ -87,6 +97,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             ) from None
         await self.save_session(sid, {"token": token, "name": staff.name})
         self.local[sid] = staff
+        self.records[sid] = agent
         metrics.CONNECTIONS.labels("agent").inc()
         await self.enter_room(sid, agent_room(staff.name))
         await self.join_rooms(sid, agent)
@@ -116,6 +127,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.local.pop(sid, None)
+        self.records.pop(sid, None)
         metrics.CONNECTIONS.labels("agent").dec()
 
     def local_names(self) -> set[str]:
@@ -137,7 +149,17 @@ class AgentNamespace(socketio.AsyncNamespace):
             if staff.session not in open_ or agent is None:
                 await self.disconnect(sid)
             else:
+                self.records[sid] = agent
                 await self.join_rooms(sid, agent)
+
+    def outsiders(self, namespace: str, room: str, state: dict[str, str]) -> list[str]:
+        """This process's connections in a conversation's `room` that may not see it in
+        `state` (owner, department, agent): they get none of its events."""
+        if namespace != AGENT_NS:
+            return []
+        conversation = Conversation.from_fields("", state)
+        return [sid for sid in self.relay.members(room, namespace)
+                if sid not in self.records or not may_see(self.records[sid], conversation)]
 
     async def current_agent(self, session: dict[str, Any]) -> Agent | None:
         """The agent's record, read again from the store at most every few seconds (rooms
@@ -239,12 +261,9 @@ class AgentNamespace(socketio.AsyncNamespace):
                   more=offset + QUEUE_PAGE < length)
 
     async def visible(self, agent: Agent, conversation: Conversation) -> None:
-        """Agents see their own chats and their department's; supervisors see everything."""
-        if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
-            return
-        if conversation.department == agent.department and conversation.owner is not Owner.BOT:
-            return
-        raise Refused("not_yours", "This chat belongs to another department or agent.")
+        """Refused unless the agent may see the conversation (`may_see`)."""
+        if not may_see(agent, conversation):
+            raise Refused("not_yours", "This chat belongs to another department or agent.")
 
     async def full(self, conversation: Conversation) -> Result:
         """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
