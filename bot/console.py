@@ -21,7 +21,7 @@ from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Who, per_connection
 from .models import Agent, Conversation, Owner, Presence, Role, Sender
-from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
+from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
 from .storage import NotOwner, Store
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,19 @@ class AgentNamespace(socketio.AsyncNamespace):
             if staff.session not in open_ or agent is None:
                 await self.disconnect(sid)
             else:
-                self.records[sid] = agent
+                before, self.records[sid] = self.records.get(sid), agent
                 await self.join_rooms(sid, agent)
+                if before and (before.role, before.department) != (agent.role, agent.department):
+                    await self.unfollow_unseen(sid, agent)
+
+    async def unfollow_unseen(self, sid: str, agent: Agent) -> None:
+        """Stop following the conversations the agent may no longer see (role or department
+        changed)."""
+        prefix = conversation_room("")
+        ids = [room.removeprefix(prefix) for room in self.rooms(sid) if room.startswith(prefix)]
+        seen = {c.id for c in await self.store.get_conversations(ids) if may_see(agent, c)}
+        for conversation_id in set(ids) - seen:
+            await self.relay.unfollow(sid, conversation_id)
 
     def outsiders(self, namespace: str, room: str, state: dict[str, str]) -> list[str]:
         """This process's connections in a conversation's `room` that may not see it in
@@ -272,11 +283,21 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok(conversation=summary, earlier=page.more,
                   messages=[self.relay.entry(conversation.id, m) for m in page.messages])
 
+    async def follow(self, sid: str, agent: Agent, conversation_id: str) -> Conversation:
+        """Follow a conversation live (this connection) if the agent may see it; checked again
+        once following, so a move meanwhile (whose followers are checked when it is told,
+        `Relay.moved`) cannot leave this connection in its room."""
+        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        await self.relay.follow(sid, conversation_id)
+        conversation = await self.handoff.conversation(conversation_id)
+        if not may_see(agent, conversation):
+            await self.relay.unfollow(sid, conversation_id)
+            await self.visible(agent, conversation)  # the refusal
+        return conversation
+
     async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Follow a conversation live (this connection) and get its whole transcript."""
-        conversation = await self.handoff.conversation(conversation_id_of(payload))
-        await self.visible(agent, conversation)
-        await self.relay.follow(sid, conversation.id)
+        conversation = await self.follow(sid, agent, conversation_id_of(payload))
         return await self.full(conversation)
 
     async def do_leave(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -332,9 +353,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_claim(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation_id = conversation_id_of(payload)
-        conversation = await self.handoff.conversation(conversation_id)
-        await self.visible(agent, conversation)
-        await self.relay.follow(sid, conversation_id)
+        conversation = await self.follow(sid, agent, conversation_id)
         claimed = await self.handoff.claim(conversation_id, agent, conversation.department)
         return await self.full(claimed)
 
