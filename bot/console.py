@@ -75,7 +75,6 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self.records: dict[str, Agent] = {}  # sid -> their agent's record, read every second
-        relay.guard_with(self.outsiders)
         self._kicks: set[asyncio.Task] = set()
         if not settings.smtp_from_set:
             log.warning("SMTP_FROM is not set: emails to visitors (ticket answers, transcripts) "
