@@ -28,7 +28,7 @@ from . import hours, metrics, wording
 from .config import Settings
 from .errors import STATE_CHANGED, Refused
 from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
-from .relay import SUPERVISORS, Relay, agent_room, conversation_room, department_room
+from .relay import SUPERVISORS, Relay, agent_room, department_room
 from .storage import Expect, Move, Outcome, Store
 
 log = logging.getLogger(__name__)
@@ -124,12 +124,12 @@ class Handoff:
         return move
 
     async def changed(self, conversation_id: str) -> None:
-        """Tell every console following the conversation its new state (owner, agent...)."""
+        """Tell every console following the conversation its new state (owner, agent...); those
+        that may no longer see it stop following it, on every bridge (`Relay.moved`)."""
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None:
-            await self.relay.to_agents(
-                conversation_room(conversation_id), "conversation",
-                {"conversation": conversation.summary(time.time())},
+            await self.relay.moved(
+                conversation, "conversation", {"conversation": conversation.summary(time.time())}
             )
 
     # bot -> triage / queue ---------------------------------------------------------------------
@@ -402,6 +402,7 @@ class Handoff:
             conversation_id, Sender.SYSTEM, wording.transferred(self.departments[department]),
             {"custom": {"transfer": {"to": department}}},
         )
+        await self.changed(conversation_id)
         await self.released(conversation.agent, conversation_id)
         await self.queued(conversation_id, department)
 
@@ -423,6 +424,7 @@ class Handoff:
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.agent_gone(name), {"custom": {"requeued": True}}
         )
+        await self.changed(conversation_id)
         await self.relay.to_agents(
             agent_room(agent_name), "released", {"conversation_id": conversation_id}
         )

@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 
 import redis.asyncio as aioredis
 import socketio
@@ -209,13 +209,17 @@ def connection_options(max_connections: int) -> dict[str, Any]:
 class _Manager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
     fails, and drops the emit, when a burst needs more connections than the bound), able to
-    carry several emits in one pub/sub message (one PUBLISH per relayed chat message), and
-    knowing each client's rooms (its own disconnect scans, and copies, every room of the
-    namespace: the cost of one disconnect grew with the number of connections)."""
+    carry several emits in one pub/sub message (one PUBLISH per relayed chat message), knowing
+    each client's rooms (its own disconnect scans, and copies, every room of the namespace: the
+    cost of one disconnect grew with the number of connections), and guarding rooms: an emit
+    may carry `only` (delivered only to the connections `guard` admits) or `leave` (after it,
+    the connections `guard` does not admit leave the room), decided on each bridge for its own
+    connections (see `Relay.guard_with`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rooms_of: dict[tuple[str, str], set[str | None]] = {}  # (namespace, sid) -> rooms
+        self.guard: Callable[[str, str, Any], list[str]] | None = None
 
     def basic_enter_room(self, sid: str, namespace: str, room: str | None,
                          eio_sid: str | None = None) -> None:
@@ -247,18 +251,27 @@ class _Manager(socketio.AsyncRedisManager):
                 if not waiting:
                     del pending[namespace]
 
-    async def emit_together(self, emits: list[tuple[str, Any, str, str]]) -> None:
-        """(event, data, namespace, room) each: delivered here, then to every other bridge."""
-        batch = [{"method": "emit", "event": event, "data": [data], "binary": False,
-                  "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
-                  "host_id": self.host_id} for event, data, namespace, room in emits]
-        for message in batch:
-            await super()._handle_emit(message)
+    async def emit_together(self, emits: list[dict[str, Any]]) -> None:
+        """Emits ({event, data, namespace, room, only?, leave?} each, see `relay.emit`):
+        delivered here, then to every other bridge, in one pub/sub message."""
+        batch = [{"method": "emit", "event": one["event"], "data": [one["data"]],
+                  "binary": False, "namespace": one["namespace"], "room": one["room"],
+                  "skip_sid": None, "callback": None, "host_id": self.host_id,
+                  "only": one.get("only"), "leave": one.get("leave")} for one in emits]
+        await self._handle_emit({"batch": batch})
         await self._publish({"method": "emit", "batch": batch, "host_id": self.host_id})
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         for one in message.get("batch") or [message]:
+            namespace, room = one.get("namespace") or "/", one.get("room")
+            only, leave = one.get("only"), one.get("leave")
+            if only is not None and self.guard is not None:
+                one = {**one, "skip_sid": self.guard(namespace, room, only)}
             await super()._handle_emit(one)
+            if leave is not None and self.guard is not None:
+                for sid in self.guard(namespace, room, leave):
+                    self.basic_leave_room(sid, namespace, room)
+
 
     def _redis_connect(self) -> None:
         pool = aioredis.BlockingConnectionPool.from_url(

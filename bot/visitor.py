@@ -194,8 +194,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_typing(self, sid: str, data: Any = None) -> None:
         payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
-        await self.relay.to_agents(
-            conversation_room(conversation_id), "visitor_typing",
+        conversation = await self.store.get_conversation(conversation_id)  # who may see it now
+        if conversation is None:
+            return
+        await self.relay.to_followers(
+            conversation, "visitor_typing",
             {"conversation_id": conversation_id, "on": bool(payload.get("on", True))},
         )
 
