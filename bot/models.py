@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -73,6 +75,14 @@ class Message:
             client_id=fields.get("client_id", ""),
             data=json.loads(fields.get("data") or "{}"),
         )
+
+
+CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")  # how conversations are named: new_conversation_id
+
+
+def new_conversation_id() -> str:
+    """A fresh conversation id (32 lowercase hex digits)."""
+    return secrets.token_hex(16)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from .dialogue import Dialogue
 from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Limits, Who, visitor_rules
-from .models import Conversation, Owner, Sender
+from .models import Conversation, Owner, Sender, new_conversation_id
 from .relay import Relay, conversation_room
 from .storage import NotOwner, Store
 
@@ -116,6 +116,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self.session(sid) as session:
             old = session.get("conversation_id")
             session["conversation_id"], session["secret"] = conversation_id, secret
+            session["user_id"] = user_id
         if old != conversation_id:
             if old:
                 await self.leave_room(sid, conversation_room(old))
@@ -135,6 +136,26 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.handoff.announce_position(conversation_id, existing.department)
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
             self.spawn(self.dialogue.answer_pending(conversation_id), f"pending of {conversation_id}")
+
+    async def restart(self, sid: str) -> str:
+        """Bind the connection to a new conversation (new id, new secret) and tell the widget,
+        as `session_request` does; returns its id."""
+        session = await self.get_session(sid)
+        old, secret = session.get("conversation_id"), secrets.token_urlsafe(24)
+        conversation_id = await self.new_conversation(sid, {}, session.get("user_id", ""), secret)
+        async with self.session(sid) as session:
+            session["conversation_id"], session["secret"] = conversation_id, secret
+        if old:
+            await self.leave_room(sid, conversation_room(old))
+        await self.store.visitor_tabs(conversation_id, +1)
+        await self.enter_room(sid, conversation_room(conversation_id))
+        await self.direct(sid, "session_confirm", secret)
+        await self.direct(sid, "session_state", {
+            "session_id": secret, "conversation_id": conversation_id, "owner": Owner.BOT.value,
+            "resumed": False,
+            "hours": hours.status(self.settings.business_hours, self.settings.business_timezone),
+            "site": self.settings.site.widget_defaults(), "files": attachments.limits(self.settings)})
+        return conversation_id
 
     def verified_user(self, data: Any) -> str:
         """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
@@ -159,7 +180,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 visitor[key] = value
         page = protocol.detail(data.get("page_url"), 500)
         conversation = Conversation(
-            id=secrets.token_hex(16), user_id=user_id, visitor=visitor,
+            id=new_conversation_id(), user_id=user_id, visitor=visitor,
             page_url=page or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
@@ -179,10 +200,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
         except NotOwner as gone:
             if gone.conversation is not None:
                 raise
-            # Nobody wrote for longer than a page view is kept: start it again, same secret.
-            session = await self.get_session(sid)
-            await self.store.create_conversation(Conversation(id=conversation_id),
-                                                 session["secret"])
+            # The conversation is gone (erased, or a page view nobody wrote in expired): a new
+            # one, under a new id and secret; the old secret opens nothing, the old id stays gone.
+            conversation_id = await self.restart(sid)
             appended = await self.dialogue.receive(conversation_id, text, client_id, meta,
                                                    resend=resend)
         stored = appended.message

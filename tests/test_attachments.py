@@ -300,7 +300,7 @@ async def test_erasure_deletes_the_files(stack, visitor) -> None:
     await visitor.ask("hello")
     status, body = await upload(stack.bridge_url, visitor.session_id, png(), "erase-me.png")
     assert status == 200 and files_of(stack, visitor.conversation_id)
-    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--conversation",
+    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--yes", "--conversation",
                     visitor.conversation_id], cwd=ROOT, env=stack.env, check=True,
                    capture_output=True)
     assert files_of(stack, visitor.conversation_id) == []
