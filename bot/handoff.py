@@ -532,6 +532,7 @@ class Handoff:
             created_at=time.time(), transcript=transcript,
         )
         await self.store.save_ticket(ticket)
+        await self.store.update_conversation(conversation_id, email=email)  # for transcripts
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
             {"custom": {"ticket": ticket.id}},

@@ -107,6 +107,7 @@ class Conversation:
     visitor_tabs: int = 0  # the visitor's open connections (kept by the store, not to_fields)
     visitor_left_at: float = 0.0  # when the last of them closed
     leaving: str = ""  # leaving a message by chat: "email" (asked for it), "to:ADDRESS" (got it)
+    email: str = ""  # the address the visitor left a message with (transcripts go there)
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -186,6 +187,7 @@ class Conversation:
             visitor_tabs=int(fields.get("visitor_tabs") or 0),
             visitor_left_at=float(fields.get("visitor_left_at") or 0),
             leaving=fields.get("leaving", ""),
+            email=fields.get("email", ""),
         )
 
 
