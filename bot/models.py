@@ -244,7 +244,6 @@ class Ticket:
     department: str = ""
     created_at: float = 0.0
     status: str = "open"
-    transcript: list[dict[str, Any]] = field(default_factory=list)
     replies: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -252,7 +251,9 @@ class Ticket:
 
     @classmethod
     def from_json(cls, raw: str) -> "Ticket":
-        return cls(**json.loads(raw))
+        fields = json.loads(raw)
+        fields.pop("transcript", None)  # tickets stored before they referred to the conversation
+        return cls(**fields)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
