@@ -895,20 +895,19 @@ function ticketTranscript(t) {
   const line = (m) => el("li", { "data-id": m.id || "" }, `${m.sender}: ${m.text}${m.cut ? " …" : ""}`);
   lines.append(...(t.transcript || []).map(line));
   const details = el("details", {}, el("summary", {}, "Transcript (latest messages)"));
-  const error = el("p", { class: "error", role: "alert" });
   let first = (t.transcript || [])[0];
   if (t.transcript_more && first) {
     const earlier = el("button", { type: "button", class: "earlier" }, "Show earlier messages");
     earlier.addEventListener("click", async () => {
       const answer = await call("ticket_transcript", { ticket_id: t.id, before: first.id });
-      if (!answer.ok) { error.textContent = answer.error.message; return; }
+      if (!answer.ok) { earlier.replaceWith(el("p", { class: "error", role: "alert" }, answer.error.message)); return; }
       lines.prepend(...answer.messages.map(line));
       first = answer.messages[0] || first;
       if (!answer.more) earlier.remove();
     });
     details.append(earlier);
   }
-  details.append(error, lines);
+  details.append(lines);
   return details;
 }
 $("tickets-refresh").addEventListener("click", () => loadTickets()); // not loadTickets(event): the event is no offset
