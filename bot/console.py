@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Who, per_connection
-from .models import Agent, Conversation, Owner, Presence, Role, Sender
+from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
 from .storage import NotOwner, Store
 
@@ -29,6 +29,8 @@ Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 TICKET_PAGE = 50  # tickets per `tickets` answer
+TICKET_PREVIEW = 5  # latest lines of its conversation a listed ticket shows
+TICKET_PREVIEW_CHARS = 300  # of each of those lines
 QUEUE_PAGE = 50  # waiting chats per `queue` answer (and per department in `hello`)
 
 
@@ -470,16 +472,50 @@ class AgentNamespace(socketio.AsyncNamespace):
         elif department:
             self.serves(agent, department)
         tickets, more = await self.store.tickets(TICKET_PAGE, offset, department)
-        return ok(tickets=[t.to_dict() for t in tickets], more=more)
+        return ok(tickets=[await self.ticket_summary(t) for t in tickets], more=more)
 
-    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        from .mail import send_reply  # imported here: only ticket replies need SMTP
+    async def ticket_summary(self, ticket: Ticket) -> dict[str, Any]:
+        """A ticket as lists show it: its conversation's latest lines, shortened (a summary;
+        `ticket_transcript` pages the rest)."""
+        page = await self.store.page_before(ticket.conversation_id, limit=TICKET_PREVIEW)
+        lines = []
+        for message in page.messages:
+            if message.sender is Sender.NOTE:
+                continue
+            line = {"id": message.id, "sender": message.sender.value, "text": message.text,
+                    "ts": message.ts}
+            if len(message.text) > TICKET_PREVIEW_CHARS:
+                line.update(text=message.text[:TICKET_PREVIEW_CHARS], cut=True)
+            lines.append(line)
+        return {**ticket.to_dict(), "transcript": lines, "transcript_more": page.more}
 
+    async def ticket_of(self, agent: Agent, payload: dict[str, Any]) -> Ticket:
+        """The ticket named in `payload`, if this agent may act on it."""
         ticket = await self.store.get_ticket(str(payload.get("ticket_id") or ""))
         if ticket is None:
             raise Refused("unknown_ticket", "There is no such ticket.")
         if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
             raise Refused("not_yours", "This ticket belongs to another department.")
+        return ticket
+
+    async def do_ticket_transcript(self, sid: str, agent: Agent,
+                                   payload: dict[str, Any]) -> Result:
+        """A page of a ticket's conversation (notes left out), just before `before`."""
+        ticket = await self.ticket_of(agent, payload)
+        before = payload.get("before") or None
+        if before is not None and not isinstance(before, str):
+            raise Refused("invalid_message_id", "'before' is a message id.")
+        try:
+            page = await self.store.page_before(ticket.conversation_id, before)
+        except ValueError as error:
+            raise Refused("invalid_message_id", str(error)) from None
+        return ok(messages=[self.relay.entry(ticket.conversation_id, m) for m in page.messages
+                            if m.sender is not Sender.NOTE], more=page.more)
+
+    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        from .mail import send_reply  # imported here: only ticket replies need SMTP
+
+        ticket = await self.ticket_of(agent, payload)
         text = text_of(payload, 20_000)
         try:
             await send_reply(self.settings, ticket, agent, text)
@@ -490,7 +526,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             ) from None
         reply = {"agent": agent.display_name, "text": text, "ts": time.time()}
         await self.store.add_ticket_reply(ticket.id, reply)
-        return ok(ticket=(await self.store.get_ticket(ticket.id) or ticket).to_dict())
+        return ok(ticket=await self.ticket_summary(await self.store.get_ticket(ticket.id) or ticket))
 
 
 def bearer(request: web.Request) -> str:

@@ -520,20 +520,17 @@ class Handoff:
         await self.relay.post(conversation_id, Sender.NOTE, text, data)
 
     async def leave_message(self, conversation_id: str, name: str, email: str, text: str) -> Ticket:
-        """Nobody could answer live: keep the message (with the transcript) as a ticket. A chat
-        still waiting for a person is closed (it is answered by email now)."""
+        """Nobody could answer live: keep the message as a ticket that refers to the
+        conversation (its transcript is read from there, a page at a time). A chat still
+        waiting for a person is closed (it is answered by email now)."""
         conversation = await self.conversation(conversation_id)
-        transcript = [
-            {"sender": m.sender.value, "text": m.text, "ts": m.ts}
-            for m in await self.store.all_messages(conversation_id)  # complete, read in pages
-            if m.sender is not Sender.NOTE
-        ]
         ticket = Ticket(
             id=secrets.token_hex(8), conversation_id=conversation_id, name=name, email=email,
             message=text, department=conversation.department or "general",
-            created_at=time.time(), transcript=transcript,
+            created_at=time.time(),
         )
         await self.store.save_ticket(ticket)
+        await self.store.update_conversation(conversation_id, email=email)  # for transcripts
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
             {"custom": {"ticket": ticket.id}},

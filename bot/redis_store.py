@@ -705,28 +705,49 @@ class RedisStore:
                 found.append(key.removeprefix(f"{PREFIX}conv:"))
         return found
 
-    async def erase_conversation(self, conversation_id: str) -> None:
-        """Everything about one conversation: record, transcript, resume key, indexes, Rasa's
-        tracker, tickets left from it."""
+    async def conversation_keys(self, conversation_id: str) -> list[str]:
+        """The keys kept for one conversation that exist now, each by its exact name (no
+        pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
+        handoff mark, Rasa's tracker and lock, and its tickets with their replies."""
+        resume, waiting_since = await self.redis.hmget(f"{PREFIX}conv:{conversation_id}",
+                                                       "resume", "waiting_since")
+        names = [f"{PREFIX}{kind}:{conversation_id}" for kind in ("conv", "msgs", "pending", "turn")]
+        names += [resume] if resume else []
+        stays = [conversation_id]  # the sweeper's marks of its stays in a queue (bot/sweeper.py)
+        if waiting_since and float(waiting_since):
+            stays.append(f"{conversation_id}:{float(waiting_since):.3f}")
+        for stay in stays:
+            names += [f"{PREFIX}once:escalate:{stay}", f"{PREFIX}once:longwait:{stay}"]
+        names += [f"{PREFIX}limit:transcript:{conversation_id}",
+                  f"{PREFIX}once:handed_off:{conversation_id}",
+                  f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
+        for ticket in await self.tickets_where(conversation_id=conversation_id):
+            names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(name)
+            found = await pipe.execute()
+        return [name for name, there in zip(names, found) if there]
+
+    async def erase_conversation(self, conversation_id: str) -> list[str]:
+        """Everything about one conversation (`conversation_keys`), and its entries in the
+        queue, agent and ticket indexes, in one step; returns the keys deleted."""
         conv = f"{PREFIX}conv:{conversation_id}"
-        resume, department, agent = await self.redis.hmget(conv, "resume", "department", "agent")
+        department, agent = await self.redis.hmget(conv, "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
+        keys = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
-            for kind in ("conv", "msgs", "seen", "pending", "turn"):
-                pipe.delete(f"{PREFIX}{kind}:{conversation_id}")
-            if resume:
-                pipe.delete(resume)
+            if keys:
+                pipe.delete(*keys)
             if department:
                 pipe.zrem(f"{PREFIX}queue:{department}", conversation_id)
             if agent:
                 pipe.srem(f"{PREFIX}agent_chats:{agent}", conversation_id)
-            pipe.delete(f"rasa:tracker:{conversation_id}")
+            for ticket in tickets:
+                pipe.zrem(f"{PREFIX}tickets", ticket.id)
+                pipe.zrem(f"{PREFIX}tickets:{ticket.department}", ticket.id)
             await pipe.execute()
-        for pattern in (f"{PREFIX}*{conversation_id}*", f"rasa:*{conversation_id}*"):
-            async for key in self.redis.scan_iter(match=pattern, count=1000):  # reminders...
-                await self.redis.delete(key)
-        for ticket in tickets:
-            await self.erase_ticket(ticket.id, ticket.department)
+        return keys
 
     async def erase_ticket(self, ticket_id: str, department: str = "") -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
