@@ -117,6 +117,7 @@ def create_app(settings: Settings) -> web.Application:
     handoff = Handoff(store, relay, settings)
     tokens = Tokens(settings.secret_key, settings.agent_token_ttl)
     agents = AgentNamespace(store, relay, handoff, tokens, settings)
+    relay.guard_with(agents.outsiders)  # a chat's live events reach only who may see it
     dialogue = Dialogue(store, rasa, relay, handoff, settings)
     sio.register_namespace(VisitorNamespace(store, dialogue, relay, handoff, settings))
     uploads = Uploads(store, files, links, relay, dialogue, handoff, tokens, settings)

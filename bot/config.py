@@ -176,6 +176,10 @@ class Settings:
     attachment_downloads: int
     attachment_downloads_per_address: int
     transcript_emails: int
+    transcript_emails_per_recipient: int  # a day, to one address
+    transcript_emails_per_address: int  # an hour, from one network address
+    transcript_emails_per_hour: int  # the whole site
+    transcript_max_chars: int  # of one emailed transcript (the latest messages; a note says so)
 
     @property
     def site(self) -> Site:
@@ -276,6 +280,10 @@ class Settings:
             attachment_downloads=_int(env, "ATTACHMENT_DOWNLOADS", 64),
             attachment_downloads_per_address=_int(env, "ATTACHMENT_DOWNLOADS_PER_ADDRESS", 4),
             transcript_emails=_int(env, "TRANSCRIPT_EMAILS", 3),
+            transcript_emails_per_recipient=_int(env, "TRANSCRIPT_EMAILS_PER_RECIPIENT", 3),
+            transcript_emails_per_address=_int(env, "TRANSCRIPT_EMAILS_PER_ADDRESS", 10),
+            transcript_emails_per_hour=_int(env, "TRANSCRIPT_EMAILS_PER_HOUR", 100),
+            transcript_max_chars=_int(env, "TRANSCRIPT_MAX_CHARS", 100_000),
         )
 
     def rasa_redis(self) -> dict[str, object]:

@@ -20,8 +20,8 @@ from .config import Settings
 from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Who, per_connection
-from .models import Agent, Conversation, Owner, Presence, Role, Sender
-from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, department_room
+from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
+from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
 from .storage import NotOwner, Store
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ Result = dict[str, Any]
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 TICKET_PAGE = 50  # tickets per `tickets` answer
+TICKET_PREVIEW = 5  # latest lines of its conversation a listed ticket shows
+TICKET_PREVIEW_CHARS = 300  # of each of those lines
 QUEUE_PAGE = 50  # waiting chats per `queue` answer (and per department in `hello`)
 
 
@@ -51,6 +53,14 @@ def text_of(payload: dict[str, Any], max_chars: int) -> str:
     return protocol.message_text(payload, max_chars, field="text")
 
 
+def may_see(agent: Agent, conversation: Conversation) -> bool:
+    """Agents see their own chats and their department's; supervisors see everything. The one
+    rule for requests and for live events (`AgentNamespace.outsiders`)."""
+    if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
+        return True
+    return conversation.department == agent.department and conversation.owner is not Owner.BOT
+
+
 class AgentNamespace(socketio.AsyncNamespace):
     """Agents' consoles: presence, queues, claim, reply, notes, transfer, hand-back, close."""
 
@@ -66,6 +76,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.departments = settings.site.department_titles
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
+        self.records: dict[str, Agent] = {}  # sid -> their agent's record, read every second
         self._kicks: set[asyncio.Task] = set()
         if not settings.smtp_from_set:
             log.warning("SMTP_FROM is not set: emails to visitors (ticket answers, transcripts) "
@@ -87,6 +98,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             ) from None
         await self.save_session(sid, {"token": token, "name": staff.name})
         self.local[sid] = staff
+        self.records[sid] = agent
         metrics.CONNECTIONS.labels("agent").inc()
         await self.enter_room(sid, agent_room(staff.name))
         await self.join_rooms(sid, agent)
@@ -116,6 +128,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.local.pop(sid, None)
+        self.records.pop(sid, None)
         metrics.CONNECTIONS.labels("agent").dec()
 
     def local_names(self) -> set[str]:
@@ -137,7 +150,28 @@ class AgentNamespace(socketio.AsyncNamespace):
             if staff.session not in open_ or agent is None:
                 await self.disconnect(sid)
             else:
+                before, self.records[sid] = self.records.get(sid), agent
                 await self.join_rooms(sid, agent)
+                if before and (before.role, before.department) != (agent.role, agent.department):
+                    await self.unfollow_unseen(sid, agent)
+
+    async def unfollow_unseen(self, sid: str, agent: Agent) -> None:
+        """Stop following the conversations the agent may no longer see (role or department
+        changed)."""
+        prefix = conversation_room("")
+        ids = [room.removeprefix(prefix) for room in self.rooms(sid) if room.startswith(prefix)]
+        seen = {c.id for c in await self.store.get_conversations(ids) if may_see(agent, c)}
+        for conversation_id in set(ids) - seen:
+            await self.relay.unfollow(sid, conversation_id)
+
+    def outsiders(self, namespace: str, room: str, state: dict[str, str]) -> list[str]:
+        """This process's connections in a conversation's `room` that may not see it in
+        `state` (owner, department, agent): they get none of its events."""
+        if namespace != AGENT_NS:
+            return []
+        conversation = Conversation.from_fields("", state)
+        return [sid for sid in self.relay.members(room, namespace)
+                if sid not in self.records or not may_see(self.records[sid], conversation)]
 
     async def current_agent(self, session: dict[str, Any]) -> Agent | None:
         """The agent's record, read again from the store at most every few seconds (rooms
@@ -240,12 +274,9 @@ class AgentNamespace(socketio.AsyncNamespace):
                   more=offset + QUEUE_PAGE < length)
 
     async def visible(self, agent: Agent, conversation: Conversation) -> None:
-        """Agents see their own chats and their department's; supervisors see everything."""
-        if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
-            return
-        if conversation.department == agent.department and conversation.owner is not Owner.BOT:
-            return
-        raise Refused("not_yours", "This chat belongs to another department or agent.")
+        """Refused unless the agent may see the conversation (`may_see`)."""
+        if not may_see(agent, conversation):
+            raise Refused("not_yours", "This chat belongs to another department or agent.")
 
     async def full(self, conversation: Conversation) -> Result:
         """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
@@ -254,11 +285,21 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok(conversation=summary, earlier=page.more,
                   messages=[self.relay.entry(conversation.id, m) for m in page.messages])
 
+    async def follow(self, sid: str, agent: Agent, conversation_id: str) -> Conversation:
+        """Follow a conversation live (this connection) if the agent may see it; checked again
+        once following, so a move meanwhile (whose followers are checked when it is told,
+        `Relay.moved`) cannot leave this connection in its room."""
+        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        await self.relay.follow(sid, conversation_id)
+        conversation = await self.handoff.conversation(conversation_id)
+        if not may_see(agent, conversation):
+            await self.relay.unfollow(sid, conversation_id)
+            await self.visible(agent, conversation)  # the refusal
+        return conversation
+
     async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Follow a conversation live (this connection) and get its whole transcript."""
-        conversation = await self.handoff.conversation(conversation_id_of(payload))
-        await self.visible(agent, conversation)
-        await self.relay.follow(sid, conversation.id)
+        conversation = await self.follow(sid, agent, conversation_id_of(payload))
         return await self.full(conversation)
 
     async def do_leave(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -314,9 +355,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_claim(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation_id = conversation_id_of(payload)
-        conversation = await self.handoff.conversation(conversation_id)
-        await self.visible(agent, conversation)
-        await self.relay.follow(sid, conversation_id)
+        conversation = await self.follow(sid, agent, conversation_id)
         claimed = await self.handoff.claim(conversation_id, agent, conversation.department)
         return await self.full(claimed)
 
@@ -433,16 +472,50 @@ class AgentNamespace(socketio.AsyncNamespace):
         elif department:
             self.serves(agent, department)
         tickets, more = await self.store.tickets(TICKET_PAGE, offset, department)
-        return ok(tickets=[t.to_dict() for t in tickets], more=more)
+        return ok(tickets=[await self.ticket_summary(t) for t in tickets], more=more)
 
-    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        from .mail import send_reply  # imported here: only ticket replies need SMTP
+    async def ticket_summary(self, ticket: Ticket) -> dict[str, Any]:
+        """A ticket as lists show it: its conversation's latest lines, shortened (a summary;
+        `ticket_transcript` pages the rest)."""
+        page = await self.store.page_before(ticket.conversation_id, limit=TICKET_PREVIEW)
+        lines = []
+        for message in page.messages:
+            if message.sender is Sender.NOTE:
+                continue
+            line = {"id": message.id, "sender": message.sender.value, "text": message.text,
+                    "ts": message.ts}
+            if len(message.text) > TICKET_PREVIEW_CHARS:
+                line.update(text=message.text[:TICKET_PREVIEW_CHARS], cut=True)
+            lines.append(line)
+        return {**ticket.to_dict(), "transcript": lines, "transcript_more": page.more}
 
+    async def ticket_of(self, agent: Agent, payload: dict[str, Any]) -> Ticket:
+        """The ticket named in `payload`, if this agent may act on it."""
         ticket = await self.store.get_ticket(str(payload.get("ticket_id") or ""))
         if ticket is None:
             raise Refused("unknown_ticket", "There is no such ticket.")
         if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
             raise Refused("not_yours", "This ticket belongs to another department.")
+        return ticket
+
+    async def do_ticket_transcript(self, sid: str, agent: Agent,
+                                   payload: dict[str, Any]) -> Result:
+        """A page of a ticket's conversation (notes left out), just before `before`."""
+        ticket = await self.ticket_of(agent, payload)
+        before = payload.get("before") or None
+        if before is not None and not isinstance(before, str):
+            raise Refused("invalid_message_id", "'before' is a message id.")
+        try:
+            page = await self.store.page_before(ticket.conversation_id, before)
+        except ValueError as error:
+            raise Refused("invalid_message_id", str(error)) from None
+        return ok(messages=[self.relay.entry(ticket.conversation_id, m) for m in page.messages
+                            if m.sender is not Sender.NOTE], more=page.more)
+
+    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+        from .mail import send_reply  # imported here: only ticket replies need SMTP
+
+        ticket = await self.ticket_of(agent, payload)
         text = text_of(payload, 20_000)
         try:
             await send_reply(self.settings, ticket, agent, text)
@@ -453,7 +526,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             ) from None
         reply = {"agent": agent.display_name, "text": text, "ts": time.time()}
         await self.store.add_ticket_reply(ticket.id, reply)
-        return ok(ticket=(await self.store.get_ticket(ticket.id) or ticket).to_dict())
+        return ok(ticket=await self.ticket_summary(await self.store.get_ticket(ticket.id) or ticket))
 
 
 def bearer(request: web.Request) -> str:

@@ -28,7 +28,7 @@ from . import hours, metrics, wording
 from .config import Settings
 from .errors import STATE_CHANGED, Refused
 from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
-from .relay import SUPERVISORS, Relay, agent_room, conversation_room, department_room
+from .relay import SUPERVISORS, Relay, agent_room, department_room
 from .storage import Expect, Move, Outcome, Store
 
 log = logging.getLogger(__name__)
@@ -124,12 +124,12 @@ class Handoff:
         return move
 
     async def changed(self, conversation_id: str) -> None:
-        """Tell every console following the conversation its new state (owner, agent...)."""
+        """Tell every console following the conversation its new state (owner, agent...); those
+        that may no longer see it stop following it, on every bridge (`Relay.moved`)."""
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None:
-            await self.relay.to_agents(
-                conversation_room(conversation_id), "conversation",
-                {"conversation": conversation.summary(time.time())},
+            await self.relay.moved(
+                conversation, "conversation", {"conversation": conversation.summary(time.time())}
             )
 
     # bot -> triage / queue ---------------------------------------------------------------------
@@ -402,6 +402,7 @@ class Handoff:
             conversation_id, Sender.SYSTEM, wording.transferred(self.departments[department]),
             {"custom": {"transfer": {"to": department}}},
         )
+        await self.changed(conversation_id)
         await self.released(conversation.agent, conversation_id)
         await self.queued(conversation_id, department)
 
@@ -423,6 +424,7 @@ class Handoff:
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.agent_gone(name), {"custom": {"requeued": True}}
         )
+        await self.changed(conversation_id)
         await self.relay.to_agents(
             agent_room(agent_name), "released", {"conversation_id": conversation_id}
         )
@@ -518,20 +520,17 @@ class Handoff:
         await self.relay.post(conversation_id, Sender.NOTE, text, data)
 
     async def leave_message(self, conversation_id: str, name: str, email: str, text: str) -> Ticket:
-        """Nobody could answer live: keep the message (with the transcript) as a ticket. A chat
-        still waiting for a person is closed (it is answered by email now)."""
+        """Nobody could answer live: keep the message as a ticket that refers to the
+        conversation (its transcript is read from there, a page at a time). A chat still
+        waiting for a person is closed (it is answered by email now)."""
         conversation = await self.conversation(conversation_id)
-        transcript = [
-            {"sender": m.sender.value, "text": m.text, "ts": m.ts}
-            for m in await self.store.all_messages(conversation_id)  # complete, read in pages
-            if m.sender is not Sender.NOTE
-        ]
         ticket = Ticket(
             id=secrets.token_hex(8), conversation_id=conversation_id, name=name, email=email,
             message=text, department=conversation.department or "general",
-            created_at=time.time(), transcript=transcript,
+            created_at=time.time(),
         )
         await self.store.save_ticket(ticket)
+        await self.store.update_conversation(conversation_id, email=email)  # for transcripts
         await self.relay.post(
             conversation_id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
             {"custom": {"ticket": ticket.id}},

@@ -14,6 +14,7 @@ import aiosmtplib
 from . import wording
 from .config import Settings
 from .models import Agent, Conversation, Message, Sender, Ticket
+from .storage import Store
 
 
 def new_email(settings: Settings, to: str, subject: str) -> EmailMessage:
@@ -69,9 +70,41 @@ def local_zone(conversation: Conversation) -> ZoneInfo | timezone:
         return timezone.utc
 
 
+async def latest_messages(store: Store, conversation_id: str, max_chars: int,
+                          max_pages: int = 50) -> tuple[list[Message], bool]:
+    """The latest messages (notes left out) whose text fits in about `max_chars`, oldest first,
+    read backwards a page at a time (at most `max_pages`); and whether earlier ones are left
+    out."""
+    kept: list[Message] = []
+    size, before = 0, None
+    for _ in range(max_pages):
+        page = await store.page_before(conversation_id, before)
+        for message in reversed(page.messages):
+            if message.sender is Sender.NOTE:
+                continue
+            size += len(message.text) + LINE_OVERHEAD
+            if size > max_chars:
+                return kept[::-1], True
+            kept.append(message)
+        if not page.more or not page.messages:
+            return kept[::-1], False
+        before = page.messages[0].id
+    return kept[::-1], True
+
+
+LINE_OVERHEAD = 40  # the time and the speaker's name on each line
+
+
+def exchanged(messages: list[Message]) -> bool:
+    """A real exchange: the visitor wrote, and the assistant or a person answered."""
+    senders = {m.sender for m in messages}
+    return Sender.VISITOR in senders and bool(senders & {Sender.BOT, Sender.AGENT})
+
+
 def transcript_text(conversation: Conversation, messages: list[Message],
-                    departments: Mapping[str, str]) -> str:
-    """The conversation as plain text, one line per message, internal notes left out."""
+                    departments: Mapping[str, str], left_out: bool = False) -> str:
+    """The conversation as plain text, one line per message, internal notes left out; with a
+    note when earlier messages did not fit."""
     zone = local_zone(conversation)
     lines = []
     for message in messages:
@@ -80,21 +113,24 @@ def transcript_text(conversation: Conversation, messages: list[Message],
         at = datetime.fromtimestamp(message.ts, zone).strftime("%d %b %Y %H:%M")
         lines.append(f"[{at}] {speaker(message)}: {text}")
     zone_name = getattr(zone, "key", "UTC")
+    if left_out:
+        lines.insert(0, wording.TRANSCRIPT_CUT)
     return (f"Here is the transcript of your chat (times in {zone_name}).\n\n"
             + "\n".join(lines) + "\n\nFiles sent in the chat are not attached to this email.\n")
 
 
 def transcript_email(settings: Settings, to: str, conversation: Conversation,
-                     messages: list[Message]) -> EmailMessage:
+                     messages: list[Message], left_out: bool = False) -> EmailMessage:
     message = new_email(settings, to, wording.TRANSCRIPT_SUBJECT.format(name=settings.site.name))
-    message.set_content(transcript_text(conversation, messages, settings.site.department_titles))
+    message.set_content(transcript_text(conversation, messages, settings.site.department_titles,
+                                        left_out))
     return message
 
 
 async def send_transcript(settings: Settings, to: str, conversation: Conversation,
-                          messages: list[Message]) -> None:
+                          messages: list[Message], left_out: bool = False) -> None:
     """Mail a visitor their transcript; raises MailFailed when the mail server cannot take it."""
-    await send(settings, transcript_email(settings, to, conversation, messages))
+    await send(settings, transcript_email(settings, to, conversation, messages, left_out))
 
 
 async def send(settings: Settings, email: EmailMessage) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -75,6 +77,14 @@ class Message:
         )
 
 
+CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")  # how conversations are named: new_conversation_id
+
+
+def new_conversation_id() -> str:
+    """A fresh conversation id (32 lowercase hex digits)."""
+    return secrets.token_hex(16)
+
+
 @dataclass
 class Conversation:
     """A visitor's conversation and who owns it."""
@@ -97,6 +107,7 @@ class Conversation:
     visitor_tabs: int = 0  # the visitor's open connections (kept by the store, not to_fields)
     visitor_left_at: float = 0.0  # when the last of them closed
     leaving: str = ""  # leaving a message by chat: "email" (asked for it), "to:ADDRESS" (got it)
+    email: str = ""  # the address the visitor left a message with (transcripts go there)
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -176,6 +187,7 @@ class Conversation:
             visitor_tabs=int(fields.get("visitor_tabs") or 0),
             visitor_left_at=float(fields.get("visitor_left_at") or 0),
             leaving=fields.get("leaving", ""),
+            email=fields.get("email", ""),
         )
 
 
@@ -232,7 +244,6 @@ class Ticket:
     department: str = ""
     created_at: float = 0.0
     status: str = "open"
-    transcript: list[dict[str, Any]] = field(default_factory=list)
     replies: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -240,7 +251,9 @@ class Ticket:
 
     @classmethod
     def from_json(cls, raw: str) -> "Ticket":
-        return cls(**json.loads(raw))
+        fields = json.loads(raw)
+        fields.pop("transcript", None)  # tickets stored before they referred to the conversation
+        return cls(**fields)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,7 +17,7 @@ import logging
 import secrets
 import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Iterable
+from typing import Any, AsyncIterator, Callable, Iterable
 
 import redis.asyncio as aioredis
 import socketio
@@ -209,13 +209,17 @@ def connection_options(max_connections: int) -> dict[str, Any]:
 class _Manager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
     fails, and drops the emit, when a burst needs more connections than the bound), able to
-    carry several emits in one pub/sub message (one PUBLISH per relayed chat message), and
-    knowing each client's rooms (its own disconnect scans, and copies, every room of the
-    namespace: the cost of one disconnect grew with the number of connections)."""
+    carry several emits in one pub/sub message (one PUBLISH per relayed chat message), knowing
+    each client's rooms (its own disconnect scans, and copies, every room of the namespace: the
+    cost of one disconnect grew with the number of connections), and guarding rooms: an emit
+    may carry `only` (delivered only to the connections `guard` admits) or `leave` (after it,
+    the connections `guard` does not admit leave the room), decided on each bridge for its own
+    connections (see `Relay.guard_with`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rooms_of: dict[tuple[str, str], set[str | None]] = {}  # (namespace, sid) -> rooms
+        self.guard: Callable[[str, str, Any], list[str]] | None = None
 
     def basic_enter_room(self, sid: str, namespace: str, room: str | None,
                          eio_sid: str | None = None) -> None:
@@ -247,18 +251,27 @@ class _Manager(socketio.AsyncRedisManager):
                 if not waiting:
                     del pending[namespace]
 
-    async def emit_together(self, emits: list[tuple[str, Any, str, str]]) -> None:
-        """(event, data, namespace, room) each: delivered here, then to every other bridge."""
-        batch = [{"method": "emit", "event": event, "data": [data], "binary": False,
-                  "namespace": namespace, "room": room, "skip_sid": None, "callback": None,
-                  "host_id": self.host_id} for event, data, namespace, room in emits]
-        for message in batch:
-            await super()._handle_emit(message)
+    async def emit_together(self, emits: list[dict[str, Any]]) -> None:
+        """Emits ({event, data, namespace, room, only?, leave?} each, see `relay.emit`):
+        delivered here, then to every other bridge, in one pub/sub message."""
+        batch = [{"method": "emit", "event": one["event"], "data": [one["data"]],
+                  "binary": False, "namespace": one["namespace"], "room": one["room"],
+                  "skip_sid": None, "callback": None, "host_id": self.host_id,
+                  "only": one.get("only"), "leave": one.get("leave")} for one in emits]
+        await self._handle_emit({"batch": batch})
         await self._publish({"method": "emit", "batch": batch, "host_id": self.host_id})
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         for one in message.get("batch") or [message]:
+            namespace, room = one.get("namespace") or "/", one.get("room")
+            only, leave = one.get("only"), one.get("leave")
+            if only is not None and self.guard is not None:
+                one = {**one, "skip_sid": self.guard(namespace, room, only)}
             await super()._handle_emit(one)
+            if leave is not None and self.guard is not None:
+                for sid in self.guard(namespace, room, leave):
+                    self.basic_leave_room(sid, namespace, room)
+
 
     def _redis_connect(self) -> None:
         pool = aioredis.BlockingConnectionPool.from_url(
@@ -692,28 +705,49 @@ class RedisStore:
                 found.append(key.removeprefix(f"{PREFIX}conv:"))
         return found
 
-    async def erase_conversation(self, conversation_id: str) -> None:
-        """Everything about one conversation: record, transcript, resume key, indexes, Rasa's
-        tracker, tickets left from it."""
+    async def conversation_keys(self, conversation_id: str) -> list[str]:
+        """The keys kept for one conversation that exist now, each by its exact name (no
+        pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
+        handoff mark, Rasa's tracker and lock, and its tickets with their replies."""
+        resume, waiting_since = await self.redis.hmget(f"{PREFIX}conv:{conversation_id}",
+                                                       "resume", "waiting_since")
+        names = [f"{PREFIX}{kind}:{conversation_id}" for kind in ("conv", "msgs", "pending", "turn")]
+        names += [resume] if resume else []
+        stays = [conversation_id]  # the sweeper's marks of its stays in a queue (bot/sweeper.py)
+        if waiting_since and float(waiting_since):
+            stays.append(f"{conversation_id}:{float(waiting_since):.3f}")
+        for stay in stays:
+            names += [f"{PREFIX}once:escalate:{stay}", f"{PREFIX}once:longwait:{stay}"]
+        names += [f"{PREFIX}limit:transcript:{conversation_id}",
+                  f"{PREFIX}once:handed_off:{conversation_id}",
+                  f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
+        for ticket in await self.tickets_where(conversation_id=conversation_id):
+            names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(name)
+            found = await pipe.execute()
+        return [name for name, there in zip(names, found) if there]
+
+    async def erase_conversation(self, conversation_id: str) -> list[str]:
+        """Everything about one conversation (`conversation_keys`), and its entries in the
+        queue, agent and ticket indexes, in one step; returns the keys deleted."""
         conv = f"{PREFIX}conv:{conversation_id}"
-        resume, department, agent = await self.redis.hmget(conv, "resume", "department", "agent")
+        department, agent = await self.redis.hmget(conv, "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
+        keys = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
-            for kind in ("conv", "msgs", "seen", "pending", "turn"):
-                pipe.delete(f"{PREFIX}{kind}:{conversation_id}")
-            if resume:
-                pipe.delete(resume)
+            if keys:
+                pipe.delete(*keys)
             if department:
                 pipe.zrem(f"{PREFIX}queue:{department}", conversation_id)
             if agent:
                 pipe.srem(f"{PREFIX}agent_chats:{agent}", conversation_id)
-            pipe.delete(f"rasa:tracker:{conversation_id}")
+            for ticket in tickets:
+                pipe.zrem(f"{PREFIX}tickets", ticket.id)
+                pipe.zrem(f"{PREFIX}tickets:{ticket.department}", ticket.id)
             await pipe.execute()
-        for pattern in (f"{PREFIX}*{conversation_id}*", f"rasa:*{conversation_id}*"):
-            async for key in self.redis.scan_iter(match=pattern, count=1000):  # reminders...
-                await self.redis.delete(key)
-        for ticket in tickets:
-            await self.erase_ticket(ticket.id, ticket.department)
+        return keys
 
     async def erase_ticket(self, ticket_id: str, department: str = "") -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -168,6 +168,21 @@ class Store(Protocol):
         """Up to `limit` messages just before `before` (the latest without it), oldest first;
         `more` when there are earlier ones. ValueError for a malformed id."""
 
+    # export and erasure (the command line): exact names, never patterns
+    async def tickets_where(self, email: str = "", conversation_id: str = "") -> list[Ticket]:
+        """Kept tickets left with this email address (any case) or from this conversation."""
+
+    async def conversations_of_user(self, user_id: str) -> list[str]:
+        """Conversations of a verified website user."""
+
+    async def conversation_keys(self, conversation_id: str) -> list[str]:
+        """The names of what is kept about one conversation now (its tickets included)."""
+
+    async def erase_conversation(self, conversation_id: str) -> list[str]:
+        """Delete `conversation_keys` and the conversation's index entries; returns the names."""
+
+    async def erase_ticket(self, ticket_id: str, department: str = "") -> None: ...
+
     # queues
     async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:
         """Waiting conversation ids of a department, longest-waiting first (a page of them)."""

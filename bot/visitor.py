@@ -18,7 +18,7 @@ from .dialogue import Dialogue
 from .errors import Refused, unexpected
 from .handoff import Handoff
 from .limits import Limits, Who, visitor_rules
-from .models import Conversation, Owner, Sender
+from .models import Conversation, Owner, Sender, new_conversation_id
 from .relay import Relay, conversation_room
 from .storage import NotOwner, Store
 
@@ -116,6 +116,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         async with self.session(sid) as session:
             old = session.get("conversation_id")
             session["conversation_id"], session["secret"] = conversation_id, secret
+            session["user_id"] = user_id
         if old != conversation_id:
             if old:
                 await self.leave_room(sid, conversation_room(old))
@@ -135,6 +136,26 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.handoff.announce_position(conversation_id, existing.department)
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
             self.spawn(self.dialogue.answer_pending(conversation_id), f"pending of {conversation_id}")
+
+    async def restart(self, sid: str) -> str:
+        """Bind the connection to a new conversation (new id, new secret) and tell the widget,
+        as `session_request` does; returns its id."""
+        session = await self.get_session(sid)
+        old, secret = session.get("conversation_id"), secrets.token_urlsafe(24)
+        conversation_id = await self.new_conversation(sid, {}, session.get("user_id", ""), secret)
+        async with self.session(sid) as session:
+            session["conversation_id"], session["secret"] = conversation_id, secret
+        if old:
+            await self.leave_room(sid, conversation_room(old))
+        await self.store.visitor_tabs(conversation_id, +1)
+        await self.enter_room(sid, conversation_room(conversation_id))
+        await self.direct(sid, "session_confirm", secret)
+        await self.direct(sid, "session_state", {
+            "session_id": secret, "conversation_id": conversation_id, "owner": Owner.BOT.value,
+            "resumed": False,
+            "hours": hours.status(self.settings.business_hours, self.settings.business_timezone),
+            "site": self.settings.site.widget_defaults(), "files": attachments.limits(self.settings)})
+        return conversation_id
 
     def verified_user(self, data: Any) -> str:
         """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
@@ -159,7 +180,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 visitor[key] = value
         page = protocol.detail(data.get("page_url"), 500)
         conversation = Conversation(
-            id=secrets.token_hex(16), user_id=user_id, visitor=visitor,
+            id=new_conversation_id(), user_id=user_id, visitor=visitor,
             page_url=page or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
@@ -179,10 +200,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
         except NotOwner as gone:
             if gone.conversation is not None:
                 raise
-            # Nobody wrote for longer than a page view is kept: start it again, same secret.
-            session = await self.get_session(sid)
-            await self.store.create_conversation(Conversation(id=conversation_id),
-                                                 session["secret"])
+            # The conversation is gone (erased, or a page view nobody wrote in expired): a new
+            # one, under a new id and secret; the old secret opens nothing, the old id stays gone.
+            conversation_id = await self.restart(sid)
             appended = await self.dialogue.receive(conversation_id, text, client_id, meta,
                                                    resend=resend)
         stored = appended.message
@@ -194,8 +214,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_typing(self, sid: str, data: Any = None) -> None:
         payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
-        await self.relay.to_agents(
-            conversation_room(conversation_id), "visitor_typing",
+        conversation = await self.store.get_conversation(conversation_id)  # who may see it now
+        if conversation is None:
+            return
+        await self.relay.to_followers(
+            conversation, "visitor_typing",
             {"conversation_id": conversation_id, "on": bool(payload.get("on", True))},
         )
 
@@ -231,28 +254,31 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
     async def on_email_transcript(self, sid: str, data: Any = None) -> None:
-        """Mail the visitor this conversation's transcript (plain text), at most
-        TRANSCRIPT_EMAILS times per conversation; a mail server that cannot take it is said."""
-        from .mail import send_transcript  # imported here: only this event needs SMTP
+        """Mail the visitor this conversation's transcript (plain text, the latest part up to
+        TRANSCRIPT_MAX_CHARS) once the visitor wrote and was answered; to the address of a
+        message left in it if there is one. Every cap is counted in Redis (`transcript_caps`);
+        a mail server that cannot take it is said, and the attempt is given back."""
+        from .mail import exchanged, latest_messages, send_transcript  # only this event: SMTP
 
         payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
-        email = str(payload.get("email") or "").strip()
+        conversation = await self.handoff.conversation(conversation_id)
+        email = conversation.email or str(payload.get("email") or "").strip()
         if not protocol.EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
-        key, most, ttl = (f"transcript:{conversation_id}", self.settings.transcript_emails,
-                          self.settings.retention_seconds)
-        if not await self.store.hit(key, most, ttl):  # counted at once: tabs racing get no more
-            raise Refused("transcript_limit",
-                          f"The transcript can be emailed at most {most} times per chat.")
-        conversation = await self.handoff.conversation(conversation_id)
-        messages = await self.store.all_messages(conversation_id)
+        messages, left_out = await latest_messages(self.store, conversation_id,
+                                                   self.settings.transcript_max_chars)
+        if not exchanged(messages):
+            raise Refused("no_exchange", "There is nothing to send yet: the transcript can be "
+                          "emailed once you have written and had an answer.")
+        address = (await self.get_session(sid)).get("address", "")
+        counted = await self.count_transcript(conversation_id, email, address)
 
         async def send() -> None:  # beside the connection's events: a slow mail server holds
             try:                   # up nothing else
-                await send_transcript(self.settings, email, conversation, messages)
+                await send_transcript(self.settings, email, conversation, messages, left_out)
             except Exception as error:  # the mail server, or a bug: either way the visitor is told
-                await self.store.hit(key, most, ttl, cost=-1)  # not sent: the try is given back
+                await self.give_back(counted)  # not sent: the try is given back
                 if not isinstance(error, OSError):
                     log.exception("transcript of %s failed", conversation_id)
                     error = "it could not be written"
@@ -262,6 +288,38 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.direct(sid, "transcript_sent", {"email": email})
 
         self.spawn(send(), f"transcript of {conversation_id}")
+
+    def transcript_caps(self, conversation_id: str, email: str,
+                        address: str) -> list[tuple[str, int, float, str]]:
+        """(key, most, window in seconds, why refused) of every transcript cap."""
+        s = self.settings
+        recipient = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+        return [
+            (f"transcript:{conversation_id}", s.transcript_emails, s.retention_seconds,
+             f"The transcript can be emailed at most {s.transcript_emails} times per chat."),
+            (f"transcript_to:{recipient}", s.transcript_emails_per_recipient, 86400,
+             "That address has had as many transcripts as we send in a day; try tomorrow."),
+            (f"transcript_from:{address}", s.transcript_emails_per_address, 3600,
+             "Too many transcripts were asked for from your network; try again later."),
+            ("transcript_site", s.transcript_emails_per_hour, 3600,
+             "We are sending too many transcripts just now; try again later."),
+        ]
+
+    async def count_transcript(self, conversation_id: str, email: str,
+                               address: str) -> list[tuple[str, int, float]]:
+        """Count one transcript against every cap (at once: tabs and bridges racing get no
+        more); a cap that is full refuses it, and what was counted is given back."""
+        counted: list[tuple[str, int, float]] = []
+        for key, most, window, why in self.transcript_caps(conversation_id, email, address):
+            counted.append((key, most, window))
+            if not await self.store.hit(key, most, window):
+                await self.give_back(counted)
+                raise Refused("transcript_limit", why)
+        return counted
+
+    async def give_back(self, counted: list[tuple[str, int, float]]) -> None:
+        for key, most, window in counted:
+            await self.store.hit(key, most, window, cost=-1)
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")

@@ -111,3 +111,5 @@ FILE_TO_BOT = ("Thanks, your file is saved with our conversation. I'm a virtual 
                "open files, but a person from our team can. Would you like to talk to a person?")
 
 TRANSCRIPT_SUBJECT = "Your chat with {name}"
+TRANSCRIPT_CUT = ("(Earlier messages are left out: this email keeps the latest part of a long chat. "
+                  "Ask us if you need the rest.)")

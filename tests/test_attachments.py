@@ -300,7 +300,7 @@ async def test_erasure_deletes_the_files(stack, visitor) -> None:
     await visitor.ask("hello")
     status, body = await upload(stack.bridge_url, visitor.session_id, png(), "erase-me.png")
     assert status == 200 and files_of(stack, visitor.conversation_id)
-    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--conversation",
+    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--yes", "--conversation",
                     visitor.conversation_id], cwd=ROOT, env=stack.env, check=True,
                    capture_output=True)
     assert files_of(stack, visitor.conversation_id) == []
@@ -380,6 +380,107 @@ async def test_transcript_by_email_arrives_as_plain_text(isolated, make_agent, s
     assert len(inbox.messages) == 2
     await visitor.close()
     await tab.close()
+
+
+async def transcript_asked(visitor: Visitor, email: str) -> tuple[str, Any]:
+    """Ask for the transcript; returns ("sent", answer) or ("error", the chat_error)."""
+    mark = len(visitor.seen.events)
+    await visitor.sio.emit("email_transcript", {"email": email})
+    sent = asyncio.ensure_future(visitor.seen.wait_for("transcript_sent", start=mark))
+    refused = asyncio.ensure_future(visitor.seen.wait_for(
+        "chat_error", lambda e: e.get("event") == "email_transcript", start=mark))
+    done, pending = await asyncio.wait({sent, refused}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return ("sent", sent.result()) if sent in done else ("error", refused.result())
+
+
+async def test_transcript_mail_is_no_relay(stack: Stack, isolated, smtp, tmp_path) -> None:
+    smtp_port, inbox = smtp
+    caps = {"TRANSCRIPT_EMAILS": "5", "TRANSCRIPT_EMAILS_PER_RECIPIENT": "2",
+            "TRANSCRIPT_EMAILS_PER_ADDRESS": "3", "TRANSCRIPT_EMAILS_PER_HOUR": "50"}
+    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example", **caps)
+    port = str(free_port())  # a second bridge on the same Redis: the caps are shared
+    other = stack.start_bridge(FRONTDESK_PORT=port, REDIS_URL=redis_url, SMTP_PORT=str(smtp_port),
+                               SMTP_FROM="box@lantern.example",
+                               ATTACHMENT_DIR=str(tmp_path / "other"), **caps)
+    try:
+        # A page view, with nothing said, sends nothing.
+        silent = Visitor(url)
+        await silent.connect()
+        kind, answer = await transcript_asked(silent, "stranger@example.net")
+        assert (kind, answer["code"]) == ("error", "no_exchange"), answer
+        # One stranger's address: at most TRANSCRIPT_EMAILS_PER_RECIPIENT a day, whichever
+        # bridge and conversation asks.
+        visitors = [Visitor(url), Visitor(f"http://127.0.0.1:{port}"), Visitor(url)]
+        for visitor in visitors:
+            await visitor.connect()
+            await visitor.ask("hello")
+        assert (await transcript_asked(visitors[0], "stranger@example.net"))[0] == "sent"
+        assert (await transcript_asked(visitors[1], "Stranger@Example.net"))[0] == "sent"
+        kind, answer = await transcript_asked(visitors[2], "stranger@example.net")
+        assert (kind, answer["code"]) == ("error", "transcript_limit") and "day" in answer["message"]
+        # One network address: at most TRANSCRIPT_EMAILS_PER_ADDRESS an hour (refusals not counted).
+        assert (await transcript_asked(visitors[2], "someone@example.net"))[0] == "sent"
+        kind, answer = await transcript_asked(visitors[1], "another@example.net")
+        assert (kind, answer["code"]) == ("error", "transcript_limit") and "network" in answer["message"]
+        assert len(inbox.messages) == 3
+        assert [r for r, _ in inbox.messages].count(["stranger@example.net"]) + \
+            [r for r, _ in inbox.messages].count(["Stranger@Example.net"]) == 2
+        await asyncio.gather(silent.close(), *(v.close() for v in visitors))
+    finally:
+        other.stop()
+
+
+async def test_transcript_goes_to_the_address_left_and_the_site_has_a_cap(isolated, smtp) -> None:
+    smtp_port, inbox = smtp
+    url, _ = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
+                      TRANSCRIPT_EMAILS_PER_ADDRESS="100", TRANSCRIPT_EMAILS_PER_HOUR="2")
+    visitor = Visitor(url)
+    await visitor.connect()
+    await visitor.ask("hello")
+    await visitor.sio.emit("leave_message", {"name": "Kim", "email": "kim@example.org",
+                                             "text": "Please call me back."})
+    await visitor.seen.wait_for("message_left")
+    kind, answer = await transcript_asked(visitor, "stranger@example.net")
+    assert (kind, answer) == ("sent", {"email": "kim@example.org"})
+    assert inbox.messages[-1][0] == ["kim@example.org"]
+    other = Visitor(url)
+    await other.connect()
+    await other.ask("hello")
+    assert (await transcript_asked(other, "one@example.net"))[0] == "sent"
+    kind, answer = await transcript_asked(other, "two@example.net")  # the site's hourly cap
+    assert (kind, answer["code"]) == ("error", "transcript_limit") and "too many" in answer["message"]
+    assert len(inbox.messages) == 2
+    await visitor.close()
+    await other.close()
+
+
+async def test_a_long_transcript_is_cut_to_its_latest_part_with_a_note(stack: Stack, isolated,
+                                                                       smtp) -> None:
+    from bot.models import Message, Sender
+    from bot.redis_store import RedisStore
+
+    smtp_port, inbox = smtp
+    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
+                              TRANSCRIPT_MAX_CHARS="20000")
+    visitor = Visitor(url)
+    cid = await visitor.connect()
+    await visitor.ask("hello")
+    store = RedisStore(redis_url)
+    try:
+        for start in range(0, 2000, 500):  # 2,000 lines of 500 characters: 1 MB
+            await asyncio.gather(*(store.append(cid, Message(Sender.SYSTEM, f"line {i} " + "x" * 490))
+                                   for i in range(start, start + 500)))
+    finally:
+        await store.close()
+    await visitor.ask("thanks")
+    assert (await transcript_asked(visitor, "kim@example.org"))[0] == "sent"
+    body = inbox.messages[-1][1].get_payload(decode=True).decode()
+    assert len(body) < 25_000 and wording.TRANSCRIPT_CUT in body
+    assert "line 1999 " in body and "You: thanks" in body
+    assert "line 0 " not in body and "You: hello" not in body
+    await visitor.close()
 
 
 async def test_transcript_with_the_mail_server_down_is_said_clearly(isolated) -> None:

@@ -73,7 +73,7 @@ async def test_files_live_in_the_bucket_and_go_with_the_conversation(
     # erasure empties the conversation's objects; the link then finds nothing
     env = {**stack.env, "REDIS_URL": redis_url, "ATTACHMENT_S3_BUCKET": "chat-files",
            "ATTACHMENT_S3_ENDPOINT": endpoint, "ATTACHMENT_S3_PREFIX": "shop-a", **AWS}
-    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--conversation", cid],
+    subprocess.run([sys.executable, "-m", "bot", "data", "erase", "--yes", "--conversation", cid],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     assert keys(client, f"shop-a/{cid}/") == []
     assert (await fetch(sent["url"]))[0] == 404

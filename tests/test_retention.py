@@ -82,7 +82,7 @@ async def test_export_and_erase_a_visitor(stack: Stack, make_agent, redis) -> No
     assert [t["id"] for t in exported["tickets"]] == [left["ticket_id"]]
 
     assert await redis.exists(f"rasa:tracker:{cid}")
-    cli(stack, "data", "erase", "--email", "kim.erase@example.org")
+    cli(stack, "data", "erase", "--yes", "--email", "kim.erase@example.org")
     remaining = [key async for key in redis.scan_iter(match=f"*{cid}*")]
     assert remaining == [], remaining
     assert not await redis.exists(f"fd:ticket:{left['ticket_id']}")
@@ -96,8 +96,75 @@ async def test_export_and_erase_a_visitor(stack: Stack, make_agent, redis) -> No
     await boss.close()
 
 
+async def test_erasure_refuses_patterns_and_partial_ids_before_touching_anything(
+    stack: Stack, make_agent, redis
+) -> None:
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    await visitor.ask("hello")
+    name, _ = make_agent("general")
+    lasting = ("fd:conv:*", "fd:msgs:*", "fd:resume:*", "fd:agent:*", "rasa:tracker:*")
+    before = {key for pattern in lasting async for key in redis.scan_iter(match=pattern)}
+    for given in ("*", cid[:3], cid.upper(), name, f"{cid}*", ""):
+        result = run_cli(stack, "data", "erase", "--yes", "--conversation", given)
+        assert result.returncode == 2, (given, result.stdout, result.stderr)
+        assert "Nothing erased: not a conversation id" in result.stderr or not given, result.stderr
+        assert "Traceback" not in result.stderr
+    for flag, given in (("--email", "*"), ("--email", "kim at example.org"), ("--user", " ")):
+        result = run_cli(stack, "data", "erase", "--yes", flag, given)
+        assert result.returncode == 2 and "Nothing erased" in result.stderr, result.stderr
+    assert await redis.exists(f"fd:conv:{cid}", f"fd:msgs:{cid}", f"fd:agent:{name}") == 3
+    after = {key for pattern in lasting async for key in redis.scan_iter(match=pattern)}
+    assert before <= after, before - after  # nothing deleted (a bridge may have written more)
+    await visitor.close()
+
+
+async def test_erasure_lists_exact_keys_asks_first_and_the_open_tab_starts_anew(
+    stack: Stack, redis
+) -> None:
+    other = Visitor(stack.bridge_url)
+    kept = await other.connect()
+    await other.ask("hello")
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    old_secret = visitor.session_id
+    await visitor.ask("my booking LST-778 never arrived")
+    for answer in ("", "n\n"):  # no answer, or no: nothing is erased
+        result = run_cli(stack, "data", "erase", "--conversation", cid, stdin=answer)
+        assert result.returncode == 1, result.stderr
+        listed = result.stdout.split()
+        assert f"fd:conv:{cid}" in listed and f"fd:msgs:{cid}" in listed
+        assert f"rasa:tracker:{cid}" in listed and not any(kept in k for k in listed)
+        assert await redis.exists(f"fd:conv:{cid}")
+    result = run_cli(stack, "data", "erase", "--conversation", cid, stdin="y\n")
+    assert result.returncode == 0, result.stderr
+    count = len([line for line in result.stdout.splitlines() if line.startswith("  ")])
+    assert f"{count} key(s) of 1 conversation(s)." in result.stdout and count >= 4
+    assert [key async for key in redis.scan_iter(match=f"*{cid}*")] == []
+    assert await redis.exists(f"fd:conv:{kept}", f"fd:msgs:{kept}") == 2  # only that one
+
+    # The tab still open writes again: a new conversation, under a new secret.
+    mark = await visitor.say("hello again", message_id="after-erasure")
+    secret = await visitor.seen.wait_for("session_confirm", start=mark)
+    state = await visitor.seen.wait_for("session_state", start=mark)
+    assert secret != old_secret and state["conversation_id"] != cid and not state["resumed"]
+    await visitor.seen.wait_for("bot_uttered", start=mark)
+    assert [key async for key in redis.scan_iter(match=f"*{cid}*")] == []
+    stored = await redis.xrange(f"fd:msgs:{state['conversation_id']}")
+    assert any(fields.get("text") == "hello again" for _, fields in stored)
+    # The old secret opens nothing: it starts a conversation of its own.
+    again = Visitor(stack.bridge_url)
+    assert await again.connect(old_secret) not in (cid, state["conversation_id"])
+    assert again.session_id != old_secret
+    await asyncio.gather(visitor.close(), other.close(), again.close())
+
+
+def run_cli(stack: Stack, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=stack.env,
+                          capture_output=True, text=True, timeout=60, input=stdin)
+
+
 def cli(stack: Stack, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=stack.env,
-                            capture_output=True, text=True, timeout=60)
+    result = run_cli(stack, *args)
     assert result.returncode == 0, result.stderr
     return result.stdout

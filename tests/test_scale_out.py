@@ -100,3 +100,66 @@ async def test_claim_race_across_bridges(stack: Stack, second: str, make_agent) 
     await on_a.close()
     await on_b.close()
     await store.close()
+
+
+async def test_a_chat_moved_away_reaches_only_who_may_see_it(stack: Stack, second: str, make_agent,
+                                                             redis) -> None:
+    """Transferred from Tickets to General (by a supervisor on bridge B), the chat no longer
+    reaches the Tickets agents who had it open, on either bridge: not the visitor's messages,
+    files (signed links), General's replies, notes or typing. General and supervisors get them."""
+    from test_attachments import png, upload
+
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    owner = AgentClient(stack.bridge_url)  # Tickets, bridge A: has the chat
+    await owner.connect(*make_agent("tickets_billing", display_name="Tia"))
+    assert await queue_visitor(visitor, "tickets_billing") == "tickets_billing"
+    claimed = await owner.call("claim", {"conversation_id": cid})  # unless auto-assigned to Tia
+    assert claimed["ok"] or claimed["error"]["code"] == "already_taken", claimed
+    await owner.must("open", {"conversation_id": cid})
+    colleague, general = AgentClient(second), AgentClient(second)  # Tickets, General: bridge B
+    boss_a, boss_b = AgentClient(stack.bridge_url), AgentClient(second)
+    await colleague.connect(*make_agent("tickets_billing", display_name="Tom"))
+    await general.connect(*make_agent("general", display_name="Gus"))
+    for boss in (boss_a, boss_b):
+        await boss.connect(*make_agent("general", role="supervisor"))
+        await boss.must("presence", {"status": "away"})  # so General's agent gets the chat
+    for follower in (colleague, boss_a, boss_b):
+        await follower.must("open", {"conversation_id": cid})
+    tickets, everyone = (owner, colleague), (owner, colleague, general, boss_a, boss_b)
+    await visitor.say("before the move", message_id="before")
+    for follower in (*tickets, boss_a, boss_b):  # all in the chat's room, on both bridges
+        await follower.seen.wait_for("message", lambda e: e["message"]["text"] == "before the move")
+
+    marks = {id(agent): len(agent.seen.events) for agent in everyone}
+    await boss_b.must("transfer", {"conversation_id": cid, "department": "general",
+                                   "note": "over to General"})
+    taken = await general.call("claim", {"conversation_id": cid})  # unless auto-assigned
+    assert taken["ok"] or taken["error"]["code"] == "already_taken", taken
+    await general.must("open", {"conversation_id": cid})
+
+    await visitor.say("my PIN is 4711", message_id="pin")
+    status, body = await upload(stack.bridge_url, visitor.session_id, png(), "card.png")
+    assert status == 200, body
+    await general.must("reply", {"conversation_id": cid, "text": "General here"})
+    await general.must("note", {"conversation_id": cid, "text": "internal: check the PIN"})
+    await visitor.sio.emit("typing", {"on": True})
+    note, *later = ("over to General", "my PIN is 4711", "General here", "internal: check the PIN")
+
+    for agent, texts in ((general, later), (boss_a, [note, *later]), (boss_b, [note, *later])):
+        start = marks[id(agent)]  # who may see it gets everything, on both bridges
+        for text in texts:
+            await agent.seen.wait_for("message", lambda e, t=text: e["message"]["text"] == t,
+                                      start=start)
+        file = await agent.seen.wait_for("message", lambda e: "file" in e["message"], start=start)
+        assert file["message"]["file"]["url"]
+        await agent.seen.wait_for("visitor_typing", lambda e: e["conversation_id"] == cid,
+                                  start=start)
+    for agent in tickets:  # a round trip on each connection: anything sent before has arrived
+        await agent.must("hello")
+        leaked = [(name, data) for name, data in agent.seen.events[marks[id(agent)]:]
+                  if name == "visitor_typing" or name == "message" and (
+                      data["message"]["text"] in (note, *later) or "file" in data["message"])]
+        assert not leaked, [(n, d.get("message", {}).get("text")) for n, d in leaked]
+    for client in (visitor, *everyone):
+        await client.close()

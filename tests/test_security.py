@@ -26,6 +26,7 @@ from bot.site import DEFAULT_SITE, cached
 from bot.redis_store import RedisStore
 from bot.storage import Expect
 from clients import AgentClient, Visitor, login
+from handoff_flow import queue_visitor
 from stack import ROOT, Stack
 
 DEPARTMENTS = cached(DEFAULT_SITE).department_titles  # the sample pack's
@@ -77,8 +78,16 @@ async def test_password_reset_removal_and_sign_out_end_sessions(stack: Stack, ma
 
 async def test_role_and_department_changes_apply_without_reconnecting(stack: Stack, make_agent, redis) -> None:
     name, password = make_agent("general", display_name="Sky")
-    agent = AgentClient(stack.bridge_url)
+    agent, boss = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
     await agent.connect(name, password)
+    await boss.connect(*make_agent("general", role="supervisor"))
+    for staff in (agent, boss):
+        await staff.must("presence", {"status": "away"})  # so the chat waits in General's queue
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+    assert await queue_visitor(visitor, "general") == "general"
+    for staff in (agent, boss):  # both follow General's waiting chat
+        await staff.must("open", {"conversation_id": cid})
     assert (await agent.call("queue", {"department": "tickets_billing"}))["error"]["code"] == "not_yours"
     await redis.hset(f"fd:agent:{name}", "department", "tickets_billing")  # as `agents` would,
     await redis.set("fd:agents_version", uuid.uuid4().hex)  # with the version every save changes
@@ -88,7 +97,14 @@ async def test_role_and_department_changes_apply_without_reconnecting(stack: Sta
         await asyncio.sleep(0.1)
     assert (await agent.call("queue", {"department": "tickets_billing"}))["ok"]
     assert (await agent.call("queue", {"department": "general"}))["error"]["code"] == "not_yours"
-    await agent.close()
+    # ...and Sky no longer follows General's chat live: the supervisor does.
+    mark = len(agent.seen.events)
+    await visitor.say("are you still there?", message_id="still")
+    await boss.seen.wait_for("message", lambda e: e["message"]["text"] == "are you still there?")
+    await agent.must("hello")  # a round trip: anything sent before has arrived
+    assert not [data for event, data in agent.seen.events[mark:] if event == "message"]
+    for client in (agent, boss, visitor):
+        await client.close()
 
 
 async def wait_disconnected(client: AgentClient, seconds: float = 5) -> None:

@@ -72,3 +72,36 @@ async def test_ticket_reply_says_when_mail_fails_then_is_emailed(
         assert not console.errors
     finally:
         bridge.stop()
+
+
+async def test_a_ticket_shows_its_latest_lines_and_pages_in_earlier_ones(
+    stack: Stack, isolated, new_context, make_agent
+) -> None:
+    """A ticket refers to its conversation: the card lists its latest lines, and *Show earlier
+    messages* pages in the rest (the first line included) without an error."""
+    from bot.models import Message, Sender
+    from bot.redis_store import RedisStore
+
+    url, redis_url = isolated()
+    ticket_id = await leave_message(url)
+    store = RedisStore(redis_url)
+    try:
+        ticket = await store.get_ticket(ticket_id)
+        for i in range(250):  # more than a page of earlier lines before the message was left
+            await store.append(ticket.conversation_id, Message(Sender.SYSTEM, f"line {i}"))
+    finally:
+        await store.close()
+    name, password = make_agent("general", display_name="Jo", redis_url=redis_url)
+    console = await Console.login(await new_context(), url, name, password)
+    card = await ticket_card(console, ticket_id)
+    await card.locator("details summary").click()
+    lines = card.locator("ol.transcript-mini li")
+    await expect(lines).to_have_count(5)
+    await expect(lines.last).to_contain_text("line 249")
+    earlier = card.get_by_role("button", name="Show earlier messages")
+    await earlier.click()
+    await expect(lines).to_have_count(205)
+    await earlier.click()
+    await expect(earlier).to_have_count(0)  # nothing earlier: the button goes
+    await expect(lines.first).to_contain_text("visitor: hello")
+    assert not console.errors

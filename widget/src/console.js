@@ -883,11 +883,32 @@ function ticketCard(t) {
     el("h3", {}, `${t.name || "Visitor"} <${t.email}>`),
     el("p", { class: "muted" }, `${deptTitle(t.department)} · ${new Date(t.created_at * 1000).toLocaleString()} · ${t.status}`),
     el("p", { class: "message" }, t.message),
-    el("details", {}, el("summary", {}, `Transcript (${(t.transcript || []).length} messages)`),
-      el("ol", { class: "transcript-mini" }, (t.transcript || []).map((m) => el("li", {}, `${m.sender}: ${m.text}`)))),
+    ticketTranscript(t),
     (t.replies || []).map((r) => el("p", { class: "muted" }, `Replied by ${r.agent}: `, el("span", {}, r.text))),
     form);
   return card;
+}
+// A ticket lists the latest lines of its conversation; earlier ones are paged in on request
+// (`ticket_transcript {before}`), 200 at a time, so no answer carries a whole long chat.
+function ticketTranscript(t) {
+  const lines = el("ol", { class: "transcript-mini" });
+  const line = (m) => el("li", { "data-id": m.id || "" }, `${m.sender}: ${m.text}${m.cut ? " …" : ""}`);
+  lines.append(...(t.transcript || []).map(line));
+  const details = el("details", {}, el("summary", {}, "Transcript (latest messages)"));
+  let first = (t.transcript || [])[0];
+  if (t.transcript_more && first) {
+    const earlier = el("button", { type: "button", class: "earlier" }, "Show earlier messages");
+    earlier.addEventListener("click", async () => {
+      const answer = await call("ticket_transcript", { ticket_id: t.id, before: first.id });
+      if (!answer.ok) { earlier.replaceWith(el("p", { class: "error", role: "alert" }, answer.error.message)); return; }
+      lines.prepend(...answer.messages.map(line));
+      first = answer.messages[0] || first;
+      if (!answer.more) earlier.remove();
+    });
+    details.append(earlier);
+  }
+  details.append(lines);
+  return details;
 }
 $("tickets-refresh").addEventListener("click", () => loadTickets()); // not loadTickets(event): the event is no offset
 
