@@ -165,14 +165,9 @@ def load_rows(path: Path) -> List[Dict[str, str]]:
 
 def topic_map(site: str) -> Dict[str, str]:
     """Shared topic name (and the pack's own) -> the pack's topic, from build/<site>/site.json."""
-    facts = json.loads((ROOT / "build" / site / "site.json").read_text(encoding="utf-8"))
-    mapping: Dict[str, str] = {}
-    for intent, topic in facts["topics"].items():
-        own = intent[len("faq_"):]
-        mapping[own] = own
-        if topic.get("common"):
-            mapping.setdefault(topic["common"], own)
-    return mapping
+    from bot.eval_data import topics_of
+
+    return topics_of(json.loads((ROOT / "build" / site / "site.json").read_text(encoding="utf-8")))
 
 
 def on_pack(rows: List[Dict[str, str]], mapping: Dict[str, str]) -> Tuple[List[Dict[str, str]], int]:
