@@ -14,6 +14,11 @@ the intent it would have had is kept as `"shouting_intent"`.
 
 Requests for a person, the bot challenge and short polite replies keep their intent: "I WANT A
 PERSON" must still hand off, and "THANK YOU" is not a complaint.
+
+`BotChallengeDetector` (with `PersonRequestDetector`, a `WordRule`): "could you be a person?",
+"r u human", "is this automated" get the honest answer in every pack, whatever its examples.
+`SpellingNormalizer` reads typing slips; `QuestionFocus` weighs the question over the story
+around it (actions/focus.py).
 """
 
 from __future__ import annotations
@@ -135,46 +140,11 @@ def asks_if_bot(text: Optional[str]) -> bool:
     return bool(text) and not text.startswith("/") and BOT_CHALLENGE.search(text) is not None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
-class PersonRequestDetector(GraphComponent):
-    """A plain request for a person wins over a FAQ topic (see the module docstring)."""
+class WordRule(GraphComponent):
+    """After the classifiers: a message whose words `match` gets another intent (`apply`),
+    unless the classifier already gave one of `keep`."""
 
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PersonRequestDetector":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if name in PERSON_REQUEST_SKIP or not asks_for_person(message.get(TEXT)):
-                continue
-            relabel(message, HUMAN_HANDOFF, PERSON_TOPIC_KEY)
-        return messages
-
-
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
-class BotChallengeDetector(GraphComponent):
-    """"Are you real?" in any wording gets the honest answer: a message that asks whether a
-    person or a program is answering becomes `bot_challenge` whatever the classifier guessed
-    (a request for a person stays a request). Part of the base, so a new pack has it at full
-    strength however few examples it has."""
+    keep: frozenset = frozenset()
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -182,8 +152,14 @@ class BotChallengeDetector(GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "BotChallengeDetector":
+               execution_context: ExecutionContext) -> "WordRule":
         return cls()
+
+    def matches(self, text: Optional[str]) -> bool:
+        raise NotImplementedError
+
+    def apply(self, message: Message) -> None:
+        raise NotImplementedError
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -191,11 +167,43 @@ class BotChallengeDetector(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if name in BOT_CHALLENGE_SKIP or not asks_if_bot(message.get(TEXT)):
-                continue
-            message.set(INTENT, {INTENT_NAME_KEY: "bot_challenge", "confidence": 1.0},
-                        add_to_output=True)
+            if name not in self.keep and self.matches(message.get(TEXT)):
+                self.apply(message)
         return messages
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class PersonRequestDetector(WordRule):
+    """A plain request for a person wins over a FAQ topic (see the module docstring)."""
+
+    keep = frozenset(PERSON_REQUEST_SKIP)
+
+    def matches(self, text: Optional[str]) -> bool:
+        return asks_for_person(text)
+
+    def apply(self, message: Message) -> None:
+        relabel(message, HUMAN_HANDOFF, PERSON_TOPIC_KEY)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class BotChallengeDetector(WordRule):
+    """"Are you real?" in any wording gets the honest answer: a message that asks whether a
+    person or a program is answering becomes `bot_challenge` whatever the classifier guessed
+    (a request for a person stays a request). Part of the base, so a new pack has it at full
+    strength however few examples it has."""
+
+    keep = frozenset(BOT_CHALLENGE_SKIP)
+
+    def matches(self, text: Optional[str]) -> bool:
+        return asks_if_bot(text)
+
+    def apply(self, message: Message) -> None:
+        message.set(INTENT, {INTENT_NAME_KEY: "bot_challenge", "confidence": 1.0},
+                    add_to_output=True)
 
 
 @DefaultV1Recipe.register(
