@@ -190,7 +190,7 @@ class TopicJudge(LogisticRegressionClassifier):
             "evidence_weight": 3.0,
             "base_threshold": 0.5,
             "folds": 3,
-            "min_threshold": 0.4,
+            "min_threshold": 0.6,  # never below FallbackClassifier's former default
             "max_wrong": 0.015,
             "max_unsafe": 0.03,
             "ambiguity": 0.1,
