@@ -91,7 +91,8 @@ class Evidence:
         similarity = self.similarity(rewrite(text)) if weight else {}
         if not similarity:
             return ranking
-        scored = [(r[INTENT_NAME_KEY], r["confidence"] * (1 + weight * similarity.get(r[INTENT_NAME_KEY], 0.0)))
+        scored = [(r[INTENT_NAME_KEY],
+                   r["confidence"] * (1 + weight * similarity.get(r[INTENT_NAME_KEY], 0.0)))
                   for r in ranking]
         total = sum(c for _, c in scored) or 1.0
         return sorted(({INTENT_NAME_KEY: n, "confidence": c / total} for n, c in scored),

@@ -89,7 +89,7 @@ class Site(_Strict):
             raise _At(("hours",), f"{message} (or \"\" for always)") from None
         try:
             ZoneInfo(self.timezone)
-        except (ValueError, KeyError) as error:
+        except (ValueError, KeyError):
             raise _At(("timezone",), f"no time zone {self.timezone!r} "
                       "(an IANA name, like Europe/London or UTC)") from None
         if "general" not in self.departments:

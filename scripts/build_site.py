@@ -3,10 +3,12 @@
 
     .venv/bin/python scripts/build_site.py lantern-street     # -> build/lantern-street/
 
-Writes build/<pack>/config.yml (config.yml with the topics' own words for the judge), build/<pack>/domain.yml (the base domain with the business's name, plus one intent and one
-answer per FAQ topic), build/<pack>/data/ (the topics' training sentences and rules, the common
-topics' wording for the topics that use one, the pack's optional nlu/*.yml) and build/<pack>/site.json (departments and topics for the action server and
-the evaluation). Training reads `--config build/<pack>/config.yml --domain build/<pack>/domain.yml --data data build/<pack>/data`.
+Writes build/<pack>/config.yml (config.yml with the topics' own words for the judge),
+build/<pack>/domain.yml (the base domain with the business's name, plus one intent and one answer
+per FAQ topic), build/<pack>/data/ (the topics' training sentences and rules, the common topics'
+wording for the topics that use one, the pack's optional nlu/*.yml) and build/<pack>/site.json
+(departments and topics for the action server and the evaluation). Training reads
+`--config build/<pack>/config.yml --domain build/<pack>/domain.yml --data data build/<pack>/data`.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@
 Loads the pack's model (models/<pack>/) in-process and parses every sentence of the labelled JSONL
 files (default: the public dev set ../shared/eval/dev.jsonl, skipped with a note if absent, the
 pack's own check sentences sites/<pack>/eval.jsonl, and its natural questions
-sites/<pack>/natural.jsonl, written by someone who never saw the training data and never trained on). FAQ labels of the shared data name shared topics (faq:refunds);
-each is mapped onto the pack's topic of that name or whose `common` topic it is (build/<pack>/site.json), and sentences about
-a topic the pack does not have are left out and counted.
+sites/<pack>/natural.jsonl, written by someone who never saw the training data and never trained
+on). FAQ labels of the shared data name shared topics (faq:refunds); each is mapped onto the pack's
+topic of that name or whose `common` topic it is (build/<pack>/site.json), and sentences about a
+topic the pack does not have are left out and counted.
 Each line: {"text", "label"} with label bot_challenge | human_handoff | out_of_scope |
 out_of_domain | faq:<topic>. Each prediction is mapped to the outcome the visitor would get:
 bot_challenge -> the honest challenge answer; human_handoff/out_of_scope/nlu_fallback -> handoff
@@ -277,7 +278,8 @@ async def parse_all(agent: Any, texts: List[str]) -> Tuple[List[Dict[str, Any]],
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--site", default=os.environ.get("SITE") or "lantern-street",
                         help="site pack (default: $SITE or lantern-street)")
     parser.add_argument("--model", type=Path, help="model archive (default: newest in models/<site>/)")
