@@ -1,6 +1,7 @@
-"""What the assistant does with off-topic, thanks, frustration and a request for a person, seen
-in the real widget (issue #12, items 1 and 2): off-topic is answered honestly and is not a
-handoff; a request for a person wins over a FAQ topic; yes/no questions get a yes or a no."""
+"""What the assistant does with off-topic, thanks, frustration, a request for a person and a
+question it is unsure about, seen in the real widget (issue #12, items 1 and 2; issue #22):
+off-topic is answered honestly and is not a handoff; a request for a person wins over a FAQ
+topic; yes/no questions get a yes or a no; unsure, it asks "did you mean" with buttons."""
 
 from __future__ import annotations
 
@@ -112,3 +113,25 @@ async def test_yes_no_questions_get_a_yes_or_a_no(stack, new_context) -> None:
     await expect(widget.rows("bot").last).to_contain_text("don't accept PayPal")
     await widget.say("can I bring my guide dog?")
     await expect(widget.rows("bot").last).to_contain_text("guide dogs included, are very welcome")
+
+
+async def test_did_you_mean_in_the_widget(stack, new_context, redis, faq_answers) -> None:
+    """Unsure between topics, the bot asks with the topics as buttons and a person; a click shows
+    the topic's name as the visitor's message (never its payload) and answers it at once."""
+    widget = await Widget.load(await new_context(), stack.bridge_url)
+    await widget.open()
+    await widget.say("tickets for the wrong date")
+    asked = widget.rows("bot").last
+    await expect(asked).to_contain_text("Do you mean one of these?")
+    chips = widget.q(".replies button:visible")
+    payloads = [await chip.get_attribute("data-payload") for chip in await chips.all()]
+    assert payloads[-1] == "/human_handoff" and 2 <= len(payloads) <= 4, payloads
+    assert all(p.startswith("/faq_") for p in payloads[:-1]), payloads
+    topic = payloads[0][len("/faq_"):]
+    title = await chips.first.inner_text()
+    await chips.first.click()
+    await expect(widget.rows("visitor").last).to_contain_text(title)
+    await expect(widget.rows("bot").last).to_contain_text(faq_answers[topic][0][:40])
+    assert "/faq_" not in await widget.q(".log").inner_text()
+    assert await owner(redis, widget) == "bot"
+    assert not widget.errors

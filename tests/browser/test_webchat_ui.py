@@ -35,6 +35,25 @@ async def test_rasa_webchat_gets_a_bot_reply(stack, new_context, faq_answers) ->
     assert all(urlparse(url).netloc == own for url in loaded if url.startswith("http")), loaded
 
 
+async def test_did_you_mean_in_rasa_webchat(stack, new_context, faq_answers) -> None:
+    """Stock rasa-webchat shows "did you mean" as quick replies, and a click answers the topic."""
+    context = await new_context()
+    watched = Watched(await context.new_page())
+    page = watched.page
+    await page.goto(stack.bridge_url + "/webchat")
+    await page.locator(".rw-launcher").click()
+    await expect(page.locator(".rw-response", has_text="virtual assistant")).to_be_visible()
+    await page.locator(".rw-new-message").fill("tickets for the wrong date")
+    await page.locator(".rw-new-message").press("Enter")
+    await expect(page.locator(".rw-response", has_text="Do you mean one of these?")).to_be_visible()
+    replies = page.locator(".rw-reply")
+    await expect(replies.last).to_have_text("Something else: talk to a person")
+    title = (await replies.first.inner_text()).strip()
+    topic = title.lower().replace(" ", "_")
+    await replies.first.click()
+    await expect(page.locator(".rw-response", has_text=faq_answers[topic][0][:40])).to_be_visible()
+
+
 HOSTILE = [
     "[Click for a refund](javascript:alert(document.domain))",
     "[x](JaVaScRiPt:alert(2))",
