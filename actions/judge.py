@@ -16,9 +16,11 @@ the message shares with each topic's own words (`Evidence`), with the decision t
 - **not sure**: `nlu_fallback` without suggestions (ask to rephrase, then a person).
 
 `threshold` is chosen per pack at training (`calibrate`), by cross-validation on the pack's own
-training data: the lowest value whose held-out predictions answer at most `max_wrong` of FAQ
-sentences with another topic and at most `max_unsafe` of never-FAQ sentences (out of scope, the
-bot challenge, a person) with a FAQ. The choice and the curve it came from are kept with the
+training data: the lowest value from `min_threshold` up whose held-out predictions answer at most
+`max_wrong` of FAQ sentences with another topic and at most `max_unsafe` of never-FAQ sentences
+(out of scope, the bot challenge, a person) with a FAQ. The folds keep together the sentences the
+build made from one example (`groups`): otherwise a held-out fold holds near copies of training
+sentences and promises more than real visitors give. The choice and the curve it came from are kept with the
 model (`calibration.json`); `scripts/evaluate.py` prints them with the figures.
 """
 
@@ -42,7 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.base import clone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.preprocessing import normalize
 
 from actions.focus import rewrite
@@ -141,15 +143,31 @@ def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
             "unsafe": n["unsafe"] / unsafe_total}
 
 
+def groups(texts: List[str], y: List[str], shared_by: int = 3) -> List[int]:
+    """A group per intent and set of its sentence's own words (those fewer than `shared_by`
+    intents use): the sentences the build made from one example in other frames ("can I park at
+    the theatre", "I'd like to park at the theatre") share one, so a held-out fold never holds
+    near copies of the training folds' sentences."""
+    words = [set(_words(t)) for t in texts]
+    intents_of: Dict[str, set] = {}
+    for ws, label in zip(words, y):
+        for w in ws:
+            intents_of.setdefault(w, set()).add(label)
+    keys: Dict[tuple, int] = {}
+    return [keys.setdefault((label, frozenset(w for w in ws if len(intents_of[w]) < shared_by)
+                             or frozenset([text.lower()])), len(keys))
+            for text, ws, label in zip(texts, words, y)]
+
+
 def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evidence",
               config: Dict[str, Any]) -> Dict[str, Any]:
     """Thresholds for this pack, from out-of-fold predictions of `clf` on its training data
     (weighed by the evidence as at run time)."""
     labels = np.asarray(y)
-    folds = StratifiedKFold(n_splits=int(config["folds"]), shuffle=True, random_state=42)
+    folds = StratifiedGroupKFold(n_splits=int(config["folds"]), shuffle=True, random_state=42)
     classes = sorted(set(y))
     probas = np.zeros((len(y), len(classes)))
-    for train, test in folds.split(np.zeros(len(y)), labels):
+    for train, test in folds.split(np.zeros(len(y)), labels, groups(texts, y)):
         model = clone(clf).fit(X[train], labels[train])
         cols = [classes.index(c) for c in model.classes_]
         probas[np.ix_(test, cols)] = model.predict_proba(X[test])
