@@ -145,9 +145,9 @@ def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
 
 def groups(texts: List[str], y: List[str], shared_by: int = 3) -> List[int]:
     """A group per intent and set of its sentence's own words (those fewer than `shared_by`
-    intents use): the sentences the build made from one example in other frames ("can I park at
-    the theatre", "I'd like to park at the theatre") share one, so a held-out fold never holds
-    near copies of the training folds' sentences."""
+    intents use): the sentences the build made from one example in other frames ("how do I get
+    a refund", "I'd like to get a refund") share one, so a held-out fold never holds near copies
+    of the training folds' sentences."""
     words = [set(_words(t)) for t in texts]
     intents_of: Dict[str, set] = {}
     for ws, label in zip(words, y):
