@@ -109,19 +109,17 @@ def decide(ranking: List[Dict[str, Any]], cal: Dict[str, float]) -> tuple[str, L
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
     faq_top = top[INTENT_NAME_KEY].startswith(FAQ_PREFIX)
     needed = cal["threshold"] if faq_top else cal["base_threshold"]
-    faq = [r[INTENT_NAME_KEY] for r in ranking[:4] if r[INTENT_NAME_KEY].startswith(FAQ_PREFIX)
-           and r["confidence"] >= cal["suggest_min"]][:3]
-    likely = bool(faq) and ranking_of(ranking, faq[0]) >= cal["ask_min"]
+    likely = [r for r in ranking[:4] if r[INTENT_NAME_KEY].startswith(FAQ_PREFIX)
+              and r["confidence"] >= cal["suggest_min"]][:3]
+    if not likely or likely[0]["confidence"] < cal["ask_min"]:
+        likely = []
+    faq = [r[INTENT_NAME_KEY] for r in likely]
     if top["confidence"] >= needed and (not faq_top or top["confidence"] - second >= cal["ambiguity"]):
         # "Out of scope", but not sure, with a likely topic: ask rather than refuse.
-        if top[INTENT_NAME_KEY] == OUT_OF_SCOPE and top["confidence"] < cal["threshold"] and likely:
+        if top[INTENT_NAME_KEY] == OUT_OF_SCOPE and top["confidence"] < cal["threshold"] and faq:
             return FALLBACK, faq
         return top[INTENT_NAME_KEY], []
-    return (FALLBACK, faq) if likely else (FALLBACK, [])
-
-
-def ranking_of(ranking: List[Dict[str, Any]], name: str) -> float:
-    return next((r["confidence"] for r in ranking if r[INTENT_NAME_KEY] == name), 0.0)
+    return FALLBACK, faq
 
 
 def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
