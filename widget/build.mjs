@@ -2,9 +2,17 @@
 //   widget.js   the visitor widget (served at /widget.js)
 //   console.js  the agent console (+ console.css), page pages/console.html
 //   rasa-webchat.js + webchat-init.js  the stock rasa-webchat bundle, copied as is, and its start
+// First src/shared/wording.js is written again from bot/wording.py (the server's button labels).
 import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
+
+try {
+  execFileSync(process.env.PYTHON || "python3", ["../scripts/wording_js.py"], { stdio: "inherit" });
+} catch (error) { // the committed file stays: it is checked by `npm test` where Python is
+  console.warn(`src/shared/wording.js not regenerated (${error.message}); using the committed one`);
+}
 
 const common = { bundle: true, minify: true, sourcemap: false, target: ["es2019"], format: "iife", logLevel: "warning" };
 
