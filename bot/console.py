@@ -549,7 +549,7 @@ def insights_route(store: Store, tokens: Tokens):
         for day in data["daily"]:  # containment: conversations the bot handled alone
             started, handed = day.get("conversations", 0), day.get("handed_off", 0)
             day["containment"] = round(max(0.0, 1 - handed / started), 3) if started else None
-        data["metrics"] = metrics.render().decode()  # this process's latency figures
+        data["rasa_latency"] = metrics.buckets(metrics.RASA_LATENCY)  # this process's figures
         return web.json_response(ok(**data))
 
     return handler

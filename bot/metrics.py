@@ -43,3 +43,19 @@ PASSWORD_CHECKS_REFUSED = Counter(
 
 def render() -> bytes:
     return generate_latest(REGISTRY)
+
+
+def buckets(histogram: Histogram) -> list[dict[str, float | int | None]]:
+    """A histogram of this process as JSON: `[{le, count}]`, each bucket's own count (not the
+    running total Prometheus keeps), `le` None for the last one (+Inf)."""
+    running = [
+        (float(sample.labels["le"]), sample.value)
+        for metric in histogram.collect() for sample in metric.samples
+        if sample.name.endswith("_bucket")
+    ]
+    counts: list[dict[str, float | int | None]] = []
+    previous = 0.0
+    for le, total in sorted(running):
+        counts.append({"le": None if le == float("inf") else le, "count": int(total - previous)})
+        previous = total
+    return counts
