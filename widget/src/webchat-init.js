@@ -1,6 +1,6 @@
 // Starts the unmodified rasa-webchat bundle (window.WebChat, from /static/rasa-webchat.js)
 // against this bridge. Kept in its own file: the page's CSP allows no inline scripts.
-window.WebChat.default(
+/** @type {any} */ (window).WebChat.default(
   {
     socketUrl: window.location.origin,
     socketPath: "/socket.io/",

@@ -1,6 +1,6 @@
-// The console's Insights view: daily tallies and wait samples from GET /api/insights (kept in
+// The console's Insights charts: daily tallies and wait samples from GET /api/insights (kept in
 // Redis, shared by all bridge processes), the live queues and team, and the Rasa latency of this
-// process (the `metrics` text /api/insights carries); drawn as small inline SVG charts (labels set with textContent).
+// process (`rasa_latency`, as JSON); drawn as small inline SVG charts (labels set with textContent).
 import { el } from "../shared/dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -13,28 +13,12 @@ function svg(tag, attrs = {}, text) {
   return node;
 }
 
-export function parseMetrics(text) {
-  const series = [];
-  for (const line of text.split("\n")) {
-    const m = line.match(/^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/);
-    if (!m) continue;
-    const labels = {};
-    for (const [, k, v] of (m[2] || "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
-    series.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return series;
-}
-
-function histogram(series, base) {
-  const buckets = series.filter((s) => s.name === `${base}_bucket`).map((s) => ({ le: s.labels.le, value: s.value }));
-  const num = (le) => (le === "+Inf" ? Infinity : Number(le));
-  buckets.sort((a, b) => num(a.le) - num(b.le));
-  let previous = 0;
-  return buckets.map((b) => {
-    const item = { label: b.le === "+Inf" ? "more" : `≤${fmtSeconds(Number(b.le))}`, value: b.value - previous };
-    previous = b.value;
-    return item;
-  });
+/**
+ * The bars of a histogram the bridge sends as JSON (`rasa_latency`: each bucket's own count).
+ * @param {{le: number | null, count: number}[] | undefined} buckets
+ */
+export function bucketBars(buckets) {
+  return (buckets || []).map((b) => ({ label: b.le === null ? "more" : `≤${fmtSeconds(b.le)}`, value: b.count }));
 }
 
 function fmtSeconds(s) {
@@ -42,14 +26,14 @@ function fmtSeconds(s) {
 }
 
 // Samples (seconds) counted into BUCKETS, for barChart.
-function bucketed(values) {
+export function bucketed(values) {
   const counts = BUCKETS.map(() => 0);
   for (const v of values) counts[BUCKETS.findIndex((le) => v <= le)]++;
   return BUCKETS.map((le, i) => ({ label: le === Infinity ? "more" : `≤${fmtSeconds(le)}`, value: counts[i] }));
 }
 
 // Nearest-rank quantile of the samples, or null when there are none.
-function quantile(values, q) {
+export function quantile(values, q) {
   if (!values.length) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
@@ -79,7 +63,12 @@ function barChart(title, items, { unit = "", alt = false, empty = "No data yet."
 }
 
 // One point per day (`v` 0..100 or null: no conversations that day), the days evenly spaced.
-function lineChart(title, days, { unit = "%", empty } = {}) {
+/**
+ * @param {string} title
+ * @param {{label: string, v: number | null}[]} days
+ * @param {{unit?: string, empty?: string}} [options]
+ */
+function lineChart(title, days, { unit = "%", empty = "" } = {}) {
   const box = el("figure", { class: "chart" }, el("h3", {}, title));
   const known = days.filter((d) => d.v !== null);
   if (!known.length) { box.appendChild(el("p", { class: "muted" }, empty)); return box; }
@@ -114,8 +103,12 @@ function kpi(label, value) {
 
 const dayLabel = (date) => new Date(`${date}T00:00:00Z`).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
 
-export function renderInsights(box, { insights, metrics, queues, agents, departments }) {
-  const series = parseMetrics(metrics || "");
+/**
+ * @param {HTMLElement} box
+ * @param {{insights: any, queues: Record<string, any[]>, agents: any[], departments: Record<string, string>}} figures
+ *   `insights` is GET /api/insights's answer, or null when it could not be loaded
+ */
+export function renderInsights(box, { insights, queues, agents, departments }) {
   const daily = (insights && insights.daily) || [];
   const waits = (insights && insights.queue_wait) || [];
   const firsts = (insights && insights.first_response) || [];
@@ -152,5 +145,5 @@ export function renderInsights(box, { insights, metrics, queues, agents, departm
       barChart("Waiting now, by department", Object.keys(departments).map((key) => ({ label: departments[key], value: (queues[key] || []).length })), { empty: "Nobody is waiting." }),
       barChart("Open chats per agent (online or busy)", agents.filter((a) => a.presence !== "offline" || a.chats)
         .map((a) => ({ label: `${a.display_name} (${a.presence})`, value: a.chats })), { alt: true, empty: "No chats open." }),
-      barChart("Assistant latency (Rasa round trip, this process)", histogram(series, "frontdesk_rasa_latency_seconds"))));
+      barChart("Assistant latency (Rasa round trip, this process)", bucketBars(insights && insights.rasa_latency))));
 }

@@ -1,0 +1,64 @@
+// Canned responses: per department, edited by supervisors.
+import { call } from "./connection.js";
+import { $, chats, deptTitle, me, session } from "./state.js";
+import { el } from "../shared/dom.js";
+
+/** @type {Record<string, Record<string, string>>} */
+export const canned = {}; // department -> {key: text}
+export async function loadCanned() {
+  const departments = me.agent.role === "supervisor" ? Object.keys(me.departments) : [me.agent.department];
+  for (const department of departments) {
+    const answer = await call("canned", { department });
+    if (answer.ok) canned[department] = answer.canned;
+  }
+  const select = $("canned-dept");
+  if (!select.options.length) {
+    select.replaceChildren(...departments.map((d) => el("option", { value: d }, deptTitle(d))));
+    select.value = me.agent.department;
+  }
+  renderCanned();
+  for (const chat of chats.values()) fillCanned(chat);
+}
+
+export async function fillCanned(chat) {
+  const department = (chat.conversation && chat.conversation.department) || (me.agent && me.agent.department);
+  if (department && !canned[department] && session.socket && session.socket.connected) {
+    canned[department] = {};
+    const answer = await call("canned", { department });
+    if (answer.ok) canned[department] = answer.canned;
+  }
+  const options = Object.entries(canned[department] || {});
+  chat.canned.replaceChildren(el("option", { value: "" }, options.length ? "Canned responses…" : "No canned responses"),
+    ...options.map(([key, text]) => el("option", { value: text }, `${key}: ${text.slice(0, 60)}`)));
+}
+
+export function renderCanned() {
+  const department = $("canned-dept").value;
+  const supervisor = me.agent.role === "supervisor";
+  $("canned-form").hidden = !supervisor;
+  const list = $("canned-list");
+  list.replaceChildren();
+  const entries = Object.entries(canned[department] || {});
+  if (!entries.length) list.appendChild(el("li", { class: "muted" }, "No canned responses for this department yet."));
+  for (const [key, text] of entries) {
+    const remove = supervisor ? el("button", { type: "button", class: "danger", "aria-label": `Delete ${key}` }, "Delete") : null;
+    if (remove) remove.addEventListener("click", () => saveCanned({ department, key, delete: true }));
+    list.appendChild(el("li", {}, el("span", { class: "key" }, key), el("span", { class: "text" }, text), remove));
+  }
+}
+
+async function saveCanned(payload) {
+  const answer = await call("canned_set", payload);
+  if (!answer.ok) { $("canned-error").textContent = answer.error.message; return false; }
+  $("canned-error").textContent = "";
+  canned[payload.department] = answer.canned;
+  renderCanned();
+  for (const chat of chats.values()) fillCanned(chat);
+  return true;
+}
+$("canned-dept").addEventListener("change", renderCanned);
+$("canned-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const ok = await saveCanned({ department: $("canned-dept").value, key: $("canned-key").value.trim(), text: $("canned-text").value.trim() });
+  if (ok) { $("canned-key").value = ""; $("canned-text").value = ""; }
+});

@@ -1,0 +1,95 @@
+// One chat's DOM: the tab, the header's buttons, the transcript, the details, the reply box.
+import { fillCanned } from "./canned.js";
+import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
+import { claimChat } from "./queues.js";
+import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
+import { el } from "../shared/dom.js";
+import { BUTTON_TITLES } from "../shared/wording.js";
+
+export function buildChat(id) {
+  const chat = { id, mine: false, conversation: null, messages: new Map(), pending: [], unread: 0, last: "", titles: { ...BUTTON_TITLES } };
+  // tab
+  chat.tabButton = el("button", { type: "button", role: "tab", "aria-selected": "false", "aria-controls": `chat-${id}`, "data-conversation": id });
+  chat.tabTitle = el("span", {}, `Visitor ${id.slice(0, 6)}`);
+  chat.snippet = el("span", { class: "snippet" });
+  chat.tabButton.append(chat.tabTitle, chat.snippet);
+  chat.tabButton.addEventListener("click", () => activate(id));
+  chat.dismiss = el("button", { type: "button", "aria-label": "Close this tab", title: "Close this tab" }, "×");
+  chat.dismiss.addEventListener("click", () => dismiss(chat));
+  chat.tab = el("li", { class: "chat-tab", role: "presentation" }, chat.tabButton, chat.dismiss);
+
+  // header
+  chat.title = el("h2", {}, `Visitor ${id.slice(0, 6)}`);
+  chat.state = el("span", { class: "state" });
+  chat.claim = el("button", { type: "button", class: "primary" }, "Claim");
+  chat.transferBtn = el("button", { type: "button", "aria-expanded": "false" }, "Transfer…");
+  chat.handBack = el("button", { type: "button" }, "Hand back to bot");
+  chat.close = el("button", { type: "button", class: "danger" }, "Close chat");
+  chat.claim.addEventListener("click", () => claimChat(id, chat.claim));
+  chat.transferBtn.addEventListener("click", () => toggleTransfer(chat));
+  chat.handBack.addEventListener("click", () => act(chat, "hand_back", "Handed back to the bot."));
+  chat.close.addEventListener("click", () => act(chat, "close", "Chat closed; the visitor was asked for a rating."));
+
+  chat.transcript = el("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript", tabindex: "0" });
+  chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
+  chat.typing = el("p", { class: "typing", "aria-live": "polite" });
+
+  // transfer form
+  chat.transferTo = el("select", { id: `transfer-to-${id}` });
+  chat.transferNote = el("textarea", { id: `transfer-note-${id}`, rows: "2", maxlength: "2000" });
+  chat.transferForm = el("form", { class: "transfer", hidden: "" },
+    el("label", { for: `transfer-to-${id}` }, "Transfer to"), chat.transferTo,
+    el("label", { for: `transfer-note-${id}` }, "Note for the next person (agents only)"), chat.transferNote,
+    el("div", { class: "reply-bar" }, el("button", { type: "submit", class: "primary" }, "Transfer"),
+      el("button", { type: "button", "data-cancel": "" }, "Cancel")));
+  chat.transferForm.addEventListener("submit", (e) => { e.preventDefault(); transfer(chat); });
+  chat.transferForm.querySelector("[data-cancel]").addEventListener("click", () => toggleTransfer(chat, false));
+
+  // reply box
+  chat.input = el("textarea", { id: `reply-${id}`, rows: "3", maxlength: "2000", placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line)" });
+  chat.canned = el("select", { "aria-label": "Insert a canned response" });
+  chat.noteMode = el("input", { type: "checkbox", id: `note-${id}` });
+  chat.send = el("button", { type: "submit", class: "primary" }, "Send");
+  chat.fileInput = el("input", { type: "file", hidden: "", accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf", "data-attach": "" });
+  chat.attach = el("button", { type: "button", title: "Send an image or a PDF to the visitor" }, "Attach file");
+  chat.error = el("p", { class: "error", role: "alert" });
+  chat.form = el("form", { class: "reply" },
+    el("label", { for: `reply-${id}`, class: "sr" }, "Reply"), chat.input,
+    el("div", { class: "reply-bar" }, chat.canned,
+      el("label", {}, chat.noteMode, " Internal note (agents only)"), chat.attach, chat.fileInput, chat.send),
+    chat.error);
+  chat.attach.addEventListener("click", () => chat.fileInput.click());
+  chat.fileInput.addEventListener("change", () => {
+    const [file] = chat.fileInput.files;
+    chat.fileInput.value = "";
+    if (file) attachFile(chat, file);
+  });
+  chat.canned.addEventListener("change", () => {
+    if (chat.canned.value) insertText(chat.input, chat.canned.value);
+    chat.canned.value = "";
+  });
+  chat.noteMode.addEventListener("change", () => {
+    chat.form.classList.toggle("note-mode", chat.noteMode.checked);
+    chat.send.textContent = chat.noteMode.checked ? "Add note" : "Send";
+    updateChatState(chat);
+  });
+  chat.input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); chat.form.requestSubmit(); }
+  });
+  chat.input.addEventListener("input", () => agentTyping(chat, !!chat.input.value.trim()));
+  chat.form.addEventListener("submit", (e) => { e.preventDefault(); submitReply(chat); });
+  fillCanned(chat);
+
+  chat.view = el("article", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
+    el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
+    chat.transcript, chat.details,
+    el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form));
+  return chat;
+}
+
+function insertText(input, text) {
+  const start = input.selectionStart ?? input.value.length;
+  input.value = input.value.slice(0, start) + text + input.value.slice(input.selectionEnd ?? start);
+  input.focus();
+  input.selectionStart = input.selectionEnd = start + text.length;
+}

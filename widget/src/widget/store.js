@@ -1,0 +1,134 @@
+// The widget's state: what survives a reload (session id, last message id, unacknowledged
+// messages, open or not, the greeting shown) and who answers the conversation now, with
+// subscribers told of every change. The reducers below are pure (tested in widget/test/).
+import { cmpId, minutes } from "../shared/time.js";
+
+/** @typedef {"bot" | "triage" | "queue" | "agent" | "closed"} Owner */
+/** @typedef {{id: string, text: string}} Outgoing a visitor's message, until the bridge acknowledges it */
+/**
+ * @typedef {object} Saved
+ * @property {string} session
+ * @property {string} last the newest stored message id shown
+ * @property {Outgoing[]} pending
+ * @property {boolean} open
+ * @property {string} [greeting]
+ * @property {string} [conversation]
+ */
+/** @typedef {{owner: Owner, agentName: string}} Live */
+
+export const OWNERS = ["bot", "triage", "queue", "agent", "closed"];
+export const WITH_PEOPLE = ["triage", "queue", "agent"];
+
+/**
+ * @param {string} key the localStorage key (one per bridge)
+ * @param {Pick<Storage, "getItem" | "setItem">} storage
+ */
+export function createStore(key, storage) {
+  /** @type {Saved} */
+  const saved = Object.assign({ session: "", last: "", pending: [], open: false }, load());
+  /** @type {Live} */
+  const live = { owner: "bot", agentName: "" };
+  /** @type {Set<(changed: Partial<Live>) => void>} */
+  const listeners = new Set();
+
+  function load() {
+    try { return JSON.parse(storage.getItem(key) || "null") || {}; } catch (e) { return {}; }
+  }
+
+  return {
+    saved,
+    live,
+    /** @param {Partial<Saved>} [patch] */
+    save(patch) {
+      Object.assign(saved, patch);
+      try { storage.setItem(key, JSON.stringify(saved)); } catch (e) { /* private mode */ }
+    },
+    /** @param {Partial<Live>} patch listeners hear of it even when nothing changed (the view redraws) */
+    set(patch) {
+      Object.assign(live, patch);
+      for (const listener of listeners) listener(patch);
+    },
+    /** @param {(changed: Partial<Live>) => void} listener */
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createStore>} Store */
+
+/**
+ * Who answers after this live message: the bridge says so in `metadata.owner` (flattened to
+ * `owner`); older bridges only send facts in `custom`, read as before.
+ * @param {any} msg a message as the widget receives it (metadata flattened in)
+ * @param {Owner} current
+ * @returns {Owner}
+ */
+export function nextOwner(msg, current) {
+  const told = (msg.metadata && msg.metadata.owner) || msg.owner;
+  if (OWNERS.includes(told)) return told;
+  // fallback until every bridge sends metadata.owner (#21)
+  const c = msg.custom || {};
+  let owner = current;
+  if (c.handoff) owner = c.handoff.department ? "queue" : "triage";
+  if (c.queue || c.requeued) owner = "queue";
+  if (c.agent_joined) owner = "agent";
+  if (c.transfer) owner = "queue"; // "agent_joined" follows when it went to a person
+  if (c.handed_back) owner = "bot";
+  if (c.closed) owner = "closed";
+  if (c.ticket && (owner === "queue" || owner === "triage")) owner = "closed";
+  return owner;
+}
+
+/**
+ * Orders transcript rows by stream id; rows without one (not yet stored) sort last.
+ * @param {string} a
+ * @param {string} b
+ */
+export function cmpRows(a, b) {
+  if (!a) return b ? 1 : 0;
+  if (!b) return -1;
+  return cmpId(a, b);
+}
+
+/** @param {Owner} owner @param {string} agentName the header's second line */
+export function subtitle(owner, agentName) {
+  return owner === "agent" ? `Chatting with ${agentName || "our team"}`
+    : owner === "queue" || owner === "triage" ? "Waiting for a person…"
+      : owner === "closed" ? "Chat closed" : "Virtual assistant";
+}
+
+/**
+ * The queue line, or null when nobody can answer now (no place and no estimate then).
+ * @param {{position: number, eta_seconds?: number | null}} q
+ */
+export function queueText(q) {
+  if (q.eta_seconds == null) return null;
+  return `${q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`} · about ${minutes(q.eta_seconds)} min`;
+}
+
+export const NOBODY = "Nobody can answer right now. You can leave a message, or keep waiting here.";
+
+/**
+ * The greeting of a new conversation, with the opening hours when nobody is there.
+ * @param {string} base the tag's, the site pack's or the default greeting
+ * @param {{open: boolean, back?: string}} hours
+ */
+export function greeting(base, hours) {
+  if (hours.open) return base;
+  return `${base} Nobody from our team is here right now${hours.back ? `; we're back ${hours.back}` : ""}. You can still leave a message.`;
+}
+
+/**
+ * "can I leave a message?" typed while waiting (not "I don't want to leave a message").
+ * @param {string} text
+ */
+export const asksToLeaveMessage = (text) => /\bleave (a |you a |us a )?message\b/i.test(text)
+  && !/(\bnot|n't|\bno|\bnever)\b.*\bleave\b/i.test(text);
+
+let counter = 0;
+/** A client message id, unique enough to be sent again after a reconnect without doubling. */
+export function newId() {
+  return "w" + Date.now().toString(36) + "-" + (counter++).toString(36) + Math.random().toString(36).slice(2, 8);
+}
