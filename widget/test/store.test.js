@@ -1,0 +1,88 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  createStore, nextOwner, cmpRows, subtitle, queueText, greeting, asksToLeaveMessage, newId, NOBODY,
+} from "../src/widget/store.js";
+
+function memory() {
+  const items = new Map();
+  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), items };
+}
+
+test("the owner the bridge states wins over the facts", () => {
+  assert.equal(nextOwner({ metadata: { owner: "agent" }, custom: { handed_back: true } }, "bot"), "agent");
+  assert.equal(nextOwner({ owner: "closed" }, "agent"), "closed"); // metadata flattened in
+  assert.equal(nextOwner({ metadata: { owner: "nobody" }, custom: { closed: true } }, "bot"), "closed");
+});
+
+test("without metadata.owner the facts in custom still move the owner", () => {
+  const cases = [
+    [{ handoff: { department: "" } }, "bot", "triage"],
+    [{ handoff: { department: "sales" } }, "bot", "queue"],
+    [{ requeued: true }, "agent", "queue"],
+    [{ transfer: { to: "x" } }, "agent", "queue"],
+    [{ agent_joined: "Alex" }, "queue", "agent"],
+    [{ handed_back: true }, "agent", "bot"],
+    [{ closed: true }, "agent", "closed"],
+    [{ ticket: "t1" }, "queue", "closed"],
+    [{ ticket: "t1" }, "bot", "bot"],
+    [{}, "queue", "queue"],
+  ];
+  for (const [custom, before, after] of cases) assert.equal(nextOwner({ custom }, before), after, JSON.stringify(custom));
+});
+
+test("rows sort by stream id, rows not yet stored last", () => {
+  assert.ok(cmpRows("1700000000000-2", "1700000000000-10") < 0);
+  assert.ok(cmpRows("9-0", "10-0") < 0);
+  assert.ok(cmpRows("", "1-0") > 0);
+  assert.ok(cmpRows("1-0", "") < 0);
+  assert.equal(cmpRows("", ""), 0);
+});
+
+test("the header, the queue line and the greeting say who is there", () => {
+  assert.equal(subtitle("agent", "Alex"), "Chatting with Alex");
+  assert.equal(subtitle("agent", ""), "Chatting with our team");
+  assert.equal(subtitle("triage", ""), "Waiting for a person…");
+  assert.equal(subtitle("closed", ""), "Chat closed");
+  assert.equal(subtitle("bot", "Alex"), "Virtual assistant");
+  assert.equal(queueText({ position: 1, eta_seconds: 20 }), "You're next · about 1 min");
+  assert.equal(queueText({ position: 3, eta_seconds: 300 }), "You're number 3 in the queue · about 5 min");
+  assert.equal(queueText({ position: 3, eta_seconds: null }), null);
+  assert.match(NOBODY, /leave a message/);
+  assert.equal(greeting("Hi!", { open: true }), "Hi!");
+  assert.equal(greeting("Hi!", { open: false, back: "at 9:00" }),
+    "Hi! Nobody from our team is here right now; we're back at 9:00. You can still leave a message.");
+});
+
+test("asking to leave a message opens the form, refusing does not", () => {
+  assert.ok(asksToLeaveMessage("Can I leave a message?"));
+  assert.ok(asksToLeaveMessage("I'd like to leave you a message"));
+  assert.ok(!asksToLeaveMessage("I don't want to leave a message"));
+  assert.ok(!asksToLeaveMessage("hello"));
+});
+
+test("the store keeps what survives a reload and tells subscribers of owner changes", () => {
+  const storage = memory();
+  const store = createStore("k", storage);
+  assert.deepEqual(store.saved, { session: "", last: "", pending: [], open: false });
+  store.save({ session: "s1", pending: [{ id: "a", text: "hi" }] });
+  assert.deepEqual(createStore("k", storage).saved.pending, [{ id: "a", text: "hi" }]);
+  const heard = [];
+  const stop = store.subscribe((changed) => heard.push(changed.owner));
+  store.set({ owner: "queue" });
+  stop();
+  store.set({ owner: "agent" });
+  assert.deepEqual(heard, ["queue"]);
+  assert.equal(store.live.owner, "agent");
+});
+
+test("a broken saved state starts afresh", () => {
+  const storage = memory();
+  storage.setItem("k", "{not json");
+  assert.equal(createStore("k", storage).saved.session, "");
+});
+
+test("client message ids do not repeat", () => {
+  const ids = new Set(Array.from({ length: 1000 }, newId));
+  assert.equal(ids.size, 1000);
+});
