@@ -3,6 +3,7 @@ import { $, announce, me } from "./state.js";
 
 const BASE_TITLE = "Frontdesk";
 
+/** @type {AudioContext | null} */
 let audio = null;
 let unseen = 0;
 export function beep() {

@@ -20,6 +20,7 @@ export async function loadCanned() {
   for (const chat of chats.values()) fillCanned(chat);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function fillCanned(chat) {
   const department = (chat.conversation && chat.conversation.department) || (me.agent && me.agent.department);
   if (department && !canned[department] && session.socket && session.socket.connected) {

@@ -6,8 +6,54 @@ import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply
 import { el } from "../shared/dom.js";
 import { BUTTON_TITLES } from "../shared/wording.js";
 
+/**
+ * One open chat: its state, and the elements the other modules update.
+ * @typedef {object} Chat
+ * @property {string} id the conversation id
+ * @property {boolean} mine this agent owns it
+ * @property {any} conversation the server's summary (`open`, `conversation` events)
+ * @property {Map<string, any>} messages shown, by id
+ * @property {any[]} pending replies not yet acknowledged (sent again after a reconnect)
+ * @property {number} unread
+ * @property {string} last the newest message id shown
+ * @property {Record<string, string>} titles payload -> button title, for the visitor's clicks
+ * @property {HTMLButtonElement} tabButton
+ * @property {HTMLSpanElement} tabTitle
+ * @property {HTMLSpanElement} snippet
+ * @property {HTMLButtonElement} dismiss
+ * @property {HTMLLIElement} tab
+ * @property {HTMLHeadingElement} title
+ * @property {HTMLSpanElement} state
+ * @property {HTMLButtonElement} claim
+ * @property {HTMLButtonElement} transferBtn
+ * @property {HTMLButtonElement} handBack
+ * @property {HTMLButtonElement} close
+ * @property {HTMLDivElement} transcript
+ * @property {HTMLElement} details
+ * @property {HTMLParagraphElement} typing
+ * @property {HTMLSelectElement} transferTo
+ * @property {HTMLTextAreaElement} transferNote
+ * @property {HTMLFormElement} transferForm
+ * @property {HTMLTextAreaElement} input
+ * @property {HTMLSelectElement} canned
+ * @property {HTMLInputElement} noteMode
+ * @property {HTMLButtonElement} send
+ * @property {HTMLInputElement} fileInput
+ * @property {HTMLButtonElement} attach
+ * @property {HTMLParagraphElement} error
+ * @property {HTMLFormElement} form
+ * @property {HTMLElement} view
+ * @property {HTMLButtonElement | null} [earlier]
+ * @property {ReturnType<typeof setTimeout>} [typingTimer] the visitor's typing indicator
+ * @property {ReturnType<typeof setTimeout>} [typingOff] this agent's "stopped typing"
+ * @property {number} [typingSent]
+ * @property {ReturnType<typeof setTimeout>} [lingerTimer] a closed chat's tab goes by itself
+ */
+
+/** @param {string} id a conversation id */
 export function buildChat(id) {
-  const chat = { id, mine: false, conversation: null, messages: new Map(), pending: [], unread: 0, last: "", titles: { ...BUTTON_TITLES } };
+  /** @type {Chat} */
+  const chat = /** @type {any} */ ({ id, mine: false, conversation: null, messages: new Map(), pending: [], unread: 0, last: "", titles: { ...BUTTON_TITLES } });
   // tab
   chat.tabButton = el("button", { type: "button", role: "tab", "aria-selected": "false", "aria-controls": `chat-${id}`, "data-conversation": id });
   chat.tabTitle = el("span", {}, `Visitor ${id.slice(0, 6)}`);
@@ -37,13 +83,14 @@ export function buildChat(id) {
   // transfer form
   chat.transferTo = el("select", { id: `transfer-to-${id}` });
   chat.transferNote = el("textarea", { id: `transfer-note-${id}`, rows: "2", maxlength: "2000" });
+  const cancel = el("button", { type: "button", "data-cancel": "" }, "Cancel");
   chat.transferForm = el("form", { class: "transfer", hidden: "" },
     el("label", { for: `transfer-to-${id}` }, "Transfer to"), chat.transferTo,
     el("label", { for: `transfer-note-${id}` }, "Note for the next person (agents only)"), chat.transferNote,
     el("div", { class: "reply-bar" }, el("button", { type: "submit", class: "primary" }, "Transfer"),
-      el("button", { type: "button", "data-cancel": "" }, "Cancel")));
+      cancel));
   chat.transferForm.addEventListener("submit", (e) => { e.preventDefault(); transfer(chat); });
-  chat.transferForm.querySelector("[data-cancel]").addEventListener("click", () => toggleTransfer(chat, false));
+  cancel.addEventListener("click", () => toggleTransfer(chat, false));
 
   // reply box
   chat.input = el("textarea", { id: `reply-${id}`, rows: "3", maxlength: "2000", placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line)" });
@@ -60,7 +107,7 @@ export function buildChat(id) {
     chat.error);
   chat.attach.addEventListener("click", () => chat.fileInput.click());
   chat.fileInput.addEventListener("change", () => {
-    const [file] = chat.fileInput.files;
+    const [file] = chat.fileInput.files || [];
     chat.fileInput.value = "";
     if (file) attachFile(chat, file);
   });

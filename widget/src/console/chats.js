@@ -34,6 +34,7 @@ export async function openChat(id, { mine, focus } = {}) {
   if (focus) activate(id);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function loaded(chat, answer) {
   chat.conversation = answer.conversation;
   if (answer.conversation.agent && me.agent) chat.mine = answer.conversation.agent === me.agent.name;
@@ -46,6 +47,7 @@ export function loaded(chat, answer) {
 }
 
 // `open` gives the latest page of a long transcript; earlier pages come on request, in order.
+/** @param {import("./chat-view.js").Chat} chat */
 function earlierButton(chat, more) {
   if (!more) { if (chat.earlier) chat.earlier.remove(); chat.earlier = null; return; }
   if (!chat.earlier) {
@@ -55,6 +57,7 @@ function earlierButton(chat, more) {
   chat.transcript.prepend(chat.earlier);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 async function loadEarlier(chat) {
   const first = [...chat.messages.keys()].filter(Boolean).sort(cmpId)[0];
   const answer = await call("history", { conversation_id: chat.id, before: first });
@@ -88,6 +91,7 @@ export function released(id) {
   refreshConversation(chat);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function refreshConversation(chat) {
   const answer = await call("open", { conversation_id: chat.id });
   if (answer.ok) { chat.conversation = answer.conversation; renderDetails(chat); updateChatState(chat); }
@@ -112,7 +116,7 @@ export function activate(id) {
 $("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between tabs (WAI-ARIA)
   const ids = [...chats.keys()];
   const focused = document.activeElement;
-  const at = ids.indexOf(focused instanceof HTMLElement ? focused.dataset.conversation : undefined);
+  const at = ids.indexOf(focused instanceof HTMLElement ? focused.dataset.conversation || "" : "");
   if (at < 0) return;
   const next = { ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1, Home: 0, End: ids.length - 1 }[e.key];
   if (next === undefined) return;
@@ -122,6 +126,7 @@ $("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between t
   chats.get(id).tabButton.focus();
 });
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function dismiss(chat) {
   clearTimeout(chat.lingerTimer);
   call("leave", { conversation_id: chat.id });
@@ -134,6 +139,7 @@ export function dismiss(chat) {
     if (next) activate(next); else { session.activeId = ""; $("empty-chat").hidden = false; }
   }
 }
+/** @param {import("./chat-view.js").Chat} chat */
 export function updateChatState(chat) {
   const c = chat.conversation || {};
   const owner = c.owner || "";
@@ -156,11 +162,13 @@ export function updateChatState(chat) {
   if (!canAct) toggleTransfer(chat, false);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 function updateTab(chat) {
   chat.tabButton.classList.toggle("unread", chat.unread > 0);
   chat.tabTitle.textContent = visitorLabel(chat.conversation || { id: chat.id }) + (chat.unread ? ` (${chat.unread} new)` : "");
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 function addSystem(chat, text) {
   chat.transcript.appendChild(el("div", { class: "msg system" }, text));
 }
@@ -187,6 +195,7 @@ export function addMessage(id, m, live) {
   chat.transcript.scrollTop = chat.transcript.scrollHeight;
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function attachFile(chat, file) {
   chat.error.textContent = "";
   const form = new FormData();
@@ -204,6 +213,7 @@ export async function attachFile(chat, file) {
   addMessage(chat.id, body.message, false);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function showVisitorTyping(chat, on) {
   clearTimeout(chat.typingTimer);
   chat.typing.textContent = on ? "The visitor is typing…" : "";

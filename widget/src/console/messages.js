@@ -40,6 +40,7 @@ function fileView(f) {
 }
 
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function renderDetails(chat) {
   const c = chat.conversation || {};
   const v = c.visitor || {};

@@ -5,6 +5,7 @@ import { messageRow } from "./messages.js";
 import { announce, deptTitle, me, newMessageId } from "./state.js";
 import { el } from "../shared/dom.js";
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function submitReply(chat) {
   const text = chat.input.value.trim();
   if (!text) return;
@@ -26,9 +27,10 @@ export async function submitReply(chat) {
   await sendReply(chat, reply);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 async function sendReply(chat, reply) {
   const answer = await call("reply", reply);
-  const row = chat.transcript.querySelector(`[data-client="${CSS.escape(reply.message_id)}"]`);
+  const row = /** @type {HTMLElement | null} */ (chat.transcript.querySelector(`[data-client="${CSS.escape(reply.message_id)}"]`));
   if (answer.ok) {
     chat.pending = chat.pending.filter((r) => r !== reply);
     if (row && !row.dataset.id) {
@@ -43,10 +45,12 @@ async function sendReply(chat, reply) {
   } // offline: sent again, with the same message_id, after the reconnect
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function flushPending(chat) {
   for (const reply of [...chat.pending]) sendReply(chat, Object.assign(reply, { resend: true }));
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export function agentTyping(chat, on) {
   clearTimeout(chat.typingOff);
   if (!chat.mine || chat.noteMode.checked) return;
@@ -59,6 +63,7 @@ export function agentTyping(chat, on) {
   }
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function act(chat, event, done) {
   chat.error.textContent = "";
   const answer = await call(event, { conversation_id: chat.id });
@@ -67,6 +72,7 @@ export async function act(chat, event, done) {
   await refreshConversation(chat);
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function toggleTransfer(chat, show = chat.transferForm.hidden) {
   chat.transferForm.hidden = !show;
   chat.transferBtn.setAttribute("aria-expanded", String(show));
@@ -87,6 +93,7 @@ export async function toggleTransfer(chat, show = chat.transferForm.hidden) {
   chat.transferTo.focus();
 }
 
+/** @param {import("./chat-view.js").Chat} chat */
 export async function transfer(chat) {
   const [kind, target] = chat.transferTo.value.split(/:(.*)/);
   const payload = { conversation_id: chat.id, note: chat.transferNote.value.trim() };

@@ -104,7 +104,7 @@ export function createViews(store, opts, net) {
       greet();
       scrollDown();
       // no keyboard popping up on phones: focus the input only with a mouse or a trackpad
-      if (focus && !(window.matchMedia && matchMedia("(pointer: coarse)").matches)) input.focus();
+      if (focus && !(typeof window.matchMedia === "function" && matchMedia("(pointer: coarse)").matches)) input.focus();
     } else if (focus) {
       launch.focus();
     }
@@ -194,6 +194,7 @@ export function createViews(store, opts, net) {
 
   /** @param {HTMLElement} row @param {string} id */
   function place(row, id) {
+    /** @type {HTMLElement | null} */
     let before = null;
     for (let node = /** @type {HTMLElement | null} */ (log.lastElementChild); node; node = /** @type {HTMLElement | null} */ (node.previousElementSibling)) {
       if (node === leave.form || cmpRows(node.dataset.id || "", id) > 0) before = node; else break;
