@@ -10,13 +10,14 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "bot" / "wording.py"
 TARGET = ROOT / "widget" / "src" / "shared" / "wording.js"
 
 
-def load_wording():
+def load_wording() -> ModuleType:
     """bot/wording.py by its path: it imports nothing of the bridge, so no venv is needed."""
     spec = importlib.util.spec_from_file_location("frontdesk_wording", SOURCE)
     assert spec and spec.loader
