@@ -4,7 +4,7 @@
 import { el, svgIcon, textOn, inkOn } from "../shared/dom.js";
 import { isImageSrc, safeFile, fileSize } from "../shared/text.js";
 import { LEAVE_MESSAGE, TALK_TO_PERSON, BUTTON_TITLES } from "../shared/wording.js";
-import { widgetCss } from "../widget-css.js";
+import { widgetCss } from "./css.js";
 import { leaveForm, mailForm } from "./forms.js";
 import {
   WITH_PEOPLE, NOBODY, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
