@@ -2,10 +2,10 @@
 // never mix), the transcript, the composer. Everything people or the bot write goes in with
 // textContent (through el()); links are followed only by the rules of shared/text.js.
 import { el, svgIcon, textOn, inkOn } from "../shared/dom.js";
-import { isImageSrc, safeFile, fileSize } from "../shared/text.js";
 import { LEAVE_MESSAGE, TALK_TO_PERSON, BUTTON_TITLES } from "../shared/wording.js";
 import { widgetCss } from "./css.js";
 import { leaveForm, mailForm } from "./forms.js";
+import { renderMessage, stamp } from "./message.js";
 import {
   WITH_PEOPLE, NOBODY, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
   asksToLeaveMessage, newId,
@@ -175,7 +175,7 @@ export function createViews(store, opts, net) {
       store.save({ greeting: text });
     }
     greeted = true;
-    const row = render({ sender: "bot", text }, "bot");
+    const row = renderMessage({ sender: "bot", text }, "bot", titles, quickReply);
     row.className = "row greeting"; // looks like the bot's, is not a stored message
     row.dataset.id = "0-0"; // before every stored message; not stored itself
     log.insertBefore(row, log.firstChild);
@@ -210,7 +210,7 @@ export function createViews(store, opts, net) {
       acked(msg.client_id, msg.id);
       return;
     }
-    const row = render(msg, sender);
+    const row = renderMessage(msg, sender, titles, quickReply);
     if ((msg.custom || {}).leave_message) offerRow = row; // the form's explanation
     if (msg.id) { row.dataset.id = msg.id; byId.set(msg.id, row); }
     if (msg.client_id) byClient.set(msg.client_id, row);
@@ -232,65 +232,6 @@ export function createViews(store, opts, net) {
     const last = groups[groups.length - 1];
     const offered = !!last && [...last.children].some((b) => /** @type {HTMLElement} */ (b).dataset.payload === TALK_TO_PERSON.payload);
     personBtn.hidden = WITH_PEOPLE.includes(live.owner) || offered;
-  }
-
-  /** @param {any} msg @param {string} sender @returns {HTMLElement} */
-  function render(msg, sender) {
-    const custom = msg.custom || {};
-    const row = el("div", { class: "row " + sender });
-    if (sender === "system") {
-      row.classList.toggle("joined", !!custom.agent_joined);
-      row.append(el("span", { class: "sr" }, "Notice: "), el("span", {}, msg.text || ""));
-    } else {
-      const who = sender === "visitor" ? "You" : sender === "agent" ? (msg.agent_name || "Agent") : "Assistant";
-      if (sender !== "visitor") {
-        row.appendChild(el("div", { class: "who" }, el("span", { class: "avatar", "aria-hidden": "true" }, sender === "agent" ? who.charAt(0).toUpperCase() : svgIcon("bot")), el("span", {}, who)));
-      } else {
-        row.appendChild(el("span", { class: "sr" }, "You: "));
-      }
-      const clicked = sender === "visitor" && /^\//.test(msg.text || "") && titles[msg.text];
-      const text = clicked || msg.text;
-      const file = fileView(msg.file);
-      const bubble = el("div", { class: "bubble" + (file ? " file" : "") }, file || text || "");
-      if (sender !== "visitor") bubble.prepend(el("span", { class: "sr" }, who + ": "));
-      row.appendChild(bubble);
-      const src = msg.attachment && msg.attachment.payload && msg.attachment.payload.src;
-      if (!file && isImageSrc(src)) row.appendChild(el("img", { class: "image", src, alt: "Image from " + who }));
-    }
-    if (msg.ts) {
-      row.title = new Date(msg.ts * 1000).toLocaleString();
-      if (sender !== "system") stamp(row, msg.ts);
-    }
-    const replies = msg.quick_replies || [];
-    if (replies.length) {
-      const group = el("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
-      for (const q of replies) {
-        titles[q.payload] = q.title;
-        const b = el("button", { type: "button", class: "chip", "data-payload": q.payload }, q.title);
-        b.addEventListener("click", () => quickReply(q));
-        group.appendChild(b);
-      }
-      row.appendChild(group);
-    }
-    return row;
-  }
-
-  // A file: a thumbnail that opens the image, or a link that downloads the PDF (signed links
-  // from the bridge; the name is text). Anything but an http(s) link is not followed.
-  /** @param {any} f */
-  function fileView(f) {
-    const file = safeFile(f);
-    if (!file) return null;
-    if (/^image\//.test(file.type)) {
-      return el("a", { class: "file", href: file.url, target: "_blank", rel: "noopener noreferrer" }, el("img", { class: "thumb", src: file.url, alt: file.name }));
-    }
-    return el("a", { class: "file", href: file.url, download: file.name, rel: "noopener noreferrer" }, `PDF: ${file.name} (${fileSize(file.size)})`);
-  }
-
-  /** @param {HTMLElement} row @param {number} ts the time, visible under the message */
-  function stamp(row, ts) {
-    const at = new Date(ts * 1000);
-    row.insertBefore(el("time", { class: "ts", datetime: at.toISOString() }, at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })), row.querySelector(".replies"));
   }
 
   /** @param {HTMLElement} row once the visitor answers, earlier suggestions are stale */
