@@ -86,3 +86,13 @@ test("client message ids do not repeat", () => {
   const ids = new Set(Array.from({ length: 1000 }, newId));
   assert.equal(ids.size, 1000);
 });
+
+test("metadata.owner reaches the store from either message shape", async () => {
+  const { flat } = await import("../src/widget/connection.js");
+  const rasaShape = { text: "Alex joined the chat.", metadata: { id: "1-0", sender: "system", owner: "agent", custom: {} } };
+  const message = flat(rasaShape);
+  assert.equal(message.id, "1-0");
+  assert.equal(nextOwner(message, "queue"), "agent");
+  assert.equal(flat({ text: "x", id: "2-0", metadata: { id: "ignored" } }).id, "2-0"); // top level wins
+  assert.equal(flat(null), null);
+});
