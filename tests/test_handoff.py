@@ -319,4 +319,6 @@ async def test_insights_need_a_token_and_count_handoffs(stack: Stack, make_agent
     assert len(data["daily"]) == 3 and today["conversations"] >= 1
     assert today["handoffs"] >= 1 and today["handoff:requested"] >= 1
     assert 0 <= today["containment"] < 1
+    latency = data["rasa_latency"]  # this process's histogram, as JSON (docs/protocol.md)
+    assert latency[-1]["le"] is None and all(b["count"] >= 0 for b in latency)
     await visitor.close()
