@@ -217,7 +217,7 @@ class Environment(BaseSettings):
         try:
             if env is None:
                 return cls()
-            return _Given(**{name.lower(): value for name, value in env.items()})
+            return _Given.model_validate({name.lower(): value for name, value in env.items()})
         except ValidationError as error:
             raise ConfigError.of(error) from None
 
