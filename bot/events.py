@@ -34,7 +34,8 @@ class Refusal:
     metadata, shown in the JSON Schema as `x-refused`. `{field}` is replaced by its name."""
 
     def __init__(self, code: str, message: str) -> None:
-        assert code in STATUS, f"{code} is not in errors.STATUS"  # documented codes only
+        if code not in STATUS:  # documented codes only
+            raise ValueError(f"{code} is not in errors.STATUS")
         self.code, self.message = code, message
 
     def refused(self, field: str) -> Refused:
@@ -114,6 +115,10 @@ def _stated(value: Any) -> str:
     return str(value) if value else ""
 
 
+def _trimmed(value: Any) -> str:
+    return _stated(value).strip()
+
+
 # Text a person writes (a message, a reply, a note): 1 to MAX_MESSAGE_CHARS characters, not blank.
 Text = Annotated[str, BeforeValidator(_string), AfterValidator(_chat_text),
                  Field(json_schema_extra={"minLength": 1, "maxLength": DEFAULT_MAX_CHARS})]
@@ -128,15 +133,15 @@ MessageId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{0,64}$"),
 # A message id to page from ("1795432153026-0"); whether the conversation has it is the store's.
 Cursor = Annotated[str | None, BeforeValidator(_falsy_is_none),
                    Refusal("invalid_message_id", "'{field}' must be a message id.")]
-Email = Annotated[str, Field(pattern=EMAIL.pattern),
-                  BeforeValidator(lambda value: str(value or "").strip()),
+Stated = Annotated[str, BeforeValidator(_stated)]
+Trimmed = Annotated[str, BeforeValidator(_trimmed)]
+Email = Annotated[str, Field(pattern=EMAIL.pattern), BeforeValidator(_trimmed),
                   Refusal("invalid_email", "Please give a valid email address.")]
 Department = Annotated[str | None, BeforeValidator(_falsy_is_none),
                        Refusal("unknown_department", "There is no such department.")]
 Offset = Annotated[int, Field(ge=0, strict=True),  # 5.0, "5" and true are not whole numbers
                    Refusal("invalid_payload", "'{field}' must be a whole number, 0 or more.")]
 Switch = Annotated[bool, BeforeValidator(bool)]  # anything truthy is on
-Stated = Annotated[str, BeforeValidator(_stated)]
 
 
 # --- the base ----------------------------------------------------------------------------------
@@ -212,7 +217,7 @@ class SessionRequest(Event):
     session_id: Annotated[str, BeforeValidator(  # not a secret's shape: a new conversation
         lambda value: value if isinstance(value, str) and SESSION_ID.match(value) else "")] = ""
     user_id: Stated = ""
-    user_hash: Annotated[str, BeforeValidator(lambda value: str(value or ""))] = ""
+    user_hash: Stated = ""
     page_url: Annotated[str, _detail(500)] = ""
     timezone: Annotated[str, _detail(100)] = ""
     local_time: Annotated[str, _detail(100)] = ""
@@ -256,7 +261,7 @@ class LeaveMessage(VisitorEvent):
 
 class EmailTranscript(VisitorEvent):
     # Checked by the handler: the address of a message left in the conversation comes first.
-    email: Annotated[str, BeforeValidator(lambda value: str(value or "").strip())] = ""
+    email: Trimmed = ""
 
 
 VISITOR: dict[str, type[Event]] = {

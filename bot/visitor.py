@@ -183,13 +183,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
                                secret: str) -> str:
         session = await self.get_session(sid)
         visitor = {"browser": session.get("browser", "")}
-        told = {"timezone": request.timezone, "local_time": request.local_time,
-                "language": request.language}
+        told = request.model_dump(include={"timezone", "local_time", "language"})
         visitor.update({key: value for key, value in told.items() if value})
-        page = request.page_url
         conversation = Conversation(
             id=new_conversation_id(), user_id=user_id, visitor=visitor,
-            page_url=page or session.get("page_url", ""),
+            page_url=request.page_url or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
         return conversation.id
