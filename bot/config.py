@@ -1,4 +1,9 @@
-"""Every setting Frontdesk reads, from environment variables with sensible defaults."""
+"""Every setting Frontdesk reads, from environment variables with sensible defaults.
+
+`Environment` declares the variables (type, bounds, default) and pydantic-settings reads them;
+`Settings.from_env` derives the rest (URLs, folders, secrets, the site pack's hours). A value
+that cannot be used stops the start with `ConfigError`, which names every such variable.
+"""
 
 from __future__ import annotations
 
@@ -132,7 +137,7 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Count = Annotated[int, Field(ge=0)]
 AtLeastOne = Annotated[int, Field(ge=1)]  # threads, workers, concurrent calls, sizes
-Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]  # days, for RETENTION_DAYS
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]  # a duration (RETENTION_DAYS: days)
 
 
 class Environment(BaseSettings):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import ROOT, ConfigError, Settings
+from bot.config import ROOT, ConfigError, Environment, Settings
 
 
 @pytest.fixture
@@ -118,3 +119,10 @@ def test_python_m_bot_with_a_bad_setting_exits_2_without_a_traceback(tmp_path: P
     assert 'AGENT_GRACE: input should be a valid number, got "abc"' in done.stderr
     assert "AUTO_ASSIGN: should be true or false" in done.stderr
     assert "Traceback" not in done.stderr and not done.stdout
+
+
+def test_every_variable_is_in_the_readme() -> None:
+    """README.md's table is where operators look; a variable it does not name is unknown."""
+    readme = (ROOT / "README.md").read_text()
+    assert [name.upper() for name in Environment.model_fields
+            if not re.search(rf"\b{name.upper()}\b", readme)] == []
