@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from . import agents, privacy
-from .config import Settings
+from .config import ConfigError, Settings
 from .processes import LAUNCHERS, run
 
 
@@ -26,11 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
     privacy.add_arguments(commands.add_parser("data", help="export or erase a visitor's data"))
     args = parser.parse_args(argv)
+    try:  # creates any missing secret, atomically, 0600 in a 0700 folder
+        settings = Settings.from_env()
+    except ConfigError as error:  # said once, plainly: restarting would not mend it
+        print(f"Frontdesk cannot start; fix these settings:\n{error}", file=sys.stderr)
+        return 2
     if args.command == "supervise":
         from .supervisor import supervise
 
         return supervise(args.name)
-    settings = Settings.from_env()  # creates any missing secret, atomically, 0600 in a 0700 folder
     if args.command == "prepare":
         print(f"Secrets are in {settings.data_dir} (readable by this user only).")
         return 0

@@ -19,7 +19,9 @@ from .announcer import QueueAnnouncer
 from .attachments import Files, Links, files_from
 from .config import ROOT, Settings
 from .console import AgentNamespace, insights_route, login_route, logout_route
+from .cors import ANY_SITE, Cors
 from .dialogue import Dialogue
+from .errors import Refused
 from .handoff import Handoff
 from .rasa import RasaClient
 from .redis_store import RedisStore, socketio_manager
@@ -107,7 +109,7 @@ def create_app(settings: Settings) -> web.Application:
     sio = Server(
         async_mode="aiohttp",
         client_manager=manager,
-        cors_allowed_origins=settings.allowed_origins,
+        cors_allowed_origins=Cors(settings.allowed_origins).socketio,
         max_http_buffer_size=64 * 1024,
         json=protocol.FrameJson,  # Socket.IO packets: protocol.PacketJson (`Packet`)
     )
@@ -176,7 +178,7 @@ def page(name: str, settings: Settings):
 
 def asset(name: str):
     async def handler(request: web.Request) -> web.FileResponse:
-        headers = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+        headers = {"Cache-Control": "no-cache", **ANY_SITE}
         return web.FileResponse(DIST / name, headers=headers)
 
     return handler
@@ -196,10 +198,7 @@ async def prometheus(request: web.Request) -> web.Response:
     """Prometheus figures, for a scraper holding METRICS_TOKEN (var/metrics-token)."""
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), request.app[SETTINGS].metrics_token.encode()):
-        return web.json_response(
-            {"ok": False, "error": {"code": "auth_required", "message": "Send the metrics token."}},
-            status=401,
-        )
+        return Refused("auth_required", "Send the metrics token.").to_response()
     return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
 

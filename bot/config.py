@@ -1,16 +1,28 @@
-"""Every setting Frontdesk reads, from environment variables with sensible defaults."""
+"""Every setting Frontdesk reads, from environment variables with sensible defaults.
+
+`Environment` declares the variables (type, bounds, default) and pydantic-settings reads them;
+`Settings.from_env` derives the rest (URLs, folders, secrets, the site pack's hours). A value
+that cannot be used stops the start with `ConfigError`, which names every such variable.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Mapping
+from typing import Annotated, Any, Mapping
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
+from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from . import hours
 from .addresses import HEADERS as FORWARDING_HEADERS
 from .addresses import Network, networks
 from .site import DEFAULT_SITE, Site
@@ -20,14 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SENDER = "frontdesk@example.com"  # SMTP_FROM when no real domain is known: set it
 LOCAL_NAMES = ("localhost", "localdomain", "local", "internal", "lan", "home", "arpa")
 ATTACHMENT_TYPES = "png,jpeg,gif,webp,pdf"  # what visitors and agents may send (bot/attachments.py)
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    return int(env.get(name) or default)
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    return float(env.get(name) or default)
 
 
 def private_dir(path: Path) -> Path:
@@ -98,13 +102,221 @@ def _origins(configured: str, public_url: str, port: int) -> list[str] | str:
     return list(dict.fromkeys(own + listed))
 
 
-def _forwarded_header(name: str) -> str:
-    """FORWARDED_HEADER, checked: the one header a trusted proxy writes the client's address in."""
-    for known in FORWARDING_HEADERS:
-        if name.strip().lower() == known.lower():
-            return known
-    raise ValueError(f"FORWARDED_HEADER must be one of {', '.join(FORWARDING_HEADERS)}, "
-                     f"not {name!r}")
+class ConfigError(ValueError):
+    """Settings Frontdesk cannot start with: one line per bad variable, each named."""
+
+    @classmethod
+    def of(cls, error: ValidationError) -> "ConfigError":
+        return cls("\n".join(_explained(problem) for problem in error.errors()))
+
+
+def _explained(problem: Any) -> str:
+    """`AGENT_GRACE: input should be a valid number, got "abc"`, from pydantic's finding."""
+    name = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+    reason = problem["msg"].removeprefix("Value error, ").removeprefix(f"{name}: ")
+    reason = reason.partition(", unable to parse")[0]  # pydantic's second clause says it again
+    given = problem.get("input")
+    if isinstance(given, str) and repr(given) not in reason:
+        reason += f", got {json.dumps(given)}"
+    return f"{name}: {reason[:1].lower()}{reason[1:]}"
+
+
+FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _flag(value: object) -> object:
+    """true/false, 1/0 or yes/no, in any case: anything else (`ture`) is refused, not false."""
+    if isinstance(value, str):
+        if value.strip().lower() not in FLAGS:
+            raise ValueError("should be true or false (or 1/0, yes/no)")
+        return FLAGS[value.strip().lower()]
+    return value
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Count = Annotated[int, Field(ge=0)]
+AtLeastOne = Annotated[int, Field(ge=1)]  # threads, workers, concurrent calls, sizes
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]  # a duration (RETENTION_DAYS: days)
+
+
+class Environment(BaseSettings):
+    """Every environment variable Frontdesk reads, with its type and default: a field is its
+    variable in lower case (AGENT_GRACE -> `agent_grace`). "" is as good as unset. Read once,
+    at start-up, by `Settings.from_env`; README.md's table says what each means."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    frontdesk_host: str = "127.0.0.1"
+    frontdesk_port: Port = 8000
+    frontdesk_public_url: str = ""  # default: http://FRONTDESK_HOST:FRONTDESK_PORT
+    frontdesk_data_dir: Path | None = None  # default: var/
+    frontdesk_secret: str = ""  # default: generated once into the data folder
+    redis_url: str = ""  # default: the embedded server
+    embedded_redis_port: Port = 6380
+    rasa_url: str = ""  # default: http://127.0.0.1:RASA_PORT
+    rasa_port: Port = 5005
+    rasa_max_turns: Count = 8
+    rasa_token: str = ""
+    rasa_timeout: Seconds = 10.0
+    rasa_concurrency: AtLeastOne = 8
+    rasa_queue_wait: Seconds = 30.0
+    rasa_workers: AtLeastOne = 1
+    bot_typing_after: Seconds = 0.4
+    rasa_venv: Path | None = None  # default: .venv-rasa
+    site: str = DEFAULT_SITE
+    rasa_model_dir: Path | None = None  # default: models/SITE
+    action_port: Port = 5055
+    max_message_chars: AtLeastOne = 2000
+    allowed_origins: str = ""
+    metrics_token: str = ""
+    log_level: str = "INFO"
+    auto_assign: Flag = True
+    remind_every: Seconds = 30
+    escalate_after: Seconds = 120
+    agent_grace: Seconds = 30
+    max_queue_wait: Seconds = 300
+    abandon_after: Seconds = 600
+    avg_handle_seconds: Seconds = 180
+    business_hours: str | None = None  # default: the pack's; "" is always open
+    business_timezone: str = ""  # default: the pack's
+    agent_token_ttl: Seconds = 12 * 3600
+    identity_secret: str = ""
+    visitor_rate: Count = 20
+    visitor_address_factor: Count = 5
+    agent_rate: Count = 60
+    login_rate: Count = 10
+    trusted_proxies: str = ""
+    forwarded_header: str = "X-Forwarded-For"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Port = 25
+    smtp_from: str = ""  # default: `default_sender`
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: Flag = False
+    retention_days: Seconds = 90
+    unwritten_ttl: Seconds = 1800
+    attachment_dir: Path | None = None  # default: FRONTDESK_DATA_DIR/attachments
+    attachment_max_bytes: AtLeastOne = 5 * 1024 * 1024
+    attachment_types: str = ATTACHMENT_TYPES
+    attachment_rate: Count = 10
+    attachment_url_ttl: Seconds = 3600
+    attachment_sweep_every: Seconds = 300
+    attachment_s3_bucket: str = ""
+    attachment_s3_prefix: str = "frontdesk/"
+    attachment_s3_endpoint: str = ""
+    attachment_timeout: Seconds = 20
+    attachment_threads: AtLeastOne = 8
+    attachment_downloads: Count = 64
+    attachment_downloads_per_address: Count = 4
+    transcript_emails: Count = 3
+    transcript_emails_per_recipient: Count = 3
+    transcript_emails_per_address: Count = 10
+    transcript_emails_per_hour: Count = 100
+    transcript_max_chars: AtLeastOne = 100_000
+
+    @classmethod
+    def read(cls, env: Mapping[str, str] | None = None) -> "Environment":
+        """The process's environment, or `env` in its place (tests, tools); `ConfigError`
+        names every bad value at once."""
+        try:
+            if env is None:
+                return cls()
+            return _Given.model_validate({name.lower(): value for name, value in env.items()})
+        except ValidationError as error:
+            raise ConfigError.of(error) from None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment only: no .env file, no secrets folder."""
+        return init_settings, env_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, values: Any) -> Any:
+        """VAR= means the default, as `VAR=${VAR:-}` in scripts expects; BUSINESS_HOURS= alone
+        means something (always open)."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if v != "" or k == "business_hours"}
+        return values
+
+    @field_validator("site")
+    @classmethod
+    def _site_exists(cls, name: str) -> str:
+        cached_site(name)  # SiteError (a ValueError) says what is wrong with the pack
+        return name
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours_readable(cls, spec: str | None) -> str | None:
+        if spec is not None:
+            hours.parse(spec)
+        return spec
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _zone_known(cls, zone: str) -> str:
+        try:
+            if zone:
+                ZoneInfo(zone)
+        except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError("no such time zone (an IANA name, like Europe/London or UTC)") \
+                from None
+        return zone
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_known(cls, level: str) -> str:
+        if level.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("should be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level.upper()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks_readable(cls, text: str) -> str:
+        networks(text)
+        return text
+
+    @field_validator("forwarded_header")
+    @classmethod
+    def _header_known(cls, name: str) -> str:
+        """The one header a trusted proxy writes the client's address in, spelt as we do."""
+        for known in FORWARDING_HEADERS:
+            if name.strip().lower() == known.lower():
+                return known
+        raise ValueError(f"should be one of {', '.join(FORWARDING_HEADERS)}")
+
+    @field_validator("attachment_types")
+    @classmethod
+    def _kinds_known(cls, text: str) -> str:
+        unknown = set(_kinds(text)) - set(ATTACHMENT_TYPES.split(","))
+        if unknown:
+            raise ValueError(f"should be some of {ATTACHMENT_TYPES}, not {', '.join(sorted(unknown))}")
+        return text
+
+
+class _Given(Environment):
+    """The same variables from a mapping given in place of the environment: the process's own
+    variables do not fill in what it leaves out."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings],
+                                   init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    """ATTACHMENT_TYPES as a tuple: `png, JPEG` -> ("png", "jpeg")."""
+    return tuple(t.strip().lower() for t in text.split(",") if t.strip())
 
 
 @dataclass(frozen=True)
@@ -198,93 +410,41 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        env = os.environ if env is None else env
-        data_dir = Path(env.get("FRONTDESK_DATA_DIR") or ROOT / "var").resolve()
-        host = env.get("FRONTDESK_HOST") or "127.0.0.1"
-        port = _int(env, "FRONTDESK_PORT", 8000)
-        embedded_port = _int(env, "EMBEDDED_REDIS_PORT", 6380)
-        redis_url = env.get("REDIS_URL") or ""
-        rasa_port = _int(env, "RASA_PORT", 5005)
-        public_url = (env.get("FRONTDESK_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
-        site_name = env.get("SITE") or DEFAULT_SITE
-        site = cached_site(site_name)
+        """Every variable read and checked (`ConfigError` names each bad one), then the values
+        that follow from them: URLs, folders, secrets created once, the site pack's defaults."""
+        given = Environment.read(env)
+        site = cached_site(given.site)
+        host, port = given.frontdesk_host, given.frontdesk_port
+        data_dir = (given.frontdesk_data_dir or ROOT / "var").resolve()
+        public_url = (given.frontdesk_public_url or f"http://{host}:{port}").rstrip("/")
+        redis_url = given.redis_url
         if not redis_url:  # the embedded server, with a password of its own
             password = _persistent_secret(data_dir, "redis-password")
-            redis_url = f"redis://:{password}@127.0.0.1:{embedded_port}/0"
-        return cls(
+            redis_url = f"redis://:{password}@127.0.0.1:{given.embedded_redis_port}/0"
+        derived = dict(
             host=host,
             port=port,
             public_url=public_url,
             data_dir=data_dir,
             redis_url=redis_url,
-            embedded_redis=not env.get("REDIS_URL"),
-            embedded_redis_port=embedded_port,
-            rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
-            rasa_port=rasa_port,
-            rasa_max_turns=_int(env, "RASA_MAX_TURNS", 8),
-            rasa_token=env.get("RASA_TOKEN") or _persistent_secret(data_dir, "rasa-token"),
-            rasa_timeout=_float(env, "RASA_TIMEOUT", 10.0),
-            rasa_concurrency=_int(env, "RASA_CONCURRENCY", 8),
-            rasa_queue_wait=_float(env, "RASA_QUEUE_WAIT", 30.0),
-            rasa_workers=_int(env, "RASA_WORKERS", 1),
-            bot_typing_after=_float(env, "BOT_TYPING_AFTER", 0.4),
-            rasa_venv=Path(env.get("RASA_VENV") or ROOT / ".venv-rasa"),
-            site_name=site_name,
-            model_dir=Path(env.get("RASA_MODEL_DIR") or ROOT / "models" / site_name),
-            action_port=_int(env, "ACTION_PORT", 5055),
-            secret_key=env.get("FRONTDESK_SECRET") or _persistent_secret(data_dir, "secret-key"),
-            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 2000),
-            allowed_origins=_origins(env.get("ALLOWED_ORIGINS") or "", public_url, port),
-            metrics_token=env.get("METRICS_TOKEN") or _persistent_secret(data_dir, "metrics-token"),
-            log_level=env.get("LOG_LEVEL") or "INFO",
-            auto_assign=(env.get("AUTO_ASSIGN") or "true").lower() in ("1", "true", "yes"),
-            remind_every=_float(env, "REMIND_EVERY", 30),
-            escalate_after=_float(env, "ESCALATE_AFTER", 120),
-            agent_grace=_float(env, "AGENT_GRACE", 30),
-            max_queue_wait=_float(env, "MAX_QUEUE_WAIT", 300),
-            abandon_after=_float(env, "ABANDON_AFTER", 600),
-            avg_handle_seconds=_float(env, "AVG_HANDLE_SECONDS", 180),
-            business_hours=env.get("BUSINESS_HOURS", site.hours),
-            business_timezone=env.get("BUSINESS_TIMEZONE") or site.timezone,
-            agent_token_ttl=_float(env, "AGENT_TOKEN_TTL", 12 * 3600),
-            identity_secret=env.get("IDENTITY_SECRET") or "",
-            visitor_rate=_int(env, "VISITOR_RATE", 20),
-            visitor_address_factor=_int(env, "VISITOR_ADDRESS_FACTOR", 5),
-            agent_rate=_int(env, "AGENT_RATE", 60),
-            login_rate=_int(env, "LOGIN_RATE", 10),
-            trusted_proxies=networks(env.get("TRUSTED_PROXIES") or ""),
-            forwarded_header=_forwarded_header(env.get("FORWARDED_HEADER") or "X-Forwarded-For"),
-            smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
-            smtp_port=_int(env, "SMTP_PORT", 25),
-            smtp_from=env.get("SMTP_FROM") or default_sender(public_url, socket.getfqdn()),
-            smtp_from_set=bool(env.get("SMTP_FROM")),
-            smtp_user=env.get("SMTP_USER") or "",
-            smtp_password=env.get("SMTP_PASSWORD") or "",
-            smtp_starttls=(env.get("SMTP_STARTTLS") or "false").lower() in ("1", "true", "yes"),
-            retention_days=_float(env, "RETENTION_DAYS", 90),
-            unwritten_ttl=_float(env, "UNWRITTEN_TTL", 1800),
-            attachment_dir=Path(env.get("ATTACHMENT_DIR") or data_dir / "attachments").resolve(),
-            attachment_max_bytes=_int(env, "ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024),
-            attachment_types=tuple(
-                t.strip().lower() for t in (env.get("ATTACHMENT_TYPES") or ATTACHMENT_TYPES).split(",")
-                if t.strip()
-            ),
-            attachment_rate=_int(env, "ATTACHMENT_RATE", 10),
-            attachment_url_ttl=_float(env, "ATTACHMENT_URL_TTL", 3600),
-            attachment_sweep_every=_float(env, "ATTACHMENT_SWEEP_EVERY", 300),
-            attachment_s3_bucket=env.get("ATTACHMENT_S3_BUCKET") or "",
-            attachment_s3_prefix=env.get("ATTACHMENT_S3_PREFIX") or "frontdesk/",
-            attachment_s3_endpoint=env.get("ATTACHMENT_S3_ENDPOINT") or "",
-            attachment_timeout=_float(env, "ATTACHMENT_TIMEOUT", 20),
-            attachment_threads=_int(env, "ATTACHMENT_THREADS", 8),
-            attachment_downloads=_int(env, "ATTACHMENT_DOWNLOADS", 64),
-            attachment_downloads_per_address=_int(env, "ATTACHMENT_DOWNLOADS_PER_ADDRESS", 4),
-            transcript_emails=_int(env, "TRANSCRIPT_EMAILS", 3),
-            transcript_emails_per_recipient=_int(env, "TRANSCRIPT_EMAILS_PER_RECIPIENT", 3),
-            transcript_emails_per_address=_int(env, "TRANSCRIPT_EMAILS_PER_ADDRESS", 10),
-            transcript_emails_per_hour=_int(env, "TRANSCRIPT_EMAILS_PER_HOUR", 100),
-            transcript_max_chars=_int(env, "TRANSCRIPT_MAX_CHARS", 100_000),
+            embedded_redis=not given.redis_url,
+            rasa_url=(given.rasa_url or f"http://127.0.0.1:{given.rasa_port}").rstrip("/"),
+            rasa_token=given.rasa_token or _persistent_secret(data_dir, "rasa-token"),
+            rasa_venv=given.rasa_venv or ROOT / ".venv-rasa",
+            site_name=given.site,
+            model_dir=given.rasa_model_dir or ROOT / "models" / given.site,
+            secret_key=given.frontdesk_secret or _persistent_secret(data_dir, "secret-key"),
+            allowed_origins=_origins(given.allowed_origins, public_url, port),
+            metrics_token=given.metrics_token or _persistent_secret(data_dir, "metrics-token"),
+            business_hours=site.hours if given.business_hours is None else given.business_hours,
+            business_timezone=given.business_timezone or site.timezone,
+            trusted_proxies=networks(given.trusted_proxies),
+            smtp_from=given.smtp_from or default_sender(public_url, socket.getfqdn()),
+            smtp_from_set=bool(given.smtp_from),
+            attachment_dir=(given.attachment_dir or data_dir / "attachments").resolve(),
+            attachment_types=_kinds(given.attachment_types),
         )
+        return cls(**{**given.model_dump(include=_SAME_NAMES), **derived})
 
     def rasa_redis(self) -> dict[str, object]:
         """The Redis URL as Rasa's tracker and lock stores take it: host, port, db, user,
@@ -299,3 +459,7 @@ class Settings:
             "use_ssl": url.scheme == "rediss",
             "key_prefix": "rasa",
         }
+
+
+_SAME_NAMES = {f.name for f in fields(Settings)} & set(Environment.model_fields)
+"""Settings named as their variable (AGENT_GRACE -> `agent_grace`): its value, unless derived."""

@@ -14,10 +14,13 @@ from typing import Any, Awaitable, Callable
 import socketio
 from aiohttp import web
 
-from . import metrics, protocol
+from . import events, metrics, protocol
 from .agents import Staff, Tokens, login
 from .config import Settings
 from .errors import Refused, unexpected
+from .events import (AgentHistory, AgentTyping, Canned, CannedSet, ConversationEvent, Event,
+                     Note, PresenceChange, Queue, Reply, TicketReply, Tickets, TicketTranscript,
+                     Transfer)
 from .handoff import Handoff
 from .limits import Who, per_connection
 from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
@@ -42,17 +45,6 @@ def refused(code: str, message: str) -> Result:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def conversation_id_of(payload: dict[str, Any]) -> str:
-    value = payload.get("conversation_id")
-    if not isinstance(value, str) or not protocol.SESSION_ID.match(value):
-        raise Refused("missing_field", "A valid 'conversation_id' is required.")
-    return value
-
-
-def text_of(payload: dict[str, Any], max_chars: int) -> str:
-    return protocol.message_text(payload, max_chars, field="text")
-
-
 def may_see(agent: Agent, conversation: Conversation) -> bool:
     """Agents see their own chats and their department's; supervisors see everything. The one
     rule for requests and for live events (`AgentNamespace.outsiders`)."""
@@ -74,6 +66,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.tokens = tokens
         self.settings = settings
         self.departments = settings.site.department_titles
+        self.context = events.context(settings.max_message_chars, self.departments)
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self.records: dict[str, Agent] = {}  # sid -> their agent's record, read every second
@@ -216,7 +209,8 @@ class AgentNamespace(socketio.AsyncNamespace):
             return unexpected(error).to_result()
 
     async def handle(self, event: str, *args: Any) -> Result:
-        """Check the token again (it may have expired), the rate, the payload; then act."""
+        """Check the token again (it may have expired), the rate, the payload (its model in
+        `events.AGENT`); then act."""
         sid = args[0]
         handler: Callable[..., Awaitable[Result]] | None = getattr(self, f"do_{event}", None)
         if handler is None and not any(isinstance(a, protocol.Undecodable) for a in args):
@@ -234,15 +228,16 @@ class AgentNamespace(socketio.AsyncNamespace):
             self.kick(sid)
             return refused("session_ended", "This agent no longer exists.")
         protocol.undecodable(args)
-        payload = args[1] if len(args) > 1 else {}
-        return await handler(sid, agent, protocol.require_dict(payload))
+        model = events.AGENT.get(event, Event)
+        return await handler(sid, agent, events.read(model, args[1] if len(args) > 1 else {},
+                                                     self.context))
 
-    async def do_reserved_event(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_reserved_event(self, sid: str, agent: Agent, payload: Event) -> Result:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
 
     # --- what the agent sees ------------------------------------------------------------------
 
-    async def do_hello(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_hello(self, sid: str, agent: Agent, payload: Event) -> Result:
         """Who am I, my open chats, the queues I serve, departments."""
         departments = list(self.departments) if agent.role is Role.SUPERVISOR else [agent.department]
         queues = {d: await self.waiting(d) for d in departments}
@@ -262,12 +257,9 @@ class AgentNamespace(socketio.AsyncNamespace):
             items.append(conversation.summary(now))
         return items
 
-    async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        department = payload.get("department") or agent.department
+    async def do_queue(self, sid: str, agent: Agent, payload: Queue) -> Result:
+        department, offset = payload.department or agent.department, payload.offset
         self.serves(agent, department)
-        offset = payload.get("offset", 0)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
         waiting = await self.waiting(department, offset)
         length = await self.store.queue_length(department)
         return ok(department=department, waiting=waiting, length=length,
@@ -297,22 +289,19 @@ class AgentNamespace(socketio.AsyncNamespace):
             await self.visible(agent, conversation)  # the refusal
         return conversation
 
-    async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_open(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         """Follow a conversation live (this connection) and get its whole transcript."""
-        conversation = await self.follow(sid, agent, conversation_id_of(payload))
+        conversation = await self.follow(sid, agent, payload.conversation_id)
         return await self.full(conversation)
 
-    async def do_leave(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        await self.relay.unfollow(sid, conversation_id_of(payload))
+    async def do_leave(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
+        await self.relay.unfollow(sid, payload.conversation_id)
         return ok()
 
-    async def do_history(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation = await self.handoff.conversation(conversation_id_of(payload))
+    async def do_history(self, sid: str, agent: Agent, payload: AgentHistory) -> Result:
+        conversation = await self.handoff.conversation(payload.conversation_id)
         await self.visible(agent, conversation)
-        after, before = payload.get("after") or None, payload.get("before") or None
-        for given in (after, before):
-            if given is not None and not isinstance(given, str):
-                raise Refused("invalid_message_id", "'after' and 'before' are message ids.")
+        after, before = payload.after, payload.before
         try:
             if before is not None:
                 page = await self.store.page_before(conversation.id, before)
@@ -323,7 +312,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ok(messages=[self.relay.entry(conversation.id, m) for m in page.messages],
                   more=page.more)
 
-    async def do_agents(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_agents(self, sid: str, agent: Agent, payload: Event) -> Result:
         """Colleagues with presence and load, for transfers."""
         agents = await self.store.agents()
         presences = await self.store.presences()
@@ -341,11 +330,8 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     # --- presence -----------------------------------------------------------------------------
 
-    async def do_presence(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        try:
-            presence = Presence(payload.get("status"))
-        except ValueError:
-            raise Refused("invalid_status", "status is online, away or offline.") from None
+    async def do_presence(self, sid: str, agent: Agent, payload: PresenceChange) -> Result:
+        presence = payload.status
         await self.store.set_presence(agent.name, presence)
         if presence is Presence.ONLINE and self.settings.auto_assign:
             await self.handoff.assign(agent.department)
@@ -353,21 +339,20 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     # --- moves --------------------------------------------------------------------------------
 
-    async def do_claim(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
+    async def do_claim(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
+        conversation_id = payload.conversation_id
         conversation = await self.follow(sid, agent, conversation_id)
         claimed = await self.handoff.claim(conversation_id, agent, conversation.department)
         return await self.full(claimed)
 
-    async def do_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
-        text = protocol.safe_links(text_of(payload, self.settings.max_message_chars))
-        client_id = protocol.client_id(payload)
+    async def do_reply(self, sid: str, agent: Agent, payload: Reply) -> Result:
+        conversation_id = payload.conversation_id
+        text, client_id = protocol.safe_links(payload.text), payload.message_id
         only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
-                client_id, guard=only, resend=protocol.resend(payload),
+                client_id, guard=only, resend=payload.resend,
             )
         except NotOwner as error:
             if error.conversation is None:
@@ -381,57 +366,53 @@ class AgentNamespace(socketio.AsyncNamespace):
             await self.store.sample("first_response", first)
         return ok(id=stored.id, duplicate=not is_new)
 
-    async def do_typing(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
+    async def do_typing(self, sid: str, agent: Agent, payload: AgentTyping) -> Result:
+        conversation_id = payload.conversation_id
         await self.handoff.owned_by(conversation_id, agent)
         await self.relay.to_visitor(
             conversation_id, "agent_typing",
-            {"on": bool(payload.get("on", True)), "agent_name": agent.display_name},
+            {"on": payload.on, "agent_name": agent.display_name},
         )
         return ok()
 
-    async def do_note(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
-        text = text_of(payload, self.settings.max_message_chars)
+    async def do_note(self, sid: str, agent: Agent, payload: Note) -> Result:
+        conversation_id, text = payload.conversation_id, payload.text
         conversation = await self.handoff.conversation(conversation_id)
         await self.visible(agent, conversation)
         await self.handoff.note(conversation_id, agent, text)
         return ok()
 
-    async def do_transfer(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation_id = conversation_id_of(payload)
-        note = protocol.detail(payload.get("note") or "", self.settings.max_message_chars)
-        if payload.get("to_agent"):
-            target = await self.store.get_agent(str(payload["to_agent"]))
+    async def do_transfer(self, sid: str, agent: Agent, payload: Transfer) -> Result:
+        conversation_id, note = payload.conversation_id, payload.note
+        if payload.to_agent:
+            target = await self.store.get_agent(payload.to_agent)
             if target is None:
                 raise Refused("unknown_agent", "There is no such agent.")
             await self.handoff.transfer_to_agent(conversation_id, agent, target, note)
-        elif payload.get("department"):
+        else:  # the model makes sure there is one or the other
             await self.handoff.transfer_to_department(
-                conversation_id, agent, str(payload["department"]), note
+                conversation_id, agent, payload.department, note
             )
-        else:
-            raise Refused("missing_field", "Give 'to_agent' or 'department'.")
         return ok()
 
-    async def do_hand_back(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation = await self.handoff.conversation(conversation_id_of(payload))
+    async def do_hand_back(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
+        conversation = await self.handoff.conversation(payload.conversation_id)
         await self.visible(agent, conversation)
         await self.handoff.hand_back(conversation, agent)  # refused if it moved since the check
         return ok()
 
-    async def do_close(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        conversation = await self.handoff.conversation(conversation_id_of(payload))
+    async def do_close(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
+        conversation = await self.handoff.conversation(payload.conversation_id)
         await self.visible(agent, conversation)
         await self.handoff.close(conversation, agent)  # refused if it moved since the check
         return ok()
 
     # --- canned responses and tickets ---------------------------------------------------------
 
-    async def do_canned(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        department = payload.get("department") or agent.department
+    async def do_canned(self, sid: str, agent: Agent, payload: Canned) -> Result:
+        department = payload.department or agent.department
         self.serves(agent, department)
-        return ok(department=department, canned=await self.store.canned(str(department)))
+        return ok(department=department, canned=await self.store.canned(department))
 
     def serves(self, agent: Agent, department: Any) -> None:
         """Agents read and act on their own department only; supervisors on every one."""
@@ -440,19 +421,14 @@ class AgentNamespace(socketio.AsyncNamespace):
         if agent.role is not Role.SUPERVISOR and department != agent.department:
             raise Refused("not_yours", "That is another department's.")
 
-    async def do_canned_set(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_canned_set(self, sid: str, agent: Agent, payload: CannedSet) -> Result:
         if agent.role is not Role.SUPERVISOR:
             raise Refused("forbidden", "Only supervisors manage canned responses.")
-        department, key = payload.get("department"), payload.get("key")
-        if department not in self.departments or not isinstance(key, str) or not 0 < len(key) <= 40 \
-                or not protocol.encodable(key):
-            raise Refused("invalid_payload", "Give a department and a key (1-40 chars).")
-        if payload.get("delete"):
+        department, key = payload.department, payload.key
+        if payload.delete or payload.text is None:  # the model asks for a text unless deleting
             await self.store.delete_canned(department, key)
         else:
-            await self.store.set_canned(
-                department, key, protocol.safe_links(text_of(payload, self.settings.max_message_chars))
-            )
+            await self.store.set_canned(department, key, protocol.safe_links(payload.text))
         canned = await self.store.canned(department)
         await self.relay.to_agents(  # every open console of that department, at once
             [department_room(department), SUPERVISORS], "canned",
@@ -460,13 +436,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         )
         return ok(canned=canned)
 
-    async def do_tickets(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_tickets(self, sid: str, agent: Agent, payload: Tickets) -> Result:
         """A page of tickets, newest first: a supervisor's of every department (or the one
         asked for), an agent's of their own department only."""
-        offset = payload.get("offset", 0)
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
-        department = payload.get("department") or ""
+        offset, department = payload.offset, payload.department or ""
         if agent.role is not Role.SUPERVISOR:
             department = agent.department
         elif department:
@@ -489,9 +462,9 @@ class AgentNamespace(socketio.AsyncNamespace):
             lines.append(line)
         return {**ticket.to_dict(), "transcript": lines, "transcript_more": page.more}
 
-    async def ticket_of(self, agent: Agent, payload: dict[str, Any]) -> Ticket:
+    async def ticket_of(self, agent: Agent, payload: TicketTranscript | TicketReply) -> Ticket:
         """The ticket named in `payload`, if this agent may act on it."""
-        ticket = await self.store.get_ticket(str(payload.get("ticket_id") or ""))
+        ticket = await self.store.get_ticket(payload.ticket_id)
         if ticket is None:
             raise Refused("unknown_ticket", "There is no such ticket.")
         if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
@@ -499,24 +472,21 @@ class AgentNamespace(socketio.AsyncNamespace):
         return ticket
 
     async def do_ticket_transcript(self, sid: str, agent: Agent,
-                                   payload: dict[str, Any]) -> Result:
+                                   payload: TicketTranscript) -> Result:
         """A page of a ticket's conversation (notes left out), just before `before`."""
         ticket = await self.ticket_of(agent, payload)
-        before = payload.get("before") or None
-        if before is not None and not isinstance(before, str):
-            raise Refused("invalid_message_id", "'before' is a message id.")
         try:
-            page = await self.store.page_before(ticket.conversation_id, before)
+            page = await self.store.page_before(ticket.conversation_id, payload.before)
         except ValueError as error:
             raise Refused("invalid_message_id", str(error)) from None
         return ok(messages=[self.relay.entry(ticket.conversation_id, m) for m in page.messages
                             if m.sender is not Sender.NOTE], more=page.more)
 
-    async def do_ticket_reply(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
+    async def do_ticket_reply(self, sid: str, agent: Agent, payload: TicketReply) -> Result:
         from .mail import send_reply  # imported here: only ticket replies need SMTP
 
         ticket = await self.ticket_of(agent, payload)
-        text = text_of(payload, 20_000)
+        text = payload.text
         try:
             await send_reply(self.settings, ticket, agent, text)
         except OSError as error:  # nothing recorded: the ticket stays unanswered
@@ -540,11 +510,11 @@ def insights_route(store: Store, tokens: Tokens):
         try:
             await tokens.signed_in(store, bearer(request))
         except Refused as error:
-            return web.json_response(error.to_result(), status=401)
+            return error.to_response()
         try:
             days = max(1, min(90, int(request.query.get("days", "14"))))
         except ValueError:
-            return web.json_response(refused("invalid_payload", "days is a number."), status=400)
+            return Refused("invalid_payload", "days is a number.").to_response()
         data = await store.insights(days)
         for day in data["daily"]:  # containment: conversations the bot handled alone
             started, handed = day.get("conversations", 0), day.get("handed_off", 0)
@@ -566,34 +536,25 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
 
     async def handler(request: web.Request) -> web.Response:
         if request.content_type != "application/json":  # a cross-site form cannot send that
-            return web.json_response(
-                refused("json_required", "Send the login as application/json."),
-                status=415,
-            )
+            return Refused("json_required", "Send the login as application/json.").to_response()
         try:
-            body = await request.json()
-            name, password = str(body["name"])[:100], str(body["password"])[:1000]
-        except (ValueError, KeyError, TypeError, RecursionError):
-            return web.json_response(
-                refused("invalid_payload", "Send JSON with name and password."), status=400
-            )
+            body = events.read_json(events.Login, await request.read())
+        except Refused as error:
+            return error.to_response()
+        name, password = body.name, body.password
         address = request.remote or "?"  # behind a trusted proxy, the client (bot/addresses.py)
         limits = ((f"login:name:{address}:{name}", settings.login_rate),
                   (f"login:addr:{address}", settings.login_rate * 3))
         for key, limit in limits:
             if not await store.hit(key, limit, 300):
-                return web.json_response(
-                    refused("rate_limited", "Too many attempts; try again in a few minutes."),
-                    status=429,
-                )
+                return Refused("rate_limited",
+                               "Too many attempts; try again in a few minutes.").to_response()
         try:
             agent = await login(store, name, password)
         except Refused as error:  # busy: too many checks queued; nothing was checked
-            return web.json_response(error.to_result(), status=503, headers={"Retry-After": "2"})
+            return error.to_response(headers={"Retry-After": "2"})
         if agent is None:
-            return web.json_response(
-                refused("bad_credentials", "Wrong name or password."), status=401
-            )
+            return Refused("bad_credentials", "Wrong name or password.").to_response()
         session = await store.start_staff_session(agent.name, tokens.ttl)
         return web.json_response(
             ok(token=tokens.issue(agent, session), agent=agent.public(), expires_in=tokens.ttl)
@@ -609,7 +570,7 @@ def logout_route(store: Store, tokens: Tokens, agents: AgentNamespace):
         try:
             staff = tokens.verify(bearer(request))
         except Refused as error:
-            return web.json_response(error.to_result(), status=401)
+            return error.to_response()
         await store.end_staff_session(staff.session)
         await agents.revalidate()
         return web.json_response(ok())

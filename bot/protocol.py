@@ -1,7 +1,8 @@
-"""The wire format: validating what clients send and shaping what the bridge emits.
+"""The wire format: reading Socket.IO packets, shaping what the bridge emits, safe text.
 
 The visitor side follows Rasa's socketio channel (`session_request`, `session_confirm`,
 `user_uttered`, `bot_uttered`) so existing Rasa widgets work; docs/protocol.md lists every event.
+What clients send is read by the models of bot/events.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from .errors import Refused
 from .models import Message
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
@@ -68,12 +68,6 @@ def detail(value: Any, limit: int) -> str:
     return value.encode("utf-8", "ignore").decode("utf-8")[:limit]
 
 
-def require_dict(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise Refused("invalid_payload", "The event's payload must be a JSON object.")
-    return data
-
-
 _EVENT_NAME = re.compile(r'^\s*\[\s*"([A-Za-z0-9_]{1,64})"')
 
 
@@ -120,59 +114,6 @@ class PacketJson:
             return engineio_json.loads(text, **options)
         except (ValueError, RecursionError):
             return Undecodable(text)
-
-
-def message_text(data: dict[str, Any], max_chars: int, field: str = "message") -> str:
-    """Someone's text, checked: present, a string, not blank, not too long."""
-    if field not in data:
-        raise Refused("missing_field", f"The field '{field}' is missing.")
-    text = data[field]
-    if not isinstance(text, str):
-        raise Refused("message_not_string", f"The field '{field}' must be a string.")
-    if not text.strip():
-        raise Refused("message_empty", "The message is empty.")
-    if not encodable(text):
-        raise Refused("invalid_text", f"The field '{field}' is not valid Unicode text.")
-    if len(text) > max_chars:
-        raise Refused(
-            "message_too_long", f"The message is longer than {max_chars} characters."
-        )
-    return text
-
-
-def resend(data: dict[str, Any]) -> bool:
-    """The client sends this message again (same `message_id`) not knowing if it was stored."""
-    return data.get("resend") is True
-
-
-def client_id(data: dict[str, Any]) -> str:
-    """The optional client-generated message id that makes resends idempotent."""
-    value = data.get("message_id", data.get("client_id"))
-    if value is None or value == "":
-        return ""
-    if not isinstance(value, str) or not CLIENT_ID.match(value):
-        raise Refused("invalid_message_id", "message_id must be 1-64 letters, digits or _.:-")
-    return value
-
-
-def proposed_session(data: Any) -> str:
-    """The session id a client asks to resume, or '' for a new one."""
-    if isinstance(data, dict):
-        data = data.get("session_id")
-    if isinstance(data, str) and SESSION_ID.match(data):
-        return data
-    return ""
-
-
-def metadata(data: dict[str, Any]) -> dict[str, Any]:
-    """What the page tells about itself (`metadata` or rasa-webchat's `customData`)."""
-    raw = data.get("metadata", data.get("customData"))
-    if not isinstance(raw, dict):
-        return {}
-    return {
-        detail(str(k), 64): v for k, v in list(raw.items())[:20]
-        if isinstance(v, (int, float, bool)) or (isinstance(v, str) and encodable(v))
-    }
 
 
 def bot_uttered(message: Message, link: str = "") -> dict[str, Any]:

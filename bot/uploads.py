@@ -14,16 +14,17 @@ ATTACHMENT_DOWNLOADS_PER_ADDRESS at once per network address and ATTACHMENT_DOWN
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from . import protocol
+from . import events, protocol
 from .agents import Tokens
 from .attachments import FORM_OVERHEAD, Attachment, Download, Files, Links, accept, too_large
 from .background import Background
 from .config import Settings
+from .cors import Cors
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
 from .handoff import Handoff
@@ -34,12 +35,6 @@ from .storage import NotOwner, Store
 
 log = logging.getLogger(__name__)
 
-STATUS = {
-    "auth_required": 401, "unknown_session": 401, "session_ended": 401, "token_expired": 401,
-    "token_invalid": 401, "not_yours": 403, "not_assigned": 403, "link_invalid": 403,
-    "link_expired": 403, "unknown_conversation": 404, "not_found": 404, "rate_limited": 429,
-    "file_too_large": 413, "file_type": 415, "forbidden_origin": 403, "unavailable": 503,
-}
 DOWNLOADS_BUSY = Refused("rate_limited", "Too many downloads at once; wait for one to finish.")
 DOWNLOADS_FULL = Refused("unavailable", "Too many downloads at once; please try again in a moment.")
 STREAMING = "frontdesk_streaming"  # set on a request once its answer has begun
@@ -48,14 +43,6 @@ SERVED = {  # every file is served as data, never as a page
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, max-age=300",
 }
-
-
-def answer(result: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(result, status=status)
-
-
-def refusal(error: Refused) -> web.Response:
-    return answer(error.to_result(), STATUS.get(error.code, 400))
 
 
 def bearer(request: web.Request) -> str:
@@ -77,41 +64,20 @@ class Uploads:
         self.downloads = Slots(settings.attachment_downloads_per_address,
                                settings.attachment_downloads)
         self.background = Background()
+        self.cors = Cors(settings.allowed_origins)  # visitors upload from the customers' pages
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_route("OPTIONS", "/api/attachments", self.preflight)
+        app.router.add_route("OPTIONS", "/api/attachments", self.cors.preflight)
         app.router.add_post("/api/attachments", self.guarded(self.visitor_upload, cors=True))
         app.router.add_post("/api/agent/attachments", self.guarded(self.agent_upload))
         app.router.add_get("/attachments/{attachment_id}", self.guarded(self.download))
 
     # --- answering -------------------------------------------------------------------------------
 
-    def origin_allowed(self, request: web.Request) -> str:
-        """The page's origin if it may use the widget ('' for a request without one)."""
-        origin = request.headers.get("Origin", "")
-        allowed = self.settings.allowed_origins
-        if origin and allowed != "*" and origin not in allowed:
-            raise Refused("forbidden_origin", "This site may not send files to the chat.")
-        return origin
-
-    def cors(self, request: web.Request, response: web.StreamResponse) -> None:
-        origin = request.headers.get("Origin", "")
-        allowed = self.settings.allowed_origins
-        if origin and (allowed == "*" or origin in allowed):
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Vary"] = "Origin"
-
-    async def preflight(self, request: web.Request) -> web.Response:
-        response = web.Response(status=204)
-        self.cors(request, response)
-        response.headers["Access-Control-Allow-Methods"] = "POST"
-        response.headers["Access-Control-Allow-Headers"] = "Authorization"
-        response.headers["Access-Control-Max-Age"] = "600"
-        return response
-
     def guarded(self, handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
                 cors: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """Refusals and faults answered as JSON with a fitting status (and CORS headers)."""
+        """Refusals and faults answered as JSON with their status (errors.STATUS), and CORS
+        headers on the routes the customers' pages use."""
 
         async def run(request: web.Request) -> web.StreamResponse:
             try:
@@ -119,21 +85,21 @@ class Uploads:
             except Refused as error:
                 if request.get(STREAMING):  # too late for an answer: aiohttp cuts the connection
                     raise
-                response = refusal(error)
+                response = error.to_response()
             except Exception as error:  # noqa: BLE001 - answered, and logged
                 if request.get(STREAMING):
                     raise
                 log.exception("%s %s failed", request.method, request.path)
-                response = refusal(unexpected(error))
+                response = unexpected(error).to_response()
             if cors:
-                self.cors(request, response)
+                self.cors.sign(request, response)
             return response
 
         return run
 
     # --- upload ------------------------------------------------------------------------------------
 
-    async def read_file(self, request: web.Request) -> tuple[Attachment, bytes, dict[str, Any]]:
+    async def read_file(self, request: web.Request) -> tuple[Attachment, bytes, dict[str, str]]:
         """The uploaded file, checked (size while reading, then type by its bytes), and the
         form's other fields."""
         limit = self.settings.attachment_max_bytes
@@ -159,7 +125,7 @@ class Uploads:
     async def visitor_upload(self, request: web.Request) -> web.Response:
         """A visitor's file joins their conversation as their message (answered like one: the
         bot says it can't read files; a person sees it)."""
-        self.origin_allowed(request)
+        self.cors.check(request)
         secret = bearer(request)
         conversation = await self.store.resume(secret) if protocol.SESSION_ID.match(secret) else None
         if conversation is None:
@@ -168,7 +134,8 @@ class Uploads:
         if not self.limits.allow("visitor", who):
             raise Refused("rate_limited", "Too many files; wait a few minutes.")
         attachment, data, fields = await self.read_file(request)
-        client_id = protocol.client_id(fields)  # always looked up: a retried POST cannot know
+        # Its message id is always looked up (a resend): a retried POST cannot know.
+        client_id = events.read(events.VisitorUpload, fields).message_id
         await self.files.put(conversation.id, attachment, data)
         try:
             appended = await self.dialogue.receive(conversation.id, attachment.caption(), client_id,
@@ -180,7 +147,7 @@ class Uploads:
             await self.files.delete(conversation.id, attachment.id)
         self.background.spawn(self.dialogue.respond(conversation.id, appended),
                               f"answer in {conversation.id}")
-        return answer({"ok": True, "message": self.relay.entry(conversation.id, appended.message)})
+        return web.json_response({"ok": True, "message": self.relay.entry(conversation.id, appended.message)})
 
     async def agent_upload(self, request: web.Request) -> web.Response:
         """An agent's file to the visitor of a chat they own (supervisors: any owned chat)."""
@@ -191,11 +158,9 @@ class Uploads:
         if not self.limits.allow("agent", Who(agent.name)):
             raise Refused("rate_limited", "Too many files; wait a few minutes.")
         attachment, data, fields = await self.read_file(request)
-        conversation_id = str(fields.get("conversation_id") or "")
-        if not protocol.SESSION_ID.match(conversation_id):
-            raise Refused("missing_field", "A valid 'conversation_id' is required.")
+        form = events.read(events.AgentUpload, fields)
+        conversation_id, client_id = form.conversation_id, form.message_id
         await self.handoff.owned_by(conversation_id, agent)
-        client_id = protocol.client_id(fields)
         await self.files.put(conversation_id, attachment, data)
         only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
@@ -211,7 +176,7 @@ class Uploads:
             raise Refused("not_yours", "This chat is no longer yours.") from None
         if not appended.new:
             await self.files.delete(conversation_id, attachment.id)
-        return answer({"ok": True, "message": self.relay.entry(conversation_id, appended.message)})
+        return web.json_response({"ok": True, "message": self.relay.entry(conversation_id, appended.message)})
 
     # --- download ----------------------------------------------------------------------------------
 

@@ -11,11 +11,13 @@ from typing import Any, Awaitable
 
 import socketio
 
-from . import attachments, hours, metrics, protocol
+from . import attachments, events, hours, metrics, protocol
 from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
+from .events import (EmailTranscript, LeaveMessage, SessionRequest, UserUttered, VisitorEvent,
+                     VisitorHistory, VisitorTyping)
 from .handoff import Handoff
 from .limits import Limits, Who, visitor_rules
 from .models import Conversation, Owner, Sender, new_conversation_id
@@ -39,13 +41,15 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.handoff = handoff
         self.settings = settings
         self.limits = Limits(visitor_rules(settings.visitor_rate, settings.visitor_address_factor))
+        self.context = events.context(settings.max_message_chars, settings.site.department_titles)
         self.in_order: dict[str, asyncio.Lock] = {}  # per connection
         self.background = Background()
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`.
         A connection's events are handled one after the other, in the order sent (a `history`
-        right after `session_request` finds the session); bot answers run on their own."""
+        right after `session_request` finds the session); bot answers run on their own.
+        Handlers get their payload read as its model in `events.VISITOR`."""
         if event in ("connect", "disconnect"):
             result = await super().trigger_event(event, *args)
             if event == "disconnect":
@@ -56,6 +60,9 @@ class VisitorNamespace(socketio.AsyncNamespace):
             try:
                 await self.count(event, sid)
                 protocol.undecodable(args)
+                if event in events.VISITOR:
+                    data = args[1] if len(args) > 1 else None
+                    args = (sid, events.read(events.VISITOR[event], data, self.context))
                 return await super().trigger_event(event, *args)
             except Refused as error:
                 await self.error(sid, event, error)
@@ -100,17 +107,17 @@ class VisitorNamespace(socketio.AsyncNamespace):
             except Exception as error:  # noqa: BLE001 - Redis away: the tab count stays high (safe)
                 log.warning("visitor tab of %s not counted out: %s", conversation_id, error)
 
-    async def on_session_request(self, sid: str, data: Any = None) -> None:
+    async def on_session_request(self, sid: str, payload: SessionRequest) -> None:
         """Start a conversation, or resume one with the secret its widget keeps. The secret is
         the visitor's alone: staff, logs and Rasa see the conversation id, which opens nothing."""
-        user_id = self.verified_user(data)
-        secret = protocol.proposed_session(data)
+        user_id = self.verified_user(payload)
+        secret = payload.session_id
         existing = await self.store.resume(secret) if secret else None
         if existing is not None and existing.user_id and existing.user_id != user_id:
             existing = None  # a verified user's conversation is theirs alone
         if existing is None:
             secret = secrets.token_urlsafe(24)
-            conversation_id = await self.new_conversation(sid, data, user_id, secret)
+            conversation_id = await self.new_conversation(sid, payload, user_id, secret)
         else:
             conversation_id = existing.id
         async with self.session(sid) as session:
@@ -142,7 +149,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         as `session_request` does; returns its id."""
         session = await self.get_session(sid)
         old, secret = session.get("conversation_id"), secrets.token_urlsafe(24)
-        conversation_id = await self.new_conversation(sid, {}, session.get("user_id", ""), secret)
+        conversation_id = await self.new_conversation(sid, SessionRequest(),
+                                                      session.get("user_id", ""), secret)
         async with self.session(sid) as session:
             session["conversation_id"], session["secret"] = conversation_id, secret
         if old:
@@ -157,11 +165,11 @@ class VisitorNamespace(socketio.AsyncNamespace):
             "site": self.settings.site.widget_defaults(), "files": attachments.limits(self.settings)})
         return conversation_id
 
-    def verified_user(self, data: Any) -> str:
+    def verified_user(self, payload: SessionRequest) -> str:
         """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
-        if not isinstance(data, dict) or not data.get("user_id"):
+        if not payload.user_id:
             return ""
-        user_id, given = str(data.get("user_id")), str(data.get("user_hash") or "")
+        user_id, given = payload.user_id, payload.user_hash
         if not self.settings.identity_secret:
             raise Refused("identity_disabled", "Identity verification is not set up.")
         expected = hmac.new(
@@ -171,29 +179,25 @@ class VisitorNamespace(socketio.AsyncNamespace):
             raise Refused("identity_invalid", "The user_hash does not match the user_id.")
         return user_id
 
-    async def new_conversation(self, sid: str, data: Any, user_id: str, secret: str) -> str:
+    async def new_conversation(self, sid: str, request: SessionRequest, user_id: str,
+                               secret: str) -> str:
         session = await self.get_session(sid)
         visitor = {"browser": session.get("browser", "")}
-        data = data if isinstance(data, dict) else {}
-        for key in ("timezone", "local_time", "language"):
-            if value := protocol.detail(data.get(key), 100):
-                visitor[key] = value
-        page = protocol.detail(data.get("page_url"), 500)
+        told = request.model_dump(include={"timezone", "local_time", "language"})
+        visitor.update({key: value for key, value in told.items() if value})
         conversation = Conversation(
             id=new_conversation_id(), user_id=user_id, visitor=visitor,
-            page_url=page or session.get("page_url", ""),
+            page_url=request.page_url or session.get("page_url", ""),
         )
         await self.store.create_conversation(conversation, secret)
         return conversation.id
 
     # --- events -------------------------------------------------------------------------------
 
-    async def on_user_uttered(self, sid: str, data: Any = None) -> None:
-        payload = protocol.require_dict(data)
-        text = protocol.message_text(payload, self.settings.max_message_chars)
-        client_id, resend = protocol.client_id(payload), protocol.resend(payload)
+    async def on_user_uttered(self, sid: str, payload: UserUttered) -> None:
+        text, client_id, resend = payload.message, payload.message_id, payload.resend
         conversation_id = await self.bound_conversation(sid, payload)
-        meta = protocol.metadata(payload)
+        meta = payload.metadata
         try:
             appended = await self.dialogue.receive(conversation_id, text, client_id, meta,
                                                    resend=resend)
@@ -211,25 +215,21 @@ class VisitorNamespace(socketio.AsyncNamespace):
         # Answering may wait for Rasa: the connection's next events need not wait for it.
         self.spawn(self.dialogue.respond(conversation_id, appended), f"answer in {conversation_id}")
 
-    async def on_typing(self, sid: str, data: Any = None) -> None:
-        payload = protocol.require_dict(data)
+    async def on_typing(self, sid: str, payload: VisitorTyping) -> None:
         conversation_id = await self.bound_conversation(sid, payload)
         conversation = await self.store.get_conversation(conversation_id)  # who may see it now
         if conversation is None:
             return
         await self.relay.to_followers(
             conversation, "visitor_typing",
-            {"conversation_id": conversation_id, "on": bool(payload.get("on", True))},
+            {"conversation_id": conversation_id, "on": payload.on},
         )
 
-    async def on_history(self, sid: str, data: Any = None) -> None:
+    async def on_history(self, sid: str, payload: VisitorHistory) -> None:
         """Replay, a page at a time: what came after the last message id the client saw, in
         order; `more` says to ask again after the last one of this page."""
-        payload = protocol.require_dict(data if data is not None else {})
         conversation_id = await self.bound_conversation(sid, payload)
-        after = payload.get("after") or None
-        if after is not None and not isinstance(after, str):
-            raise Refused("invalid_message_id", "'after' must be a message id.")
+        after = payload.after
         try:
             page = await self.store.page_after(conversation_id, after)
         except ValueError as error:
@@ -241,29 +241,23 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.direct(sid, "history", {"session_id": secret, "messages": entries,
                                            "more": page.more, "last": after or ""})
 
-    async def on_leave_message(self, sid: str, data: Any = None) -> None:
+    async def on_leave_message(self, sid: str, payload: LeaveMessage) -> None:
         """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
-        payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
-        name = protocol.detail(payload.get("name") or "", 100).strip()
-        email = str(payload.get("email") or "").strip()
-        if not protocol.EMAIL.match(email):
-            raise Refused("invalid_email", "Please give a valid email address.")
-        text = protocol.message_text(payload, self.settings.max_message_chars, field="text")
-        ticket = await self.handoff.leave_message(conversation_id, name, email, text)
+        ticket = await self.handoff.leave_message(conversation_id, payload.name, payload.email,
+                                                  payload.text)
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
-    async def on_email_transcript(self, sid: str, data: Any = None) -> None:
+    async def on_email_transcript(self, sid: str, payload: EmailTranscript) -> None:
         """Mail the visitor this conversation's transcript (plain text, the latest part up to
         TRANSCRIPT_MAX_CHARS) once the visitor wrote and was answered; to the address of a
         message left in it if there is one. Every cap is counted in Redis (`transcript_caps`);
         a mail server that cannot take it is said, and the attempt is given back."""
         from .mail import exchanged, latest_messages, send_transcript  # only this event: SMTP
 
-        payload = protocol.require_dict(data)
         conversation_id = await self.bound_conversation(sid, payload)
         conversation = await self.handoff.conversation(conversation_id)
-        email = conversation.email or str(payload.get("email") or "").strip()
+        email = conversation.email or payload.email
         if not protocol.EMAIL.match(email):
             raise Refused("invalid_email", "Please give a valid email address.")
         messages, left_out = await latest_messages(self.store, conversation_id,
@@ -326,13 +320,13 @@ class VisitorNamespace(socketio.AsyncNamespace):
 
     # --- the conversation ---------------------------------------------------------------------
 
-    async def bound_conversation(self, sid: str, payload: dict[str, Any]) -> str:
+    async def bound_conversation(self, sid: str, payload: VisitorEvent) -> str:
         """The conversation this connection is bound to; a client can name no other."""
         session = await self.get_session(sid)
         conversation_id = session.get("conversation_id")
         if not conversation_id:
             raise Refused("no_session", "Send session_request before anything else.")
-        claimed = payload.get("session_id")
+        claimed = payload.session_id
         if claimed not in (None, "", session.get("secret")):
             raise Refused("unknown_session", "This connection is not bound to that session.")
         return conversation_id
