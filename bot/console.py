@@ -18,9 +18,9 @@ from . import metrics, protocol
 from .agents import Staff, Tokens, login
 from .config import Settings
 from .errors import Refused, unexpected
-from .handoff import Handoff
+from .handoff import Handoff, access
 from .limits import Who, per_connection
-from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
+from .models import Agent, Conversation, Presence, Sender, Ticket
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
 from .storage import NotOwner, Store
 
@@ -51,14 +51,6 @@ def conversation_id_of(payload: dict[str, Any]) -> str:
 
 def text_of(payload: dict[str, Any], max_chars: int) -> str:
     return protocol.message_text(payload, max_chars, field="text")
-
-
-def may_see(agent: Agent, conversation: Conversation) -> bool:
-    """Agents see their own chats and their department's; supervisors see everything. The one
-    rule for requests and for live events (`AgentNamespace.outsiders`)."""
-    if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
-        return True
-    return conversation.department == agent.department and conversation.owner is not Owner.BOT
 
 
 class AgentNamespace(socketio.AsyncNamespace):
@@ -106,16 +98,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         if staff.name not in (await self.store.presences()):
             await self.store.set_presence(staff.name, Presence.ONLINE)
 
-    def rooms_of(self, agent: Agent) -> set[str]:
-        """The rooms an agent's role and department entitle them to (least privilege)."""
-        if agent.role is Role.SUPERVISOR:
-            return {department_room(d) for d in self.departments} | {SUPERVISORS}
-        return {department_room(agent.department)}
-
     async def join_rooms(self, sid: str, agent: Agent) -> None:
         """Be in exactly the rooms the agent's current record entitles them to."""
         async with self.session(sid) as session:
-            had, should = set(session.get("rooms", ())), self.rooms_of(agent)
+            had, should = set(session.get("rooms", ())), access.rooms_of(agent, self.departments)
             session["rooms"] = sorted(should)
         for room in had - should:
             await self.leave_room(sid, room)
@@ -160,7 +146,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         changed)."""
         prefix = conversation_room("")
         ids = [room.removeprefix(prefix) for room in self.rooms(sid) if room.startswith(prefix)]
-        seen = {c.id for c in await self.store.get_conversations(ids) if may_see(agent, c)}
+        seen = {c.id for c in await self.store.get_conversations(ids) if access.may_see(agent, c)}
         for conversation_id in set(ids) - seen:
             await self.relay.unfollow(sid, conversation_id)
 
@@ -171,7 +157,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             return []
         conversation = Conversation.from_fields("", state)
         return [sid for sid in self.relay.members(room, namespace)
-                if sid not in self.records or not may_see(self.records[sid], conversation)]
+                if sid not in self.records or not access.may_see(self.records[sid], conversation)]
 
     async def current_agent(self, session: dict[str, Any]) -> Agent | None:
         """The agent's record, read again from the store at most every few seconds (rooms
@@ -244,7 +230,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_hello(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         """Who am I, my open chats, the queues I serve, departments."""
-        departments = list(self.departments) if agent.role is Role.SUPERVISOR else [agent.department]
+        departments = access.departments_of(agent, self.departments)
         queues = {d: await self.waiting(d) for d in departments}
         presence = (await self.store.presences()).get(agent.name, Presence.ONLINE)
         return ok(
@@ -264,7 +250,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_queue(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         department = payload.get("department") or agent.department
-        self.serves(agent, department)
+        access.check_serves(agent, department, self.departments)
         offset = payload.get("offset", 0)
         if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
             raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
@@ -272,11 +258,6 @@ class AgentNamespace(socketio.AsyncNamespace):
         length = await self.store.queue_length(department)
         return ok(department=department, waiting=waiting, length=length,
                   more=offset + QUEUE_PAGE < length)
-
-    async def visible(self, agent: Agent, conversation: Conversation) -> None:
-        """Refused unless the agent may see the conversation (`may_see`)."""
-        if not may_see(agent, conversation):
-            raise Refused("not_yours", "This chat belongs to another department or agent.")
 
     async def full(self, conversation: Conversation) -> Result:
         """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
@@ -289,12 +270,12 @@ class AgentNamespace(socketio.AsyncNamespace):
         """Follow a conversation live (this connection) if the agent may see it; checked again
         once following, so a move meanwhile (whose followers are checked when it is told,
         `Relay.moved`) cannot leave this connection in its room."""
-        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        access.check_sees(agent, await self.handoff.conversation(conversation_id))
         await self.relay.follow(sid, conversation_id)
         conversation = await self.handoff.conversation(conversation_id)
-        if not may_see(agent, conversation):
+        if not access.may_see(agent, conversation):
             await self.relay.unfollow(sid, conversation_id)
-            await self.visible(agent, conversation)  # the refusal
+            access.check_sees(agent, conversation)  # the refusal
         return conversation
 
     async def do_open(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
@@ -308,7 +289,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_history(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation = await self.handoff.conversation(conversation_id_of(payload))
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         after, before = payload.get("after") or None, payload.get("before") or None
         for given in (after, before):
             if given is not None and not isinstance(given, str):
@@ -363,16 +344,15 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation_id = conversation_id_of(payload)
         text = protocol.safe_links(text_of(payload, self.settings.max_message_chars))
         client_id = protocol.client_id(payload)
-        only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
-                client_id, guard=only, resend=protocol.resend(payload),
+                client_id, guard=access.reply_guard(agent), resend=protocol.resend(payload),
             )
         except NotOwner as error:
             if error.conversation is None:
                 raise Refused("unknown_conversation", "There is no such conversation.") from None
-            self.handoff.check_owner(error.conversation, agent)  # raises the precise refusal
+            access.check_acts(error.conversation, agent)  # raises the precise refusal
             raise
         stored, is_new, conversation = appended.message, appended.new, appended.conversation
         if appended.first_response:  # set atomically by the store, once per handoff
@@ -394,7 +374,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         conversation_id = conversation_id_of(payload)
         text = text_of(payload, self.settings.max_message_chars)
         conversation = await self.handoff.conversation(conversation_id)
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.note(conversation_id, agent, text)
         return ok()
 
@@ -416,13 +396,13 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_hand_back(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation = await self.handoff.conversation(conversation_id_of(payload))
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.hand_back(conversation, agent)  # refused if it moved since the check
         return ok()
 
     async def do_close(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         conversation = await self.handoff.conversation(conversation_id_of(payload))
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.close(conversation, agent)  # refused if it moved since the check
         return ok()
 
@@ -430,19 +410,11 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_canned(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
         department = payload.get("department") or agent.department
-        self.serves(agent, department)
+        access.check_serves(agent, department, self.departments)
         return ok(department=department, canned=await self.store.canned(str(department)))
 
-    def serves(self, agent: Agent, department: Any) -> None:
-        """Agents read and act on their own department only; supervisors on every one."""
-        if department not in self.departments:
-            raise Refused("unknown_department", "There is no such department.")
-        if agent.role is not Role.SUPERVISOR and department != agent.department:
-            raise Refused("not_yours", "That is another department's.")
-
     async def do_canned_set(self, sid: str, agent: Agent, payload: dict[str, Any]) -> Result:
-        if agent.role is not Role.SUPERVISOR:
-            raise Refused("forbidden", "Only supervisors manage canned responses.")
+        access.check_supervisor(agent, "manage canned responses")
         department, key = payload.get("department"), payload.get("key")
         if department not in self.departments or not isinstance(key, str) or not 0 < len(key) <= 40 \
                 or not protocol.encodable(key):
@@ -466,11 +438,8 @@ class AgentNamespace(socketio.AsyncNamespace):
         offset = payload.get("offset", 0)
         if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
             raise Refused("invalid_payload", "'offset' must be a whole number, 0 or more.")
-        department = payload.get("department") or ""
-        if agent.role is not Role.SUPERVISOR:
-            department = agent.department
-        elif department:
-            self.serves(agent, department)
+        department = access.ticket_department(agent, payload.get("department") or "",
+                                              self.departments)
         tickets, more = await self.store.tickets(TICKET_PAGE, offset, department)
         return ok(tickets=[await self.ticket_summary(t) for t in tickets], more=more)
 
@@ -494,8 +463,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         ticket = await self.store.get_ticket(str(payload.get("ticket_id") or ""))
         if ticket is None:
             raise Refused("unknown_ticket", "There is no such ticket.")
-        if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
-            raise Refused("not_yours", "This ticket belongs to another department.")
+        access.check_ticket(agent, ticket)
         return ticket
 
     async def do_ticket_transcript(self, sid: str, agent: Agent,

@@ -26,9 +26,9 @@ from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
-from .handoff import Handoff
+from .handoff import Handoff, access
 from .limits import Limits, Slots, Who, Window
-from .models import Role, Sender
+from .models import Sender
 from .relay import Relay
 from .storage import NotOwner, Store
 
@@ -197,17 +197,17 @@ class Uploads:
         await self.handoff.owned_by(conversation_id, agent)
         client_id = protocol.client_id(fields)
         await self.files.put(conversation_id, attachment, data)
-        only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, attachment.caption(),
-                {"agent_name": agent.display_name, "file": attachment.meta()}, client_id, guard=only,
+                {"agent_name": agent.display_name, "file": attachment.meta()}, client_id,
+                guard=access.reply_guard(agent),
                 resend=True,
             )
         except NotOwner as error:
             await self.files.delete(conversation_id, attachment.id)
             if error.conversation is not None:
-                self.handoff.check_owner(error.conversation, agent)
+                access.check_acts(error.conversation, agent)
             raise Refused("not_yours", "This chat is no longer yours.") from None
         if not appended.new:
             await self.files.delete(conversation_id, attachment.id)
