@@ -25,7 +25,7 @@ from .handoff.responder import BOT_GUARD, Answer
 from .models import Conversation, Message, Owner, Sender
 from .rasa import BotReply, RasaClient, RasaUnavailable
 from .relay import Relay
-from .storage import Appended, NotOwner, Store
+from .store import Appended, NotOwner, Store
 
 log = logging.getLogger(__name__)
 

@@ -369,3 +369,27 @@ async def test_every_message_says_who_answers_next(stack: Stack, make_agent) -> 
     assert (await visitor.ask("hello again"))["metadata"]["owner"] == "bot"  # reopened
     await agent.close()
     await visitor.close()
+
+
+async def test_the_store_refuses_a_move_the_table_does_not_allow(stack: Stack) -> None:
+    """The transition script gets the table's sources of the target: a move from another owner
+    is an error, even from a caller that skips `Handoff.move`; and it clears the agent itself."""
+    from redis.exceptions import ResponseError
+
+    from bot.models import Conversation, Owner
+    from bot.store import Expect
+    from bot.store.redis import RedisStore
+
+    store = RedisStore(stack.redis_url)
+    cid = f"table{secrets.token_hex(8)}"
+    await store.create_conversation(Conversation(id=cid))
+    with pytest.raises(ResponseError, match="no move from bot to agent"):
+        await store.transition(cid, Expect((Owner.BOT,)), Owner.AGENT, agent="ana")
+    assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "bot"  # nothing changed
+    assert (await store.transition(cid, Expect((Owner.BOT,)), Owner.QUEUE, department="general",
+                                   queued_at=repr(time.time()))).moved
+    assert (await store.transition(cid, Expect((Owner.QUEUE,)), Owner.AGENT, agent="ana")).moved
+    assert (await store.transition(cid, Expect((Owner.AGENT,)), Owner.CLOSED)).moved
+    assert await store.redis.hmget(f"fd:conv:{cid}", "owner", "agent") == ["closed", ""]
+    assert not await store.redis.sismember("fd:agent_chats:ana", cid)
+    await store.close()

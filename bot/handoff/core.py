@@ -16,7 +16,7 @@ from ..config import Settings
 from ..errors import STATE_CHANGED, Refused
 from ..models import Agent, Conversation, Owner
 from ..relay import Relay
-from ..storage import Expect, Move, Outcome, Store
+from ..store import Expect, Move, Outcome, Store
 from . import access, machine
 from .notices import Notices
 from .routing import Routing

@@ -11,7 +11,7 @@ import time
 from .. import metrics, wording
 from ..errors import Refused
 from ..models import Agent, Conversation, Owner, Ticket
-from ..storage import Expect
+from ..store import Expect
 from . import access
 from .core import Moves
 from .request import HandoffRequest

@@ -9,7 +9,7 @@ from typing import Any
 from .. import wording
 from ..models import Agent, Conversation, Sender
 from ..relay import SUPERVISORS, Relay, agent_room, department_room
-from ..storage import Store
+from ..store import Store
 from .request import HandoffRequest
 from .routing import Routing
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from .. import hours
 from ..config import Settings
 from ..models import Agent, Presence, Role
-from ..storage import Store
+from ..store import Store
 
 
 class Routing:

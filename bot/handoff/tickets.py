@@ -8,7 +8,7 @@ import time
 from .. import wording
 from ..models import Conversation, Sender, Ticket
 from ..relay import SUPERVISORS, Relay, department_room
-from ..storage import Store
+from ..store import Store
 
 
 class Tickets:

@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import time
 
+from ...handoff import machine
 from ...models import Conversation, Owner
 from .. import keys
 from ..conversations import Expect, Move, Outcome
 from .connection import RedisPart
 
+# The one script that moves a conversation between owners (the moves: bot/handoff/machine.py).
 # KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
 # expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
-# ('' for none), now, seconds to keep the conversation, then field/value pairs. Returns status (1 moved, 0 not in the expected
-# state, -1 no conversation, -2 no capacity), then the state found: owner, agent, department,
-# queued_at, picked_at, and 1 if this is the handoff's first pick-up.
-# Keeps queue:{department} and agent_chats:{agent} in step with the conversation's owner, and
-# empties pending:{id} when a person takes the conversation.
+# ('' for none), now, seconds to keep the conversation, the owners the table lets move to the
+# new owner (comma separated, `machine.sources`), then field/value pairs. Returns status (1
+# moved, 0 not in the expected state, -1 no conversation, -2 no capacity), then the state found:
+# owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's first pick-up.
+# A move the table does not allow from the owner found is an error (a bug in the caller), not a
+# refusal. The invariants it keeps are in the script's header.
 TRANSITION = """
+-- Invariants kept here, atomically (numbered as in bot/handoff/machine.py):
+-- 1. one owner, from the table's graph (ARGV[11]); the agent is set exactly when an agent
+--    owns the conversation: cleared on every move to another owner;
+-- 2. queue:{d} holds it iff it is queued in department d, agent_chats:{a} iff agent a owns it;
+-- 3. no agent holds more chats than the capacity given (ARGV[8]);
+-- 4. a move to a queue or an agent empties pending:{id} (a person reads what the visitor wrote);
+-- 6. a move that finds another state than the one expected changes nothing.
 local conv, prefix, id = KEYS[1], ARGV[1], ARGV[2]
 local st = redis.call('HMGET', conv, 'owner', 'agent', 'department', 'queued_at', 'picked_at')
 if not st[1] then return {-1, '', '', '', '', '', 0} end
@@ -32,8 +42,17 @@ if not ok then return found(0, 0) end
 if ARGV[4] ~= '' and ARGV[4] ~= '=' .. old_agent then return found(0, 0) end
 if ARGV[5] ~= '' and ARGV[5] ~= '=' .. old_dept then return found(0, 0) end
 local to = ARGV[6]
+local allowed = false
+for owner in string.gmatch(ARGV[11], '[^,]+') do
+  if owner == cur then allowed = true end
+end
+if not allowed then return redis.error_reply('no move from ' .. cur .. ' to ' .. to) end
 local new = {department = old_dept, agent = old_agent}
-for i = 11, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+for i = 12, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+if to ~= 'agent' then new.agent = '' end
+if to == 'agent' and (new.agent or '') == '' then
+  return redis.error_reply('a move to an agent names the agent')
+end
 if to == 'agent' and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
   if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[8]) then
     return found(-2, 0)
@@ -42,7 +61,8 @@ end
 if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
 if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
 redis.call('HSET', conv, 'owner', to)
-for i = 11, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+for i = 12, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', conv, 'agent', new.agent)
 redis.call('EXPIRE', conv, ARGV[10])
 redis.call('EXPIRE', prefix .. 'msgs:' .. id, ARGV[10])
 local first = 0
@@ -131,7 +151,7 @@ class RedisConversations(RedisPart):
             "" if expect.agent is None else f"={expect.agent}",
             "" if expect.department is None else f"={expect.department}",
             to.value, score, "" if capacity is None else str(capacity), repr(now),
-            str(self.retention), *pairs,
+            str(self.retention), ",".join(sorted(machine.sources(to))), *pairs,
         ]
         status, *state = await self.script(TRANSITION)(
             keys=[keys.conv(conversation_id)], args=args
