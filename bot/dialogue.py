@@ -16,7 +16,8 @@ import contextlib
 import logging
 import re
 import weakref
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from . import metrics, protocol, wording
 from .config import Settings

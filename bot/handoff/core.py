@@ -10,6 +10,7 @@ nothing, posts nothing and is refused as `state_changed`. Only a move that happe
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from .. import metrics
 from ..config import Settings
@@ -59,17 +60,17 @@ class Moves:
         `agent` field is set on a move to an agent and cleared on any other (`fields_for`)."""
         return await self.transition(None, conversation_id, expect, to, capacity, score, fields)
 
-    async def make(self, name: str, conversation_id: str, expect: Expect, *,
-                   capacity: int | None = None, score: float | None = None,
-                   **fields: str) -> Move:
+    async def make(self, name: str, conversation_id: str, expect: Expect,
+                   fields: Mapping[str, str] | None = None, *, capacity: int | None = None,
+                   score: float | None = None) -> Move:
         """The move `name` of the table, to the owner its row says, writing what it declares."""
         row = machine.BY_NAME[name]
         return await self.transition(row, conversation_id, expect, row.to, capacity, score,
-                                     fields)
+                                     fields or {})
 
     async def transition(self, row: machine.Move | None, conversation_id: str, expect: Expect,
                          to: Owner, capacity: int | None, score: float | None,
-                         fields: dict[str, str]) -> Move:
+                         fields: Mapping[str, str]) -> Move:
         machine.check(expect.owners, to, row)
         move = await self.store.transition(
             conversation_id, expect, to, capacity=capacity, score=score,
@@ -120,7 +121,7 @@ class Moves:
         try:
             move = await self.make("claim", conversation_id,
                                    Expect((Owner.QUEUE,), department=department),
-                                   capacity=agent.capacity, agent=agent.name)
+                                   {"agent": agent.name}, capacity=agent.capacity)
         except Refused as refused:
             if refused.code == "at_capacity":
                 raise Refused("at_capacity", "You already have as many chats as you can take.")

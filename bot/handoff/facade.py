@@ -78,10 +78,10 @@ class Handoff(Moves):
         bot = Expect((Owner.BOT,))
         try:
             if department:
-                await self.make("request_routed", conversation_id, bot, **fresh,
-                                **self.waits(department))
+                await self.make("request_routed", conversation_id, bot,
+                                {**fresh, **self.waits(department)})
             else:
-                await self.make("request", conversation_id, bot, **fresh)
+                await self.make("request", conversation_id, bot, fresh)
         except Refused as refused:
             log.info("handoff of %s not made: %s", conversation_id, refused.code)
             return False
@@ -96,7 +96,7 @@ class Handoff(Moves):
         department, _ = await self.route(asked)
         try:
             await self.make("choose_department", conversation_id, Expect((Owner.TRIAGE,)),
-                            **self.waits(department))
+                            self.waits(department))
         except Refused:
             return False
         await self.queued(conversation_id, department, asked=asked)
@@ -113,7 +113,7 @@ class Handoff(Moves):
             raise Refused("same_agent", "That agent already has this chat.")
         try:
             await self.make("transfer_to_agent", conversation_id, Expect.now(conversation),
-                            capacity=to.capacity, agent=to.name)
+                            {"agent": to.name}, capacity=to.capacity)
         except Refused as refused:
             if refused.code == "at_capacity":
                 raise Refused("at_capacity", f"{to.display_name} has no room for another chat.")
@@ -136,7 +136,7 @@ class Handoff(Moves):
         # those who asked later, so time spent with the first agent costs it no place.
         now = time.time()
         await self.make("transfer_to_department", conversation_id, Expect.now(conversation),
-                        department=department, waiting_since=repr(now),
+                        {"department": department, "waiting_since": repr(now)},
                         score=conversation.queued_at or now)
         await self.notices.transferred(conversation_id, by, note, self.departments[department],
                                        department)
@@ -151,7 +151,7 @@ class Handoff(Moves):
         try:
             move = await self.make("requeue", conversation_id,
                                    Expect((Owner.AGENT,), agent=agent_name),
-                                   score=0.0, waiting_since=repr(time.time()))
+                                   {"waiting_since": repr(time.time())}, score=0.0)
         except Refused as refused:
             log.info("requeue of %s from %s not made: %s", conversation_id, agent_name,
                      refused.code)

@@ -10,17 +10,19 @@ stored owner is not one of them.
 Invariants (the same list is checked by tests/test_invariants.py after every random step):
 
 1. One owner: every conversation has exactly one known owner (`Owner`), and an agent exactly
-   when an agent owns it. Enforced here, by construction: `fields_for` sets `agent` on every
-   move to AGENT and clears it on every other move; no caller passes `agent=""`.
+   when an agent owns it. Enforced by construction: `fields_for` sets `agent` on every move
+   to AGENT and clears it on every other move (no caller passes `agent=""`), and the
+   transition script does the same for any caller of the store, from the graph of `MOVES`.
 2. The indexes agree with the conversation: it is in `queue:{d}` iff queued in department d, in
    `agent_chats:{a}` iff agent a owns it. Enforced by the store's transition script (one
    atomic step that leaves the old index and joins the new one, from the owner it finds).
 3. No agent holds more chats than their capacity. Enforced by the transition script (a move
    to an agent with `capacity` is refused FULL when the agent's set is that large).
-4. Every stored visitor message is answered or owned by a person: the store marks the message
-   pending in the step that stores it when the bot, the triage step or nobody (closed) answers
-   it (`responder.PENDING`), and a move to a queue or an agent empties that list;
-   bot/dialogue.py answers what is pending, one turn at a time.
+4. Every stored visitor message is answered or owned by a person: the store's append script
+   marks the message pending in the step that stores it when the bot, the triage step or
+   nobody (closed) owns the conversation (`responder.PENDING`, written out in that script), a
+   move to a queue or an agent empties the list (the transition script), and bot/dialogue.py
+   answers what is pending, one turn at a time, as `responder.answer` says.
 5. Transcript ids strictly increase, and a client message id is stored once. Enforced by the
    store's append script (stream ids, resend lookup), not by moves.
 6. A refused move changes nothing: same owner, agent, department, and no message posted.
@@ -60,6 +62,11 @@ def row(name: str, sources: Collection[Owner], to: Owner, fields: str = "", visi
 HANDOFF_FIELDS = "handoff picked_at first_response_at"
 QUEUE_FIELDS = "department queued_at waiting_since"
 
+# What every move does besides its row, in the store's transition script, by the owners it
+# leaves and joins: leaving QUEUE leaves queue:{department}, leaving AGENT leaves
+# agent_chats:{agent}; joining QUEUE joins queue:{department} (ordered by `score`), joining AGENT
+# joins agent_chats:{agent} (refused FULL at the agent's capacity; the handoff's first pick-up
+# sets `picked_at`); joining QUEUE or AGENT empties the pending list (a person reads it now).
 MOVES: tuple[Move, ...] = (
     row("request", [BOT], TRIAGE, HANDOFF_FIELDS,
         visitor="passing you to a person (or the truth: nobody can answer); pick a department"),
