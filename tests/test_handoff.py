@@ -372,10 +372,12 @@ async def test_every_message_says_who_answers_next(stack: Stack, make_agent) -> 
 
 
 async def test_the_store_refuses_a_move_the_table_does_not_allow(stack: Stack) -> None:
-    """The transition script gets the table's sources of the target: a move from another owner
-    is an error, even from a caller that skips `Handoff.move`; and it clears the agent itself."""
+    """The transition script gets the table's sources of the target (`Expect.legal`, which
+    `Handoff.move` always gives): a move from another owner is an error, not a refusal; and it
+    clears the agent itself on a move away from an agent."""
     from redis.exceptions import ResponseError
 
+    from bot.handoff import machine
     from bot.models import Conversation, Owner
     from bot.store import Expect
     from bot.store.redis import RedisStore
@@ -384,7 +386,8 @@ async def test_the_store_refuses_a_move_the_table_does_not_allow(stack: Stack) -
     cid = f"table{secrets.token_hex(8)}"
     await store.create_conversation(Conversation(id=cid))
     with pytest.raises(ResponseError, match="no move from bot to agent"):
-        await store.transition(cid, Expect((Owner.BOT,)), Owner.AGENT, agent="ana")
+        await store.transition(cid, Expect((Owner.BOT,), legal=machine.sources(Owner.AGENT)),
+                               Owner.AGENT, agent="ana")
     assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "bot"  # nothing changed
     assert (await store.transition(cid, Expect((Owner.BOT,)), Owner.QUEUE, department="general",
                                    queued_at=repr(time.time()))).moved

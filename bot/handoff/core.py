@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 from .. import metrics
 from ..config import Settings
@@ -72,8 +73,9 @@ class Moves:
                          to: Owner, capacity: int | None, score: float | None,
                          fields: Mapping[str, str]) -> Move:
         machine.check(expect.owners, to, row)
+        legal = replace(expect, legal=machine.sources(to))  # the store checks it again
         move = await self.store.transition(
-            conversation_id, expect, to, capacity=capacity, score=score,
+            conversation_id, legal, to, capacity=capacity, score=score,
             **machine.fields_for(row, to, fields),
         )
         if move.outcome in REFUSALS:

@@ -3,16 +3,16 @@
 Read `MOVES` top to bottom: each row is one move the bridge makes, the owners it starts from,
 the owner it leaves the conversation with, the fields it writes and what it tells. Nothing
 else moves a conversation: `Handoff.move` refuses (raises `IllegalMove`, also under
-`python -O`) a move whose sources and target no row allows, and the store's transition script
-(the Redis one) is given the allowed sources of the target from this table and raises if the
-stored owner is not one of them.
+`python -O`) a move whose sources and target no row allows, and gives the store the owners this
+table lets move to the target (`Expect.legal`): the store's transition script raises if the
+owner it finds is not one of them.
 
 Invariants (the same list is checked by tests/test_invariants.py after every random step):
 
 1. One owner: every conversation has exactly one known owner (`Owner`), and an agent exactly
    when an agent owns it. Enforced by construction: `fields_for` sets `agent` on every move
    to AGENT and clears it on every other move (no caller passes `agent=""`), and the
-   transition script does the same for any caller of the store, from the graph of `MOVES`.
+   transition script clears it too, whoever calls the store.
 2. The indexes agree with the conversation: it is in `queue:{d}` iff queued in department d, in
    `agent_chats:{a}` iff agent a owns it. Enforced by the store's transition script (one
    atomic step that leaves the old index and joins the new one, from the owner it finds).

@@ -12,11 +12,14 @@ from ..models import Conversation, Owner
 @dataclass(frozen=True)
 class Expect:
     """The state a move expects to find: one of `owners`, and (unless None) that agent and
-    department. A move that finds anything else changes nothing."""
+    department. A move that finds anything else changes nothing. `legal`: the owners the
+    handoff table (bot/handoff/machine.py) lets hand a conversation to the move's target; a
+    move from any other owner is an error, not a refusal (None: not checked)."""
 
     owners: tuple[Owner, ...]
     agent: str | None = None
     department: str | None = None
+    legal: frozenset[Owner] | None = None
 
     @classmethod
     def now(cls, conversation: Conversation) -> "Expect":

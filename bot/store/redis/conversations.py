@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-from ...handoff import machine
 from ...models import Conversation, Owner
 from .. import keys
 from ..conversations import Expect, Move, Outcome
@@ -15,15 +14,16 @@ from .connection import RedisPart
 # KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
 # expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
 # ('' for none), now, seconds to keep the conversation, the owners the table lets move to the
-# new owner (comma separated, `machine.sources`), then field/value pairs. Returns status (1
-# moved, 0 not in the expected state, -1 no conversation, -2 no capacity), then the state found:
-# owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's first pick-up.
+# new owner (comma separated, `Expect.legal`; '' not checked), then field/value pairs. Returns
+# status (1 moved, 0 not in the expected state, -1 no conversation, -2 no capacity), then the
+# state found: owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's
+# first pick-up.
 # A move the table does not allow from the owner found is an error (a bug in the caller), not a
 # refusal. The invariants it keeps are in the script's header.
 TRANSITION = """
 -- Invariants kept here, atomically (numbered as in bot/handoff/machine.py):
--- 1. one owner, from the table's graph (ARGV[11]); the agent is set exactly when an agent
---    owns the conversation: cleared on every move to another owner;
+-- 1. one owner, moved along the table's graph (ARGV[11]); the agent is set exactly when an
+--    agent owns the conversation: cleared on every move to another owner;
 -- 2. queue:{d} holds it iff it is queued in department d, agent_chats:{a} iff agent a owns it;
 -- 3. no agent holds more chats than the capacity given (ARGV[8]);
 -- 4. a move to a queue or an agent empties pending:{id} (a person reads what the visitor wrote);
@@ -42,7 +42,7 @@ if not ok then return found(0, 0) end
 if ARGV[4] ~= '' and ARGV[4] ~= '=' .. old_agent then return found(0, 0) end
 if ARGV[5] ~= '' and ARGV[5] ~= '=' .. old_dept then return found(0, 0) end
 local to = ARGV[6]
-local allowed = false
+local allowed = ARGV[11] == ''
 for owner in string.gmatch(ARGV[11], '[^,]+') do
   if owner == cur then allowed = true end
 end
@@ -151,7 +151,8 @@ class RedisConversations(RedisPart):
             "" if expect.agent is None else f"={expect.agent}",
             "" if expect.department is None else f"={expect.department}",
             to.value, score, "" if capacity is None else str(capacity), repr(now),
-            str(self.retention), ",".join(sorted(machine.sources(to))), *pairs,
+            str(self.retention), "" if expect.legal is None else ",".join(sorted(expect.legal)),
+            *pairs,
         ]
         status, *state = await self.script(TRANSITION)(
             keys=[keys.conv(conversation_id)], args=args
