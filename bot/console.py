@@ -22,7 +22,7 @@ from .handoff import Handoff, access
 from .limits import Who, per_connection
 from .models import Agent, Conversation, Presence, Sender, Ticket
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
-from .storage import NotOwner, Store
+from .store import NotOwner, Store
 
 log = logging.getLogger(__name__)
 Result = dict[str, Any]

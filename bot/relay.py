@@ -21,7 +21,7 @@ import socketio
 from . import protocol
 from .attachments import Links
 from .models import Conversation, Message, Sender
-from .storage import Appended, Store
+from .store import Appended, Store
 
 AGENT_NS = "/agent"
 

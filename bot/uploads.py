@@ -30,7 +30,7 @@ from .handoff import Handoff, access
 from .limits import Limits, Slots, Who, Window
 from .models import Sender
 from .relay import Relay
-from .storage import NotOwner, Store
+from .store import NotOwner, Store
 
 log = logging.getLogger(__name__)
 
