@@ -21,11 +21,11 @@ from .errors import Refused, unexpected
 from .events import (AgentHistory, AgentTyping, Canned, CannedSet, ConversationEvent, Event,
                      Note, PresenceChange, Queue, Reply, TicketReply, Tickets, TicketTranscript,
                      Transfer)
-from .handoff import Handoff
+from .handoff import Handoff, access
 from .limits import Who, per_connection
-from .models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
+from .models import Agent, Conversation, Presence, Sender, Ticket
 from .relay import AGENT_NS, SUPERVISORS, Relay, agent_room, conversation_room, department_room
-from .storage import NotOwner, Store
+from .store import NotOwner, Store
 
 log = logging.getLogger(__name__)
 Result = dict[str, Any]
@@ -45,12 +45,6 @@ def refused(code: str, message: str) -> Result:
     return {"ok": False, "error": {"code": code, "message": message}}
 
 
-def may_see(agent: Agent, conversation: Conversation) -> bool:
-    """Agents see their own chats and their department's; supervisors see everything. The one
-    rule for requests and for live events (`AgentNamespace.outsiders`)."""
-    if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
-        return True
-    return conversation.department == agent.department and conversation.owner is not Owner.BOT
 
 
 class AgentNamespace(socketio.AsyncNamespace):
@@ -99,16 +93,10 @@ class AgentNamespace(socketio.AsyncNamespace):
         if staff.name not in (await self.store.presences()):
             await self.store.set_presence(staff.name, Presence.ONLINE)
 
-    def rooms_of(self, agent: Agent) -> set[str]:
-        """The rooms an agent's role and department entitle them to (least privilege)."""
-        if agent.role is Role.SUPERVISOR:
-            return {department_room(d) for d in self.departments} | {SUPERVISORS}
-        return {department_room(agent.department)}
-
     async def join_rooms(self, sid: str, agent: Agent) -> None:
         """Be in exactly the rooms the agent's current record entitles them to."""
         async with self.session(sid) as session:
-            had, should = set(session.get("rooms", ())), self.rooms_of(agent)
+            had, should = set(session.get("rooms", ())), access.rooms_of(agent, self.departments)
             session["rooms"] = sorted(should)
         for room in had - should:
             await self.leave_room(sid, room)
@@ -153,7 +141,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         changed)."""
         prefix = conversation_room("")
         ids = [room.removeprefix(prefix) for room in self.rooms(sid) if room.startswith(prefix)]
-        seen = {c.id for c in await self.store.get_conversations(ids) if may_see(agent, c)}
+        seen = {c.id for c in await self.store.get_conversations(ids) if access.may_see(agent, c)}
         for conversation_id in set(ids) - seen:
             await self.relay.unfollow(sid, conversation_id)
 
@@ -164,7 +152,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             return []
         conversation = Conversation.from_fields("", state)
         return [sid for sid in self.relay.members(room, namespace)
-                if sid not in self.records or not may_see(self.records[sid], conversation)]
+                if sid not in self.records or not access.may_see(self.records[sid], conversation)]
 
     async def current_agent(self, session: dict[str, Any]) -> Agent | None:
         """The agent's record, read again from the store at most every few seconds (rooms
@@ -239,7 +227,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_hello(self, sid: str, agent: Agent, payload: Event) -> Result:
         """Who am I, my open chats, the queues I serve, departments."""
-        departments = list(self.departments) if agent.role is Role.SUPERVISOR else [agent.department]
+        departments = access.departments_of(agent, self.departments)
         queues = {d: await self.waiting(d) for d in departments}
         presence = (await self.store.presences()).get(agent.name, Presence.ONLINE)
         return ok(
@@ -259,16 +247,11 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_queue(self, sid: str, agent: Agent, payload: Queue) -> Result:
         department, offset = payload.department or agent.department, payload.offset
-        self.serves(agent, department)
+        access.check_serves(agent, department, self.departments)
         waiting = await self.waiting(department, offset)
         length = await self.store.queue_length(department)
         return ok(department=department, waiting=waiting, length=length,
                   more=offset + QUEUE_PAGE < length)
-
-    async def visible(self, agent: Agent, conversation: Conversation) -> None:
-        """Refused unless the agent may see the conversation (`may_see`)."""
-        if not may_see(agent, conversation):
-            raise Refused("not_yours", "This chat belongs to another department or agent.")
 
     async def full(self, conversation: Conversation) -> Result:
         """Everything an agent needs on pick-up: nobody asks the visitor to repeat themselves."""
@@ -281,12 +264,12 @@ class AgentNamespace(socketio.AsyncNamespace):
         """Follow a conversation live (this connection) if the agent may see it; checked again
         once following, so a move meanwhile (whose followers are checked when it is told,
         `Relay.moved`) cannot leave this connection in its room."""
-        await self.visible(agent, await self.handoff.conversation(conversation_id))
+        access.check_sees(agent, await self.handoff.conversation(conversation_id))
         await self.relay.follow(sid, conversation_id)
         conversation = await self.handoff.conversation(conversation_id)
-        if not may_see(agent, conversation):
+        if not access.may_see(agent, conversation):
             await self.relay.unfollow(sid, conversation_id)
-            await self.visible(agent, conversation)  # the refusal
+            access.check_sees(agent, conversation)  # the refusal
         return conversation
 
     async def do_open(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
@@ -300,7 +283,7 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_history(self, sid: str, agent: Agent, payload: AgentHistory) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         after, before = payload.after, payload.before
         try:
             if before is not None:
@@ -348,16 +331,15 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def do_reply(self, sid: str, agent: Agent, payload: Reply) -> Result:
         conversation_id = payload.conversation_id
         text, client_id = protocol.safe_links(payload.text), payload.message_id
-        only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, text, {"agent_name": agent.display_name},
-                client_id, guard=only, resend=payload.resend,
+                client_id, guard=access.reply_guard(agent), resend=payload.resend,
             )
         except NotOwner as error:
             if error.conversation is None:
                 raise Refused("unknown_conversation", "There is no such conversation.") from None
-            self.handoff.check_owner(error.conversation, agent)  # raises the precise refusal
+            access.check_acts(error.conversation, agent)  # raises the precise refusal
             raise
         stored, is_new, conversation = appended.message, appended.new, appended.conversation
         if appended.first_response:  # set atomically by the store, once per handoff
@@ -378,7 +360,7 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def do_note(self, sid: str, agent: Agent, payload: Note) -> Result:
         conversation_id, text = payload.conversation_id, payload.text
         conversation = await self.handoff.conversation(conversation_id)
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.note(conversation_id, agent, text)
         return ok()
 
@@ -397,13 +379,13 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_hand_back(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.hand_back(conversation, agent)  # refused if it moved since the check
         return ok()
 
     async def do_close(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)
-        await self.visible(agent, conversation)
+        access.check_sees(agent, conversation)
         await self.handoff.close(conversation, agent)  # refused if it moved since the check
         return ok()
 
@@ -411,19 +393,11 @@ class AgentNamespace(socketio.AsyncNamespace):
 
     async def do_canned(self, sid: str, agent: Agent, payload: Canned) -> Result:
         department = payload.department or agent.department
-        self.serves(agent, department)
+        access.check_serves(agent, department, self.departments)
         return ok(department=department, canned=await self.store.canned(department))
 
-    def serves(self, agent: Agent, department: Any) -> None:
-        """Agents read and act on their own department only; supervisors on every one."""
-        if department not in self.departments:
-            raise Refused("unknown_department", "There is no such department.")
-        if agent.role is not Role.SUPERVISOR and department != agent.department:
-            raise Refused("not_yours", "That is another department's.")
-
     async def do_canned_set(self, sid: str, agent: Agent, payload: CannedSet) -> Result:
-        if agent.role is not Role.SUPERVISOR:
-            raise Refused("forbidden", "Only supervisors manage canned responses.")
+        access.check_supervisor(agent, "manage canned responses")
         department, key = payload.department, payload.key
         if payload.delete or payload.text is None:  # the model asks for a text unless deleting
             await self.store.delete_canned(department, key)
@@ -439,11 +413,8 @@ class AgentNamespace(socketio.AsyncNamespace):
     async def do_tickets(self, sid: str, agent: Agent, payload: Tickets) -> Result:
         """A page of tickets, newest first: a supervisor's of every department (or the one
         asked for), an agent's of their own department only."""
-        offset, department = payload.offset, payload.department or ""
-        if agent.role is not Role.SUPERVISOR:
-            department = agent.department
-        elif department:
-            self.serves(agent, department)
+        department = access.ticket_department(agent, payload.department or "", self.departments)
+        offset = payload.offset
         tickets, more = await self.store.tickets(TICKET_PAGE, offset, department)
         return ok(tickets=[await self.ticket_summary(t) for t in tickets], more=more)
 
@@ -467,8 +438,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         ticket = await self.store.get_ticket(payload.ticket_id)
         if ticket is None:
             raise Refused("unknown_ticket", "There is no such ticket.")
-        if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
-            raise Refused("not_yours", "This ticket belongs to another department.")
+        access.check_ticket(agent, ticket)
         return ticket
 
     async def do_ticket_transcript(self, sid: str, agent: Agent,

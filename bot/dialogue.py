@@ -16,20 +16,21 @@ import contextlib
 import logging
 import re
 import weakref
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from . import metrics, protocol, wording
 from .config import Settings
-from .handoff import Handoff, HandoffRequest
+from .handoff import Handoff, HandoffRequest, responder
+from .handoff.responder import BOT_GUARD, Answer
 from .models import Conversation, Message, Owner, Sender
 from .rasa import BotReply, RasaClient, RasaUnavailable
 from .relay import Relay
-from .storage import Appended, NotOwner, Store
+from .store import Appended, NotOwner, Store
 
 log = logging.getLogger(__name__)
 
 DEPARTMENT_CHOICE = re.compile(r"^/department\s+(\w+)$")
-RATING = re.compile(r"^/rate\s+(\w+)$")
 TURN_MARGIN = 10.0  # seconds a turn may outlast Rasa's timeout before another bridge takes over
 HANDOFF_PAYLOAD = wording.TALK_TO_PERSON["payload"]
 LEAVE_MESSAGE = wording.leave_message_button()["payload"]
@@ -133,42 +134,37 @@ class Dialogue:
 
     async def answer(self, conversation_id: str, message: Message,
                      seen: Conversation | None = None) -> None:
-        """Deal with one visitor message according to who owns the conversation now (`seen`:
-        as the store left it when the message was stored; the bot's reply is refused anyway
-        if a person took the conversation meanwhile)."""
+        """Deal with one visitor message as `responder.answer` says, by who owns the
+        conversation now (`seen`: as the store left it when the message was stored; the bot's
+        reply is refused anyway if a person took the conversation meanwhile)."""
         if seen is not None and seen.owner is Owner.BOT:
             conversation = seen
         else:
             conversation = await self.handoff.conversation(conversation_id)
-        owner, text = conversation.owner, message.text.strip()
-        if owner is Owner.CLOSED:
-            if rating := RATING.match(text):
-                await self.handoff.rate(conversation_id, rating.group(1)[:20])
-                return
-            if message.ts < conversation.updated_at:
-                return  # written before a person closed the chat: they saw it, and said goodbye
+        who = responder.answer(conversation.owner, message, conversation.updated_at)
+        if who is Answer.RATE:
+            await self.handoff.rate(conversation_id, responder.rating(message))
+            return
+        if who is Answer.REOPEN:
             if not await self.handoff.reopen(conversation_id):
                 return
-            owner = Owner.BOT
-        if message.data.get("file"):
-            await self.file_received(conversation_id, owner)
-            return
-        if owner is Owner.TRIAGE:
-            choice = DEPARTMENT_CHOICE.match(text)
+            who = responder.answer(Owner.BOT, message)
+        if who is Answer.FILE_TO_BOT:
+            await self.file_received(conversation_id)
+        elif who is Answer.TRIAGE:
+            choice = DEPARTMENT_CHOICE.match(message.text.strip())
             await self.handoff.choose_department(conversation_id, choice.group(1) if choice else "")
-        elif owner is Owner.BOT:
+        elif who is Answer.BOT:
             meta = message.data.get("metadata") or {}
             await self.ask_bot(conversation_id, message.text, meta)
+        # QUEUE, AGENT, SEEN: a person answers, or has seen it; the bridge says nothing.
 
-    async def file_received(self, conversation_id: str, owner: Owner) -> None:
+    async def file_received(self, conversation_id: str) -> None:
         """The bot cannot read files: it says so and offers a person (the file stays in the
-        transcript, which the person will see). While the visitor picks a department, the file
-        waits for that person without a word."""
-        if owner is not Owner.BOT:
-            return
+        transcript, which the person will see)."""
         try:
             await self.relay.post(conversation_id, Sender.BOT, wording.FILE_TO_BOT,
-                                  {"buttons": [wording.TALK_TO_PERSON]}, guard="bot")
+                                  {"buttons": [wording.TALK_TO_PERSON]}, guard=BOT_GUARD)
         except NotOwner:
             log.info("file acknowledgement in %s dropped: a person owns it now", conversation_id)
 
@@ -198,7 +194,7 @@ class Dialogue:
                 continue
             try:  # the bot only speaks while it owns the conversation
                 await self.relay.post(
-                    conversation_id, Sender.BOT, reply.text, bot_data(reply), guard="bot"
+                    conversation_id, Sender.BOT, reply.text, bot_data(reply), guard=BOT_GUARD
                 )
             except NotOwner:
                 log.info("bot reply to %s dropped: a person owns it now", conversation_id)

@@ -25,8 +25,8 @@ from . import protocol
 from .attachments import Files, files_from
 from .config import Settings
 from .models import CONVERSATION_ID, Ticket
-from .redis_store import RedisStore
-from .storage import Store
+from .store import Store
+from .store.redis import RedisStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -21,7 +21,7 @@ import socketio
 from . import protocol
 from .attachments import Links
 from .models import Conversation, Message, Sender
-from .storage import Appended, Store
+from .store import Appended, Store
 
 AGENT_NS = "/agent"
 
@@ -105,11 +105,17 @@ class Relay:
         for them."""
         room = conversation_room(conversation.id)
         link = self.link(conversation.id, message)
-        entry = {"conversation_id": conversation.id,
+        # Who answers the conversation right after this message: the store's snapshot of it as
+        # the message was stored (a move is made before the message that tells it), so clients
+        # need not infer it from the messages' `custom` facts.
+        owner = conversation.owner.value
+        entry = {"conversation_id": conversation.id, "owner": owner,
                  "message": protocol.transcript_entry(message, link)}
         emits = [emit("message", entry, room, AGENT_NS, only=state_of(conversation))]
         if message.sender not in (Sender.VISITOR, Sender.NOTE):
-            emits.insert(0, emit("bot_uttered", protocol.bot_uttered(message, link), room))
+            uttered = protocol.bot_uttered(message, link)
+            uttered["metadata"]["owner"] = owner
+            emits.insert(0, emit("bot_uttered", uttered, room))
         await self.send(emits)
 
     async def to_followers(self, conversation: Conversation, event: str, payload: Any) -> None:

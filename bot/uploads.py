@@ -27,11 +27,11 @@ from .config import Settings
 from .cors import Cors
 from .dialogue import Dialogue
 from .errors import Refused, unexpected
-from .handoff import Handoff
+from .handoff import Handoff, access
 from .limits import Limits, Slots, Who, Window
-from .models import Role, Sender
+from .models import Sender
 from .relay import Relay
-from .storage import NotOwner, Store
+from .store import NotOwner, Store
 
 log = logging.getLogger(__name__)
 
@@ -162,17 +162,17 @@ class Uploads:
         conversation_id, client_id = form.conversation_id, form.message_id
         await self.handoff.owned_by(conversation_id, agent)
         await self.files.put(conversation_id, attachment, data)
-        only = "*" if agent.role is Role.SUPERVISOR else agent.name
         try:
             appended = await self.relay.post(
                 conversation_id, Sender.AGENT, attachment.caption(),
-                {"agent_name": agent.display_name, "file": attachment.meta()}, client_id, guard=only,
+                {"agent_name": agent.display_name, "file": attachment.meta()}, client_id,
+                guard=access.reply_guard(agent),
                 resend=True,
             )
         except NotOwner as error:
             await self.files.delete(conversation_id, attachment.id)
             if error.conversation is not None:
-                self.handoff.check_owner(error.conversation, agent)
+                access.check_acts(error.conversation, agent)
             raise Refused("not_yours", "This chat is no longer yours.") from None
         if not appended.new:
             await self.files.delete(conversation_id, attachment.id)

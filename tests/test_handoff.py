@@ -322,3 +322,79 @@ async def test_insights_need_a_token_and_count_handoffs(stack: Stack, make_agent
     latency = data["rasa_latency"]  # this process's histogram, as JSON (docs/protocol.md)
     assert latency[-1]["le"] is None and all(b["count"] >= 0 for b in latency)
     await visitor.close()
+
+
+RASA_KEYS = {"text", "quick_replies", "attachment", "metadata"}  # bot_uttered's, exactly Rasa's
+
+
+def owners(visitor: Visitor, start: int = 0) -> list[tuple[str, str]]:
+    """(text, metadata.owner) of every live `bot_uttered` since `start`."""
+    uttered = [data for name, data in visitor.seen.events[start:] if name == "bot_uttered"]
+    for data in uttered:
+        assert set(data["metadata"]) <= set(data) and RASA_KEYS >= {
+            k for k in data if k not in data["metadata"]}, data  # no new top-level key
+    return [(data["text"], data["metadata"]["owner"]) for data in uttered]
+
+
+async def test_every_message_says_who_answers_next(stack: Stack, make_agent) -> None:
+    """`metadata.owner` of each live `bot_uttered` (and `owner` of each console `message`):
+    who answers the conversation right after it, through bot -> queue -> agent -> closed."""
+    name, password = make_agent("tickets_billing", display_name="Owen")
+    agent = AgentClient(stack.bridge_url)
+    await agent.connect(name, password)
+    visitor = Visitor(stack.bridge_url)
+    cid = await visitor.connect()
+
+    assert (await visitor.ask("hello"))["metadata"]["owner"] == "bot"
+    mark = len(visitor.seen.events)
+    await queue_visitor(visitor)
+    told = owners(visitor, mark)
+    assert told and all(owner in ("triage", "queue") for _, owner in told), told
+    waiting = await visitor.seen.wait_for("bot_uttered", lambda m: "queue" in m.get("custom", {}),
+                                          start=mark)
+    assert waiting["metadata"]["owner"] == "queue"
+
+    mark = len(visitor.seen.events)
+    await agent.must("claim", {"conversation_id": cid})
+    await agent.must("reply", {"conversation_id": cid, "text": "Owen here."})
+    await visitor.seen.wait_for("bot_uttered", lambda m: m["text"] == "Owen here.", start=mark)
+    assert [owner for _, owner in owners(visitor, mark)] == ["agent", "agent"]
+    console = agent.seen.of("message")[-1]
+    assert console["conversation_id"] == cid and console["owner"] == "agent"
+
+    mark = len(visitor.seen.events)
+    await agent.must("close", {"conversation_id": cid})
+    closed = await visitor.seen.wait_for("bot_uttered", lambda m: m.get("closed") or
+                                         m.get("custom", {}).get("closed"), start=mark)
+    assert closed["metadata"]["owner"] == "closed"
+    assert (await visitor.ask("/rate good"))["metadata"]["owner"] == "closed"
+    assert (await visitor.ask("hello again"))["metadata"]["owner"] == "bot"  # reopened
+    await agent.close()
+    await visitor.close()
+
+
+async def test_the_store_refuses_a_move_the_table_does_not_allow(stack: Stack) -> None:
+    """The transition script gets the table's sources of the target (`Expect.legal`, which
+    `Handoff.move` always gives): a move from another owner is an error, not a refusal; and it
+    clears the agent itself on a move away from an agent."""
+    from redis.exceptions import ResponseError
+
+    from bot.handoff import machine
+    from bot.models import Conversation, Owner
+    from bot.store import Expect
+    from bot.store.redis import RedisStore
+
+    store = RedisStore(stack.redis_url)
+    cid = f"table{secrets.token_hex(8)}"
+    await store.create_conversation(Conversation(id=cid))
+    with pytest.raises(ResponseError, match="no move from bot to agent"):
+        await store.transition(cid, Expect((Owner.BOT,), legal=machine.sources(Owner.AGENT)),
+                               Owner.AGENT, agent="ana")
+    assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "bot"  # nothing changed
+    assert (await store.transition(cid, Expect((Owner.BOT,)), Owner.QUEUE, department="general",
+                                   queued_at=repr(time.time()))).moved
+    assert (await store.transition(cid, Expect((Owner.QUEUE,)), Owner.AGENT, agent="ana")).moved
+    assert (await store.transition(cid, Expect((Owner.AGENT,)), Owner.CLOSED)).moved
+    assert await store.redis.hmget(f"fd:conv:{cid}", "owner", "agent") == ["closed", ""]
+    assert not await store.redis.sismember("fd:agent_chats:ana", cid)
+    await store.close()

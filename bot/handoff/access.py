@@ -1,0 +1,83 @@
+"""May this agent see or act on this conversation, department or ticket: the one module that
+says, for the console's events, the upload endpoint and the live events of conversations'
+rooms (`bot/relay.py` delivers by `may_see`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from ..errors import Refused
+from ..models import Agent, Conversation, Owner, Role, Ticket
+from ..relay import SUPERVISORS, department_room
+
+
+def may_see(agent: Agent, conversation: Conversation) -> bool:
+    """Agents see their own chats and their department's; supervisors see everything. The one
+    rule for requests and for live events (`AgentNamespace.outsiders`)."""
+    if agent.role is Role.SUPERVISOR or conversation.agent == agent.name:
+        return True
+    return conversation.department == agent.department and conversation.owner is not Owner.BOT
+
+
+def departments_of(agent: Agent, departments: Collection[str]) -> list[str]:
+    """The departments whose queues the agent serves: their own; a supervisor's, every one."""
+    return list(departments) if agent.role is Role.SUPERVISOR else [agent.department]
+
+
+def rooms_of(agent: Agent, departments: Collection[str]) -> set[str]:
+    """The rooms of agents' consoles an agent's role and department entitle them to (least
+    privilege)."""
+    rooms = {department_room(d) for d in departments_of(agent, departments)}
+    return rooms | {SUPERVISORS} if agent.role is Role.SUPERVISOR else rooms
+
+
+def check_sees(agent: Agent, conversation: Conversation) -> None:
+    """Refused unless the agent may see the conversation (`may_see`)."""
+    if not may_see(agent, conversation):
+        raise Refused("not_yours", "This chat belongs to another department or agent.")
+
+
+def check_acts(conversation: Conversation, agent: Agent) -> None:
+    """Refused unless the agent may act on the conversation now: it is assigned, to them (a
+    supervisor may act on any assigned chat)."""
+    if conversation.owner is not Owner.AGENT:
+        raise Refused("not_assigned", "This chat is not assigned to anyone.")
+    if conversation.agent != agent.name and agent.role is not Role.SUPERVISOR:
+        raise Refused("not_yours", "This chat belongs to someone else.")
+
+
+def reply_guard(agent: Agent) -> str:
+    """The store's append guard of the agent's messages: stored only while the agent owns the
+    chat ('*': while any agent owns it, for a supervisor). See `check_acts`."""
+    return "*" if agent.role is Role.SUPERVISOR else agent.name
+
+
+def check_serves(agent: Agent, department: Any, departments: Collection[str]) -> None:
+    """Agents read and act on their own department only; supervisors on every one."""
+    if department not in departments:
+        raise Refused("unknown_department", "There is no such department.")
+    if agent.role is not Role.SUPERVISOR and department != agent.department:
+        raise Refused("not_yours", "That is another department's.")
+
+
+def check_supervisor(agent: Agent, what: str) -> None:
+    """Refused unless the agent is a supervisor (`what`: what only supervisors do)."""
+    if agent.role is not Role.SUPERVISOR:
+        raise Refused("forbidden", f"Only supervisors {what}.")
+
+
+def check_ticket(agent: Agent, ticket: Ticket) -> None:
+    """Agents act on their own department's tickets; supervisors on every one."""
+    if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:
+        raise Refused("not_yours", "This ticket belongs to another department.")
+
+
+def ticket_department(agent: Agent, asked: str, departments: Collection[str]) -> str:
+    """The department whose tickets the agent lists: their own; a supervisor's choice ('' for
+    all)."""
+    if agent.role is not Role.SUPERVISOR:
+        return agent.department
+    if asked:
+        check_serves(agent, asked, departments)
+    return asked

@@ -1,0 +1,161 @@
+"""The moves of the table (bot/handoff/machine.py) made against the store: the atomic move,
+and the queue side every handover ends in (queued, auto-assigned, claimed).
+
+Every move is one atomic compare-and-set in the store, so two bridge processes or two agents
+racing for the same conversation cannot both win. Each move names the state it expects (owner,
+agent, department as the mover saw them); if the conversation moved meanwhile, the move changes
+nothing, posts nothing and is refused as `state_changed`. Only a move that happened is told.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+
+from .. import metrics
+from ..config import Settings
+from ..errors import STATE_CHANGED, Refused
+from ..models import Agent, Conversation, Owner
+from ..relay import Relay
+from ..store import Expect, Move, Outcome, Store
+from . import access, machine
+from .notices import Notices
+from .routing import Routing
+from .tickets import Tickets
+
+REFUSALS = {
+    Outcome.MISSING: ("unknown_conversation", "There is no such conversation."),
+    Outcome.FULL: ("at_capacity", "That agent has no room for another chat."),
+    Outcome.STALE: (STATE_CHANGED, "This chat changed hands meanwhile; it has been updated."),
+}
+
+
+class Moves:
+    """The atomic move, checked against the table, and the queue side of the machine."""
+
+    def __init__(self, store: Store, relay: Relay, settings: Settings) -> None:
+        self.store = store
+        self.relay = relay
+        self.settings = settings
+        self.departments = settings.site.department_titles  # key -> title, from the site pack
+        self.routing = Routing(store, settings, self.departments)
+        self.notices = Notices(store, relay, self.routing, self.departments)
+        self.tickets = Tickets(store, relay)
+
+    async def conversation(self, conversation_id: str) -> Conversation:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise Refused("unknown_conversation", "There is no such conversation.")
+        return conversation
+
+    async def read(self, seen: Conversation | str) -> Conversation:
+        return seen if isinstance(seen, Conversation) else await self.conversation(seen)
+
+    async def move(
+        self, conversation_id: str, expect: Expect, to: Owner, *,
+        capacity: int | None = None, score: float | None = None, **fields: str,
+    ) -> Move:
+        """One atomic move the table allows (else `machine.IllegalMove`: a bug, raised under
+        `python -O` too); refused (nothing changed, nothing told) unless it happened. The
+        `agent` field is set on a move to an agent and cleared on any other (`fields_for`)."""
+        return await self.transition(None, conversation_id, expect, to, capacity, score, fields)
+
+    async def make(self, name: str, conversation_id: str, expect: Expect,
+                   fields: Mapping[str, str] | None = None, *, capacity: int | None = None,
+                   score: float | None = None) -> Move:
+        """The move `name` of the table, to the owner its row says, writing what it declares."""
+        row = machine.BY_NAME[name]
+        return await self.transition(row, conversation_id, expect, row.to, capacity, score,
+                                     fields or {})
+
+    async def transition(self, row: machine.Move | None, conversation_id: str, expect: Expect,
+                         to: Owner, capacity: int | None, score: float | None,
+                         fields: Mapping[str, str]) -> Move:
+        machine.check(expect.owners, to, row)
+        legal = replace(expect, legal=machine.sources(to))  # the store checks it again
+        move = await self.store.transition(
+            conversation_id, legal, to, capacity=capacity, score=score,
+            **machine.fields_for(row, to, fields),
+        )
+        if move.outcome in REFUSALS:
+            raise Refused(*REFUSALS[move.outcome])
+        return move
+
+    @staticmethod
+    def waits(department: str) -> dict[str, str]:
+        """The fields of a new wait in `department`'s queue, from now."""
+        now = repr(time.time())
+        return {"department": department, "queued_at": now, "waiting_since": now}
+
+    async def queued(self, conversation_id: str, department: str, asked: str = "") -> None:
+        """A conversation joined a queue: try to assign it; if nobody took it, tell the visitor
+        the truth and alert the department's agents (and supervisors) once each. `asked`: the
+        department the visitor or the bot chose, when routing sent the chat elsewhere."""
+        await self.notices.changed(conversation_id)
+        if asked and asked != department:
+            await self.notices.routed_elsewhere(conversation_id, asked, department)
+        if self.settings.auto_assign:
+            await self.assign(department)
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
+            await self.notices.waiting(conversation, department)
+
+    async def assign(self, department: str) -> bool:
+        """Auto-assign the longest-waiting chat to the least-busy online agent with room."""
+        waiting = await self.store.queue(department)
+        if not waiting:
+            return False
+        for agent in await self.routing.with_room(department):
+            for conversation_id in waiting:
+                try:
+                    await self.claim(conversation_id, agent, department)
+                    return True
+                except Refused:
+                    continue
+        return False
+
+    async def claim(
+        self, conversation_id: str, agent: Agent, department: str | None = None
+    ) -> Conversation:
+        """An agent takes a waiting conversation (of `department`, if given: the queue the
+        agent saw); exactly one of several racing agents wins."""
+        try:
+            move = await self.make("claim", conversation_id,
+                                   Expect((Owner.QUEUE,), department=department),
+                                   {"agent": agent.name}, capacity=agent.capacity)
+        except Refused as refused:
+            if refused.code == "at_capacity":
+                raise Refused("at_capacity", "You already have as many chats as you can take.")
+            if refused.code == STATE_CHANGED:
+                raise Refused("already_taken", "Someone else has already picked up this chat.")
+            raise
+        if move.first_pickup:  # queue wait of this handoff, however it was picked up
+            waited = max(0.0, time.time() - move.before.queued_at)
+            metrics.QUEUE_WAIT.observe(waited)
+            await self.store.sample("queue_wait", waited)
+        await self.notices.joined(conversation_id, agent)
+        await self.notices.changed(conversation_id)
+        return await self.conversation(conversation_id)
+
+    async def owned_by(self, conversation_id: str, agent: Agent) -> Conversation:
+        """The conversation, if this agent may act on it now (its owner, or a supervisor)."""
+        conversation = await self.conversation(conversation_id)
+        access.check_acts(conversation, agent)
+        return conversation
+
+    check_owner = staticmethod(access.check_acts)
+
+    async def left_people(self, before: Conversation) -> None:
+        """After a move away from people: update consoles and free the agent (queues are told
+        by the announcer, bot/announcer.py)."""
+        await self.notices.changed(before.id)
+        if before.agent:
+            await self.released(before.agent, before.id)
+
+    async def released(self, agent_name: str, conversation_id: str) -> None:
+        """The agent's seat is free: their console is told, and auto-assignment may fill it."""
+        await self.notices.released(agent_name, conversation_id)
+        agent = await self.store.get_agent(agent_name)
+        if agent and self.settings.auto_assign:
+            await self.assign(agent.department)

@@ -1,0 +1,40 @@
+"""Messages left when nobody could answer live: kept as tickets, answered by email."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from .. import wording
+from ..models import Conversation, Sender, Ticket
+from ..relay import SUPERVISORS, Relay, department_room
+from ..store import Store
+
+
+class Tickets:
+    def __init__(self, store: Store, relay: Relay) -> None:
+        self.store = store
+        self.relay = relay
+
+    async def keep(self, conversation: Conversation, name: str, email: str, text: str) -> Ticket:
+        """Keep the message as a ticket that refers to the conversation (its transcript is read
+        from there, a page at a time), and tell the visitor."""
+        ticket = Ticket(
+            id=secrets.token_hex(8), conversation_id=conversation.id, name=name, email=email,
+            message=text, department=conversation.department or "general",
+            created_at=time.time(),
+        )
+        await self.store.save_ticket(ticket)
+        await self.store.update_conversation(conversation.id, email=email)  # for transcripts
+        await self.relay.post(
+            conversation.id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
+            {"custom": {"ticket": ticket.id}},
+        )
+        return ticket
+
+    async def announce(self, ticket: Ticket) -> None:
+        """The department's agents and the supervisors see the new ticket at once."""
+        summary = {"id": ticket.id, "department": ticket.department, "name": ticket.name}
+        await self.relay.to_agents(
+            [department_room(ticket.department), SUPERVISORS], "ticket", summary
+        )

@@ -1,0 +1,16 @@
+"""Figures for the Insights page: daily tallies and recent measurements."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Insights(Protocol):
+    async def count(self, field: str, amount: int = 1) -> None:
+        """Add to today's tally of `field` (conversations, handoffs, handoff:<reason>...)."""
+
+    async def sample(self, name: str, value: float) -> None:
+        """Keep a recent measurement (queue_wait, first_response), the last 1,000 of each."""
+
+    async def insights(self, days: int) -> dict:
+        """Daily tallies for the last `days` days and the kept samples."""

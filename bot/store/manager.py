@@ -1,0 +1,92 @@
+"""python-socketio's Redis pub/sub manager, adapted: a bounded pool, batched emits, per-client
+room bookkeeping and guarded rooms."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import redis.asyncio as aioredis
+import socketio
+
+from . import keys
+from .redis.connection import connection_options
+
+
+class _Manager(socketio.AsyncRedisManager):
+    """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
+    fails, and drops the emit, when a burst needs more connections than the bound), able to
+    carry several emits in one pub/sub message (one PUBLISH per relayed chat message), knowing
+    each client's rooms (its own disconnect scans, and copies, every room of the namespace: the
+    cost of one disconnect grew with the number of connections), and guarding rooms: an emit
+    may carry `only` (delivered only to the connections `guard` admits) or `leave` (after it,
+    the connections `guard` does not admit leave the room), decided on each bridge for its own
+    connections (see `Relay.guard_with`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rooms_of: dict[tuple[str, str], set[str | None]] = {}  # (namespace, sid) -> rooms
+        self.guard: Callable[[str, str, Any], list[str]] | None = None
+
+    def basic_enter_room(self, sid: str, namespace: str, room: str | None,
+                         eio_sid: str | None = None) -> None:
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        self.rooms_of.setdefault((namespace, sid), set()).add(room)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
+        super().basic_leave_room(sid, namespace, room)
+        rooms = self.rooms_of.get((namespace, sid))
+        if rooms is not None:
+            rooms.discard(room)
+            if not rooms:
+                del self.rooms_of[(namespace, sid)]
+
+    def get_rooms(self, sid: str, namespace: str) -> list[str]:
+        return [room for room in self.rooms_of.get((namespace, sid), ()) if room is not None]
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """As python-socketio's (5.x), leaving only the rooms this client is in."""
+        if namespace not in self.rooms:
+            return
+        for room in list(self.rooms_of.get((namespace, sid), ())):
+            self.basic_leave_room(sid, namespace, room)
+        self.callbacks.pop(sid, None)
+        for pending in (self.pending_connect, self.pending_disconnect):
+            waiting = pending.get(namespace)
+            if waiting is not None and sid in waiting:
+                waiting.remove(sid)
+                if not waiting:
+                    del pending[namespace]
+
+    async def emit_together(self, emits: list[dict[str, Any]]) -> None:
+        """Emits ({event, data, namespace, room, only?, leave?} each, see `relay.emit`):
+        delivered here, then to every other bridge, in one pub/sub message."""
+        batch = [{"method": "emit", "event": one["event"], "data": [one["data"]],
+                  "binary": False, "namespace": one["namespace"], "room": one["room"],
+                  "skip_sid": None, "callback": None, "host_id": self.host_id,
+                  "only": one.get("only"), "leave": one.get("leave")} for one in emits]
+        await self._handle_emit({"batch": batch})
+        await self._publish({"method": "emit", "batch": batch, "host_id": self.host_id})
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        for one in message.get("batch") or [message]:
+            namespace, room = one.get("namespace") or "/", one.get("room")
+            only, leave = one.get("only"), one.get("leave")
+            if only is not None and self.guard is not None:
+                one = {**one, "skip_sid": self.guard(namespace, room, only)}
+            await super()._handle_emit(one)
+            if leave is not None and self.guard is not None:
+                for sid in self.guard(namespace, room, leave):
+                    self.basic_leave_room(sid, namespace, room)
+
+    def _redis_connect(self) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            self.redis_url, timeout=20, **connection_options(max_connections=32)
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
+
+def socketio_manager(url: str) -> socketio.AsyncRedisManager:
+    """python-socketio's pub/sub between bridges, on the same kind of connections as the store."""
+    return _Manager(url, channel=keys.SOCKETIO_CHANNEL)

@@ -1,0 +1,27 @@
+"""The Redis implementation of `Store`: one part per concept, put together as `RedisStore`."""
+
+from __future__ import annotations
+
+from ...config import Settings
+from .canned import RedisCanned
+from .connection import RedisPart, connection_options
+from .conversations import RedisConversations
+from .coordination import RedisCoordination
+from .erasure import RedisErasure
+from .insights import RedisInsights
+from .people import RedisAgents, RedisStaffSessions
+from .queues import RedisQueues
+from .transcripts import RedisTranscripts, RedisTurn
+
+__all__ = ["RedisPart", "RedisStore", "RedisTurn", "connection_options"]
+
+
+class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
+                 RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination):
+    """`Store` on one Redis server, shared by every bridge process. Each part shares the one
+    connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` with it."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RedisStore":
+        return cls(settings.redis_url, retention=settings.retention_seconds,
+                   unwritten=settings.unwritten_ttl)

@@ -1,0 +1,65 @@
+"""What every Redis part of the store shares: one bounded client, retention, scripts."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
+
+
+def connection_options(max_connections: int) -> dict[str, Any]:
+    """How every Redis connection of a bridge behaves (the store's pool and the Socket.IO
+    manager's): bounded, health-checked, and retried with jittered exponential backoff when a
+    connection breaks (a Redis restart leaves stale pooled connections behind)."""
+    return {
+        "max_connections": max_connections,
+        "health_check_interval": 30,
+        "socket_connect_timeout": 5,
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=2.0), retries=4),
+        "retry_on_error": [aioredis.ConnectionError, aioredis.TimeoutError],
+    }
+
+
+class RedisPart:
+    """The base of each per-concept part of `RedisStore` (bot/store/redis/__init__.py): they
+    all share this one connection pool and these retention times."""
+
+    def __init__(
+        self, url: str, max_connections: int = 64, retention: int = 90 * 86400,
+        unwritten: float = 1800,
+    ) -> None:
+        self.retention = retention  # seconds a conversation is kept after its last activity
+        self.unwritten = int(unwritten)  # seconds a conversation nobody wrote in is kept
+        # A bounded pool that waits for a free connection instead of failing under bursts.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, socket_timeout=10, timeout=20,
+            **connection_options(max_connections),
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
+        self._scripts: dict[str, AsyncScript] = {}
+
+    def script(self, source: str) -> AsyncScript:
+        """The Lua `source` registered on this client (EVALSHA, loaded again when missing)."""
+        if source not in self._scripts:
+            self._scripts[source] = self.redis.register_script(source)
+        return self._scripts[source]
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (OSError, aioredis.RedisError):
+            return False
+
+    async def close(self) -> None:
+        await self.redis.aclose(close_connection_pool=True)
+
+    async def _present(self, key: Callable[[str], str], names: Iterable[str]) -> set[str]:
+        """Which of `names` have a live `key(name)` (one MGET)."""
+        names = list(names)
+        if not names:
+            return set()
+        values = await self.redis.mget([key(n) for n in names])
+        return {name for name, value in zip(names, values) if value}

@@ -1,0 +1,164 @@
+"""`Conversations` on Redis: conversation hashes, and the transition script that moves
+ownership and keeps the queue and agent indexes in step."""
+
+from __future__ import annotations
+
+import time
+
+from ...models import Conversation, Owner
+from .. import keys
+from ..conversations import Expect, Move, Outcome
+from .connection import RedisPart
+
+# The one script that moves a conversation between owners (the moves: bot/handoff/machine.py).
+# KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
+# expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
+# ('' for none), now, seconds to keep the conversation, the owners the table lets move to the
+# new owner (comma separated, `Expect.legal`; '' not checked), then field/value pairs. Returns
+# status (1 moved, 0 not in the expected state, -1 no conversation, -2 no capacity), then the
+# state found: owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's
+# first pick-up.
+# A move the table does not allow from the owner found is an error (a bug in the caller), not a
+# refusal. The invariants it keeps are in the script's header.
+TRANSITION = """
+-- Invariants kept here, atomically (numbered as in bot/handoff/machine.py):
+-- 1. one owner, moved along the table's graph (ARGV[11]); the agent is set exactly when an
+--    agent owns the conversation: cleared on every move to another owner;
+-- 2. queue:{d} holds it iff it is queued in department d, agent_chats:{a} iff agent a owns it;
+-- 3. no agent holds more chats than the capacity given (ARGV[8]);
+-- 4. a move to a queue or an agent empties pending:{id} (a person reads what the visitor wrote);
+-- 6. a move that finds another state than the one expected changes nothing.
+local conv, prefix, id = KEYS[1], ARGV[1], ARGV[2]
+local st = redis.call('HMGET', conv, 'owner', 'agent', 'department', 'queued_at', 'picked_at')
+if not st[1] then return {-1, '', '', '', '', '', 0} end
+for i = 2, 5 do st[i] = st[i] or '' end
+local cur, old_agent, old_dept = st[1], st[2], st[3]
+local function found(status, first) return {status, cur, old_agent, old_dept, st[4], st[5], first} end
+local ok = false
+for owner in string.gmatch(ARGV[3], '[^,]+') do
+  if owner == cur then ok = true end
+end
+if not ok then return found(0, 0) end
+if ARGV[4] ~= '' and ARGV[4] ~= '=' .. old_agent then return found(0, 0) end
+if ARGV[5] ~= '' and ARGV[5] ~= '=' .. old_dept then return found(0, 0) end
+local to = ARGV[6]
+local allowed = ARGV[11] == ''
+for owner in string.gmatch(ARGV[11], '[^,]+') do
+  if owner == cur then allowed = true end
+end
+if not allowed then return redis.error_reply('no move from ' .. cur .. ' to ' .. to) end
+local new = {department = old_dept, agent = old_agent}
+for i = 12, #ARGV, 2 do new[ARGV[i]] = ARGV[i + 1] end
+if to ~= 'agent' then new.agent = '' end
+if to == 'agent' and (new.agent or '') == '' then
+  return redis.error_reply('a move to an agent names the agent')
+end
+if to == 'agent' and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
+  if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[8]) then
+    return found(-2, 0)
+  end
+end
+if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
+if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
+redis.call('HSET', conv, 'owner', to)
+for i = 12, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', conv, 'agent', new.agent)
+redis.call('EXPIRE', conv, ARGV[10])
+redis.call('EXPIRE', prefix .. 'msgs:' .. id, ARGV[10])
+local first = 0
+if to == 'agent' and (new.picked_at == nil) and (st[5] == '' or tonumber(st[5]) == 0) then
+  redis.call('HSET', conv, 'picked_at', ARGV[9])
+  first = 1
+end
+if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[7], id) end
+if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, id) end
+-- A person answers from now on: nothing the visitor wrote waits for the bot any more.
+if to == 'queue' or to == 'agent' then redis.call('DEL', prefix .. 'pending:' .. id) end
+return found(1, first)
+"""
+TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
+_OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
+
+# A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
+TABS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])
+if n <= 0 then redis.call('HSET', KEYS[1], 'visitor_tabs', 0, 'visitor_left_at', ARGV[2]) end
+return n
+"""
+
+
+class RedisConversations(RedisPart):
+    """`Conversations` (bot/store/conversations.py) on Redis."""
+
+    async def get_conversation(self, conversation_id: str) -> Conversation | None:
+        fields = await self.redis.hgetall(keys.conv(conversation_id))
+        return Conversation.from_fields(conversation_id, fields) if fields else None
+
+    async def get_conversations(self, ids: list[str]) -> list[Conversation]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for conversation_id in ids:
+                pipe.hgetall(keys.conv(conversation_id))
+            rows = await pipe.execute()
+        return [Conversation.from_fields(i, f) for i, f in zip(ids, rows) if f]
+
+    async def create_conversation(self, conversation: Conversation, secret: str = "") -> bool:
+        now = time.time()
+        conversation.created_at = conversation.created_at or now
+        conversation.updated_at = now
+        key = keys.conv(conversation.id)
+        fields = conversation.to_fields()
+        created = await self.redis.hsetnx(key, "owner", fields.pop("owner"))
+        if created:  # short-lived until the visitor writes (a page view is not a conversation)
+            if secret:
+                fields["resume"] = keys.resume(secret)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, mapping=fields)
+                pipe.expire(key, self.unwritten)
+                if secret:
+                    pipe.set(fields["resume"], conversation.id, ex=self.unwritten)
+                await pipe.execute()
+        return bool(created)
+
+    async def resume(self, secret: str) -> Conversation | None:
+        conversation_id = await self.redis.get(keys.resume(secret))
+        return await self.get_conversation(conversation_id) if conversation_id else None
+
+    async def visitor_tabs(self, conversation_id: str, change: int) -> None:
+        await self.script(TABS)(keys=[keys.conv(conversation_id)],
+                                args=[change, repr(time.time())])
+
+    async def update_conversation(self, conversation_id: str, **fields: str) -> None:
+        await self.redis.hset(keys.conv(conversation_id), mapping=fields)
+
+    async def transition(
+        self,
+        conversation_id: str,
+        expect: Expect,
+        to: Owner,
+        *,
+        capacity: int | None = None,
+        score: float | None = None,
+        **fields: str,
+    ) -> Move:
+        now = time.time()
+        pairs: list[str] = ["updated_at", repr(now)]
+        for name, value in fields.items():
+            pairs += [name, value]
+        score = repr(score) if score is not None else fields.get("queued_at", repr(now))
+        args = [
+            keys.PREFIX, conversation_id, ",".join(o.value for o in expect.owners),
+            "" if expect.agent is None else f"={expect.agent}",
+            "" if expect.department is None else f"={expect.department}",
+            to.value, score, "" if capacity is None else str(capacity), repr(now),
+            str(self.retention), "" if expect.legal is None else ",".join(sorted(expect.legal)),
+            *pairs,
+        ]
+        status, *state = await self.script(TRANSITION)(
+            keys=[keys.conv(conversation_id)], args=args
+        )
+        first = bool(state.pop())
+        before = Conversation.from_fields(
+            conversation_id, {k: v for k, v in zip(TRANSITION_STATE, state) if v}
+        )
+        return Move(_OUTCOMES[int(status)], before, first)

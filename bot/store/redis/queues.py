@@ -1,0 +1,20 @@
+"""`Queues` on Redis: a sorted set per department, scored by queue time (written only by the
+transition script, bot/store/redis/conversations.py)."""
+
+from __future__ import annotations
+
+from .. import keys
+from .connection import RedisPart
+
+
+class RedisQueues(RedisPart):
+    async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:
+        stop = -1 if limit < 0 else offset + limit - 1
+        return await self.redis.zrange(keys.queue(department), offset, stop)
+
+    async def queue_length(self, department: str) -> int:
+        return await self.redis.zcard(keys.queue(department))
+
+    async def queue_position(self, conversation_id: str, department: str) -> int | None:
+        rank = await self.redis.zrank(keys.queue(department), conversation_id)
+        return None if rank is None else rank + 1

@@ -1,0 +1,29 @@
+"""`Store`: every narrow interface together, as the domain code receives it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .canned import Canned
+from .conversations import Conversations
+from .coordination import Coordination
+from .erasure import Erasure
+from .insights import Insights
+from .people import Agents, StaffSessions
+from .queues import Queues
+from .tickets import Tickets
+from .transcripts import Transcripts
+
+
+class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
+            Insights, Coordination, Erasure, Protocol):
+    """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
+
+    A function that needs only one concept may ask for its narrow interface instead (e.g.
+    `Queues`); the methods are the same.
+    """
+
+    async def ping(self) -> bool:
+        """True when the store answers."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,25 @@
+"""Tickets: messages left when nobody could answer, and the answers to them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..models import Ticket
+
+
+class Tickets(Protocol):
+    async def save_ticket(self, ticket: Ticket) -> None: ...
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
+
+    async def tickets(self, limit: int = 200, offset: int = 0,
+                      department: str = "") -> tuple[list[Ticket], bool]:
+        """A page of tickets, newest first (all, or one department's), and whether more follow."""
+
+    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+        """Record an answer to a ticket (atomic: two agents answering both count)."""
+
+    async def tickets_where(self, email: str = "", conversation_id: str = "") -> list[Ticket]:
+        """Kept tickets left with this email address (any case) or from this conversation."""
+
+    async def erase_ticket(self, ticket_id: str, department: str = "") -> None: ...
