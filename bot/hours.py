@@ -15,12 +15,18 @@ def parse(spec: str) -> list[tuple[set[int], time, time]]:
     rules = []
     for part in filter(None, (p.strip() for p in spec.split(";"))):
         match = _RULE.match(part.lower())
+        unreadable = ValueError(f"BUSINESS_HOURS: cannot read {part!r}; write e.g. "
+                                "'Mon-Fri 09:00-17:00'")
         if not match:
-            raise ValueError(f"BUSINESS_HOURS: cannot read {part!r}; write e.g. 'Mon-Fri 09:00-17:00'")
+            raise unreadable
         first, last, h1, m1, h2, m2 = match.groups()
-        a, b = DAYS.index(first), DAYS.index(last or first)
+        try:  # an unknown day ("Xyz") or time ("25:00") is as unreadable as a wrong shape
+            a, b = DAYS.index(first), DAYS.index(last or first)
+            start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
+        except ValueError:
+            raise unreadable from None
         days = set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(0, b + 1))
-        rules.append((days, time(int(h1), int(m1)), time(int(h2), int(m2))))
+        rules.append((days, start, end))
     return rules
 
 
