@@ -356,7 +356,7 @@ class QuestionFocus(GraphComponent):
         text, tokens = message.get(TEXT), message.get(TOKENS_NAMES[TEXT])
         if not text or not tokens or text.startswith("/"):
             return
-        within = lambda token, spans: any(p.start <= token.start < p.end for p in spans)  # noqa: E731
+        within = lambda token, spans: any(p.start <= token.start < p.end for p in spans)
         body = [t for t in tokens if within(t, kept(text))] or tokens
         extra = [copy.copy(t) for t in tokens if within(t, focus(text))]
         if len(body) != len(tokens) or extra:

@@ -17,8 +17,9 @@ import sys
 import time
 
 import aiohttp
-import common
 import socketio
+
+import common
 from stack import free_port, tcp_open
 
 QUESTIONS = [
@@ -70,7 +71,7 @@ class Echo:
         self.got: asyncio.Queue = asyncio.Queue()
         self.receiver.on("relayed", lambda m: self.got.put_nowait(m))
 
-    async def __aenter__(self) -> "Echo":
+    async def __aenter__(self) -> Echo:
         for client in (self.sender, self.receiver):
             await client.connect(self.url, transports=["websocket"])
             await client.call("join", self.room, timeout=10)

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from stack import Stack  # noqa: E402
+from stack import Stack
 
 
 def new_stack(**env: str) -> Stack:

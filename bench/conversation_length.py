@@ -14,9 +14,10 @@ import secrets
 import statistics
 
 import aiohttp
-import common
 import socketio
 from bot_path import QUESTIONS, direct
+
+import common
 
 WINDOW = 20
 

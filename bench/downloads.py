@@ -19,9 +19,10 @@ import time
 from collections import Counter
 
 import aiohttp
+from test_attachments import PDF, upload
+
 import common
 from clients import Visitor
-from test_attachments import PDF, upload
 
 SIZE = 5 * 1024 * 1024
 

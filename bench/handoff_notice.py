@@ -16,12 +16,13 @@ import json
 import secrets
 import time
 
-import common
 import socketio
 
 from bot.agents import hash_password
 from bot.models import Agent
 from bot.redis_store import RedisStore
+
+import common
 from clients import login
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from bot import wording
 from bot.config import Settings
+
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor
 from stack import ROOT, Stack, free_port
@@ -48,18 +49,16 @@ async def upload(base: str, credential: str, data: bytes | Any, name: str,
         form.add_field(key, value)
     form.add_field("file", data, filename=name, content_type=content_type)
     path = "/api/agent/attachments" if agent else "/api/attachments"
-    async with aiohttp.ClientSession() as http:
-        async with http.post(base + path, data=form,
-                             headers={"Authorization": f"Bearer {credential}"}) as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as http, http.post(base + path, data=form,
+                         headers={"Authorization": f"Bearer {credential}"}) as response:
+        return response.status, await response.json()
 
 
 async def fetch(url: str, source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
     """GET from the address `source` (any 127.x address reaches a bridge on loopback)."""
     connector = aiohttp.TCPConnector(local_addr=(source, 0))
-    async with aiohttp.ClientSession(connector=connector) as http:
-        async with http.get(url) as response:
-            return response.status, dict(response.headers), await response.read()
+    async with aiohttp.ClientSession(connector=connector) as http, http.get(url) as response:
+        return response.status, dict(response.headers), await response.read()
 
 
 async def slow_download(url: str, source: str) -> tuple[bytes, asyncio.StreamReader,
@@ -347,7 +346,7 @@ async def test_downloads_are_bounded_per_address_and_in_all(isolated) -> None:
 
 async def test_transcript_by_email_arrives_as_plain_text(isolated, make_agent, smtp) -> None:
     smtp_port, inbox = smtp
-    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
+    url, _redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
                               TRANSCRIPT_EMAILS="2")
     visitor = Visitor(url)
     await visitor.connect()

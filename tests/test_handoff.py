@@ -307,7 +307,7 @@ async def test_insights_need_a_token_and_count_handoffs(stack: Stack, make_agent
     visitor = Visitor(stack.bridge_url)
     await visitor.connect()
     await queue_visitor(visitor, "general")
-    status, body = await login(stack.bridge_url, *make_agent("general"))
+    _status, body = await login(stack.bridge_url, *make_agent("general"))
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{stack.bridge_url}/api/insights") as response:
             assert response.status == 401

@@ -24,7 +24,8 @@ import itertools
 import json
 import os
 import secrets
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import socketio
 from hypothesis import HealthCheck, settings
@@ -36,10 +37,11 @@ from bot.dialogue import Dialogue
 from bot.errors import Refused
 from bot.handoff import Handoff
 from bot.models import Agent, Conversation, Owner, Presence, Role, Sender
-from bot.site import DEFAULT_SITE, cached
 from bot.rasa import RasaClient
 from bot.redis_store import PREFIX, RedisStore
 from bot.relay import Relay
+from bot.site import DEFAULT_SITE, cached
+
 from stack import Stack
 
 DEPARTMENTS = cached(DEFAULT_SITE).department_titles  # the sample pack's
@@ -299,7 +301,8 @@ class HandoffMachine(RuleBasedStateMachine):
             owner = Owner(conv["owner"])  # 1
             assert bool(conv.get("agent")) == (owner is Owner.AGENT), conv
             for department, waiting in queues.items():  # 2
-                assert (cid in waiting) == (owner is Owner.QUEUE and conv["department"] == department), (cid, conv, queues)
+                queued_here = owner is Owner.QUEUE and conv["department"] == department
+                assert (cid in waiting) == queued_here, (cid, conv, queues)
             for name, held in chats.items():
                 assert (cid in held) == (owner is Owner.AGENT and conv["agent"] == name), (cid, conv, chats)
             rows = await r.xrange(f"{PREFIX}msgs:{cid}")

@@ -6,7 +6,7 @@ import asyncio
 import json
 import secrets
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -158,8 +158,8 @@ async def test_a_chat_moved_away_reaches_only_who_may_see_it(stack: Stack, secon
     for agent in tickets:  # a round trip on each connection: anything sent before has arrived
         await agent.must("hello")
         leaked = [(name, data) for name, data in agent.seen.events[marks[id(agent)]:]
-                  if name == "visitor_typing" or name == "message" and (
-                      data["message"]["text"] in (note, *later) or "file" in data["message"])]
+                  if name == "visitor_typing" or (name == "message" and (
+                      data["message"]["text"] in (note, *later) or "file" in data["message"]))]
         assert not leaked, [(n, d.get("message", {}).get("text")) for n, d in leaked]
     for client in (visitor, *everyone):
         await client.close()

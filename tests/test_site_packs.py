@@ -14,11 +14,12 @@ import pytest
 import yaml
 
 from bot.site import load
+
 from clients import AgentClient, Visitor
 from stack import ROOT, Stack
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import build_site  # noqa: E402
+import build_site
 
 PACKS = ["lantern-street", "spoke-and-chain"]
 BASE = [ROOT / "bot", ROOT / "actions", ROOT / "data", ROOT / "domain.yml", ROOT / "config.yml",
@@ -197,9 +198,8 @@ async def test_a_bridge_for_the_second_pack_speaks_for_that_business(
     hello = await boss.must("hello")
     assert hello["departments"] == {"workshop": "Workshop", "online_shop": "Online shop & billing",
                                     "general": "General"}
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/") as response:
-            page = await response.text()
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/") as response:
+        page = await response.text()
     assert "<h1>Spoke &amp; Chain Cycles</h1>" in page and "Lantern" not in page
     with pytest.raises(subprocess.CalledProcessError) as refused:
         make_agent("tickets_billing", redis_url=redis_url, site="spoke-and-chain")

@@ -6,8 +6,8 @@ A missing browser is a failure, never a skip: the UI would go untested without a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright, expect

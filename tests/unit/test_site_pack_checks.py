@@ -13,10 +13,12 @@ import yaml
 
 from bot.eval_data import EvalDataError
 from bot.site import COLOUR_RULE, NAME_RULE, SiteError, load
+
 from stack import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import build_site  # noqa: E402
+import build_site
+
 
 def _pack(tmp_path: Path, site: dict, faq: dict) -> Path:
     folder = tmp_path / "sites" / "shop"
