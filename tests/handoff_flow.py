@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import redis.asyncio as aioredis
+
 from clients import Visitor
+from waiting import eventually
 
 _ids = itertools.count(1)
 
@@ -49,3 +52,22 @@ async def leave_message(url: str, text: str = "My e-tickets never arrived for Fr
     left = await visitor.seen.wait_for("message_left")
     await visitor.close()
     return left["ticket_id"]
+
+
+async def settled(visitor: Visitor, redis: aioredis.Redis) -> None:
+    """Every message the visitor's conversation has stored has had its turn (the bot answered,
+    or left it to a person), and whatever that turn sent has reached the visitor. The proof a
+    test needs before asserting that something did NOT happen, however slow the machine."""
+    cid = visitor.conversation_id
+    await eventually(lambda: turns_done(redis, cid), timeout=30,
+                     what=f"the pending messages of {cid} answered")
+    # The bridge delivers a turn's messages before it ends the turn, and a connection's events
+    # arrive in the order sent: the answer to a later request comes after them.
+    mark = len(visitor.seen.events)
+    await visitor.sio.emit("history", {"session_id": visitor.session_id})
+    await visitor.seen.wait_for("history", start=mark)
+
+
+async def turns_done(redis: aioredis.Redis, conversation_id: str) -> bool:
+    """No message of the conversation waits for its turn, and no turn is being taken."""
+    return not await redis.exists(f"fd:pending:{conversation_id}", f"fd:turn:{conversation_id}")

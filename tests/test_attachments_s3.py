@@ -19,6 +19,7 @@ from test_attachments import PDF, fetch, png, upload
 
 from clients import Visitor, login
 from stack import ROOT, Stack, free_port
+from waiting import eventually
 
 AWS = {"AWS_ACCESS_KEY_ID": "frontdesk-test", "AWS_SECRET_ACCESS_KEY": "frontdesk-test",
        "AWS_DEFAULT_REGION": "eu-west-1"}
@@ -90,11 +91,8 @@ async def test_the_sweeper_deletes_objects_of_expired_conversations(isolated, s3
     status, _body = await upload(url, visitor.session_id, PDF, "invoice.pdf", "application/pdf")
     assert status == 200 and keys(client, f"shop-b/{cid}/")
     await visitor.close()
-    for _ in range(30):
-        await asyncio.sleep(1)
-        if not keys(client, f"shop-b/{cid}/"):
-            break
-    assert keys(client, f"shop-b/{cid}/") == [], "the objects outlived their conversation"
+    await eventually(lambda: not keys(client, f"shop-b/{cid}/"), timeout=30, interval=0.2,
+                     what="the objects end with their conversation")
 
 
 # --- a bucket that never answers (docs/security.md) ----------------------------------------------

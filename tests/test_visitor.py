@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from clients import Visitor
+from handoff_flow import settled
 from stack import Stack
 
 
@@ -50,7 +51,7 @@ async def test_asking_for_a_person_hands_off(visitor: Visitor, redis) -> None:
     mark = await visitor.say("hello? what are your opening hours", message_id="after-handoff")
     ack = await visitor.seen.wait_for("message_ack", start=mark)
     assert ack["client_id"] == "after-handoff"
-    await asyncio.sleep(1.5)
+    await settled(visitor, redis)
     assert not [e for e in visitor.seen.events[mark:]
                 if e[0] == "bot_uttered" and e[1]["sender"] == "bot"]
 
@@ -137,7 +138,7 @@ async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Vi
     await visitor.say("hi there", message_id="dup-1", resend=True)
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "dup-1", start=mark + 2)
-    await asyncio.sleep(1)
+    await settled(visitor, redis)
     rows = await redis.xrange(f"fd:msgs:{visitor.conversation_id}")
     assert [f["text"] for _, f in rows].count("hi there") == 1
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
