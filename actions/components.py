@@ -137,7 +137,7 @@ BOT_CHALLENGE_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
 
 def asks_if_bot(text: Optional[str]) -> bool:
     """True when the words ask whether a person or a program is answering."""
-    return bool(text) and not text.startswith("/") and BOT_CHALLENGE.search(text) is not None
+    return bool(text and not text.startswith("/") and BOT_CHALLENGE.search(text))
 
 
 class WordRule(GraphComponent):

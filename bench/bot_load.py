@@ -32,7 +32,7 @@ class Visitor:
 
     async def connect(self) -> None:
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.sio.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        self.sio.on("session_confirm", lambda sid: common.settle(confirmed, sid))
         await self.sio.connect(self.url, transports=["websocket"])
         await self.sio.emit("session_request", {})
         await asyncio.wait_for(confirmed, 30)

@@ -47,7 +47,7 @@ async def through_bridge(url: str, visitor: socketio.AsyncClient, question: str,
 
 async def new_session(visitor: socketio.AsyncClient) -> None:
     confirmed = asyncio.get_running_loop().create_future()
-    visitor.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    visitor.on("session_confirm", lambda sid: common.settle(confirmed, sid))
     await visitor.emit("session_request", {})
     await asyncio.wait_for(confirmed, 10)
 

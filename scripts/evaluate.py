@@ -73,7 +73,7 @@ Row = Tuple[str, str, List[str]]  # label, predicted intent, suggestions
 
 def score(rows: List[Row]) -> Dict[str, Any]:
     """rows: (label, predicted intent, suggestions) -> figures."""
-    n = Counter()
+    n: Counter[str] = Counter()
     for label, intent, suggestions in rows:
         got = outcome(intent, suggestions)
         safe = got in ("handoff", "asked")
@@ -189,13 +189,13 @@ def on_pack(rows: List[Dict[str, str]], mapping: Dict[str, str]) -> Tuple[List[D
 def _without_focus() -> None:
     from actions.components import QuestionFocus
 
-    QuestionFocus.refocus = staticmethod(lambda message: None)  # type: ignore[assignment]
+    QuestionFocus.refocus = staticmethod(lambda message: None)  # type: ignore[method-assign]
 
 
 def _without_evidence() -> None:
     from actions import judge
 
-    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[assignment]
+    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[method-assign]
 
 
 def _without_asking() -> None:
@@ -210,7 +210,7 @@ def _without_checks() -> None:
 
     from actions import components
 
-    components.BotChallengeDetector.process = lambda self, messages: messages  # type: ignore[assignment]
+    components.BotChallengeDetector.process = lambda self, messages: messages  # type: ignore[method-assign]
     components.BARE_PERSON_REQUEST = re.compile(r"(?!)")
     components.BOT_CHALLENGE = re.compile(r"(?!)")
 

@@ -283,8 +283,8 @@ async def test_an_expired_link_is_refused_and_files_end_with_their_conversation(
     status, limited = await upload(url, visitor.session_id, PDF, "c.pdf")  # ATTACHMENT_RATE
     assert status == 429 and limited["error"]["code"] == "rate_limited", limited
     # links count whole seconds: a 2 s link may live up to 3 s
-    _, _, content = await eventually(lambda: _refused(link), timeout=10, what="the link expired")
-    assert b"expired" in content
+    refused = await eventually(lambda: _refused(link), timeout=10, what="the link expired")
+    assert refused is not None and b"expired" in refused[2]
     # a fresh link (history) works until the conversation expires; then the files are gone
     mark = len(visitor.seen.events)
     await visitor.sio.emit("history", {"session_id": visitor.session_id})

@@ -279,7 +279,7 @@ class HandoffMachine(RuleBasedStateMachine):
             assert before[1] == by or self.agents[by].role is Role.SUPERVISOR, (before, by)
 
     async def snapshot(self, cid: str) -> tuple[str, str, str, int]:
-        r = self.store.redis
+        r: Any = self.store.redis  # str replies: redis-py's types assume bytes
         owner, agent, department = await r.hmget(f"{PREFIX}conv:{cid}", "owner", "agent",
                                                   "department")
         return owner, agent, department, await r.xlen(f"{PREFIX}msgs:{cid}")
@@ -291,7 +291,7 @@ class HandoffMachine(RuleBasedStateMachine):
         self.run(self.check())
 
     async def check(self) -> None:
-        r = self.store.redis
+        r: Any = self.store.redis  # str replies: redis-py's types assume bytes
         queues = {d: set(await r.zrange(f"{PREFIX}queue:{d}", 0, -1)) for d in DEPARTMENTS}
         chats = {a: await r.smembers(f"{PREFIX}agent_chats:{a}") for a in self.agents}
         for name, agent in self.agents.items():  # 3

@@ -169,8 +169,8 @@ async def test_auto_assign_picks_least_busy_agent(isolated, make_agent) -> None:
                     if e["conversation"]["id"] == first_id], client.seen.of("handoff")
     joined = await second.seen.wait_for("bot_uttered", lambda m: "joined the chat" in m["text"])
     assert joined["agent_name"]
-    for client in (busy, free, boss, first, second):
-        await client.close()
+    for closing in (busy, free, boss, first, second):
+        await closing.close()
 
 
 async def _first_assigned(a: AgentClient, b: AgentClient) -> AgentClient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor
@@ -152,7 +153,8 @@ async def test_a_visitor_gone_from_the_queue_is_closed_not_left_waiting(isolated
     await second_tab.connect(stays.session_id)
     await gone.close()
     await stays.close()  # one tab closed, the other still open
-    client = aioredis.from_url(redis_url, decode_responses=True)
+    # str replies (decode_responses), which redis-py's types do not follow
+    client: Any = aioredis.from_url(redis_url, decode_responses=True)
     try:
         deadline = time.monotonic() + 10
         while await client.hget(f"fd:conv:{gone.conversation_id}", "owner") != "closed":

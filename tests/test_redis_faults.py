@@ -7,6 +7,7 @@ import asyncio
 import signal
 import socket
 import time
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -91,7 +92,8 @@ async def test_a_redis_restart_under_load_loses_nothing(stack: Stack, tmp_path) 
         assert {e["code"] for e in errors} <= {"unavailable"}, errors
 
         # Every acknowledged message is in the transcript, once.
-        client = aioredis.from_url(own.redis_url, decode_responses=True)
+        # str replies (decode_responses), which redis-py's types do not follow
+        client: Any = aioredis.from_url(own.redis_url, decode_responses=True)
         try:
             for visitor in visitors:
                 rows = await client.xrange(f"fd:msgs:{visitor.conversation_id}")

@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -143,8 +144,8 @@ EVENTS = ["open", "history", "claim", "note", "reply", "typing", "transfer", "ha
           "queue", "canned", "canned_set", "ticket_reply"]
 
 
-def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict:
-    return {
+def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict[str, Any]:
+    payloads: dict[str, dict[str, Any]] = {
         "open": {"conversation_id": conversation_id},
         "history": {"conversation_id": conversation_id},
         "claim": {"conversation_id": conversation_id},
@@ -158,7 +159,8 @@ def payload(event: str, conversation_id: str, department: str, ticket_id: str) -
         "canned": {"department": department},
         "canned_set": {"department": department, "key": "x", "text": "y"},
         "ticket_reply": {"ticket_id": ticket_id, "text": "answer"},
-    }[event]
+    }
+    return payloads[event]
 
 
 async def test_agents_cannot_read_or_act_on_another_department(isolated, make_agent) -> None:
@@ -191,6 +193,7 @@ async def test_agents_cannot_read_or_act_on_another_department(isolated, make_ag
 
     async def state(cid: str) -> tuple:
         conversation = await store.get_conversation(cid)
+        assert conversation is not None
         return (conversation.owner, conversation.agent, conversation.department,
                 len(await store.messages(cid)))
 
@@ -301,9 +304,12 @@ async def test_a_real_login_is_not_stuck_behind_a_crowd_of_guesses(stack: Stack,
             if code != "busy":
                 break
             checked = answers.count((401, "bad_credentials"))  # like a person trying again,
-            async with answered:                                # once a check has finished
-                await answered.wait_for(
-                    lambda checked=checked: answers.count((401, "bad_credentials")) > checked)
+
+            def one_more(checked: int = checked) -> bool:       # once a check has finished
+                return answers.count((401, "bad_credentials")) > checked
+
+            async with answered:
+                await answered.wait_for(one_more)
         checks_by_then = await password_checks(url, token) - before
         await asyncio.gather(*crowd)
     assert status == 200, (status, code)

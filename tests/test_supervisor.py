@@ -60,6 +60,7 @@ def test_a_dead_bridge_is_restarted_and_sigterm_stops_all(stack: Stack) -> None:
     finally:
         if supervisor.poll() is None:
             supervisor.kill()
+    assert supervisor.stdout is not None
     assert "exited with code -9; restarting in 1 s" in supervisor.stdout.read()
 
 

@@ -7,13 +7,21 @@ import asyncio
 import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 
-async def eventually(check: Callable[[], T | Awaitable[T]], timeout: float = 10,
-                     interval: float = 0.05, what: str = "") -> T:
+@overload
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = ...,
+                     interval: float = ..., what: str = ...) -> T: ...
+@overload
+async def eventually(check: Callable[[], T], timeout: float = ..., interval: float = ...,
+                     what: str = ...) -> T: ...
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 10, interval: float = 0.05,
+                     what: str = "") -> Any:
     """The first truthy result of `check` (sync or async), asked every `interval` seconds;
     AssertionError naming `what` (and the last result) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
