@@ -8,6 +8,7 @@ import time
 
 from clients import Visitor
 from stack import Stack, free_port
+from waiting import eventually
 
 
 async def _told_within(stack: Stack, rasa_url: str, redis, timeout: float) -> float:
@@ -52,7 +53,8 @@ async def test_rasa_too_slow_visitor_is_told_at_the_timeout(stack: Stack, redis)
     await asyncio.sleep(0)
 
 
-async def test_rasa_coming_up_within_the_timeout_still_answers(stack: Stack, faq_answers) -> None:
+async def test_rasa_coming_up_within_the_timeout_still_answers(stack: Stack, faq_answers,
+                                                               redis) -> None:
     """Rasa (re)starting: refused connections are retried, so the visitor gets the bot's answer."""
     port = free_port()
     target = int(stack.env["RASA_PORT"])
@@ -77,7 +79,10 @@ async def test_rasa_coming_up_within_the_timeout_still_answers(stack: Stack, faq
         client = Visitor(f"http://127.0.0.1:{bridge_port}")
         await client.connect()
         asking = asyncio.ensure_future(client.ask("what are your opening hours?", timeout=20))
-        await asyncio.sleep(2)  # Rasa is "down" for two seconds, then appears (via a proxy)
+        # the bridge has taken the turn: it is asking Rasa, which refuses (nothing listens)...
+        await eventually(lambda: redis.exists(f"fd:turn:{client.conversation_id}"), timeout=15,
+                         what="the bridge asks Rasa")
+        await asyncio.sleep(1)  # ...for a second more; then Rasa appears (via a proxy)
         server = await asyncio.start_server(forward, "127.0.0.1", port)
         reply = await asking
         assert reply["text"] in faq_answers["opening_hours"]
@@ -134,8 +139,8 @@ async def test_a_busy_bot_shows_typing_and_still_answers(stack: Stack, faq_answe
         for reply in replies:
             assert reply["metadata"]["sender"] == "bot"
             assert reply["text"] in faq_answers["opening_hours"]
-        await asyncio.sleep(0.2)
         for client in clients:
+            await client.seen.wait_for("bot_typing", lambda e: e == {"on": False})
             assert client.seen.of("bot_typing") == [{"on": True}, {"on": False}]
         for client in clients:
             await client.close()
