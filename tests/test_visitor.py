@@ -56,6 +56,14 @@ async def test_asking_for_a_person_hands_off(visitor: Visitor, redis) -> None:
                 if e[0] == "bot_uttered" and e[1]["sender"] == "bot"]
 
 
+async def test_settled_means_an_answer_on_its_way_has_come(visitor: Visitor, redis) -> None:
+    """What the tests that check that the bot said nothing rely on: once `settled`, an answer
+    that was coming is in (asked without waiting for it)."""
+    mark = await visitor.say("what are your opening hours?", message_id="settle-1")
+    await settled(visitor, redis)
+    assert [e for e in visitor.seen.events[mark:] if e[0] == "bot_uttered"]
+
+
 async def test_button_payload_hands_off(visitor: Visitor) -> None:
     reply = await visitor.ask("/human_handoff")
     assert reply["custom"]["handoff"]["reason"] == "requested"
