@@ -1,12 +1,15 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test invariants bench setup train site validate eval clean lock-rasa
+.PHONY: run test test-fast lint invariants bench setup setup-bridge train site validate eval clean lock-rasa
 # The business: a site pack in sites/ (docs/site-pack.md). `make run SITE=spoke-and-chain`.
 export SITE ?= lantern-street
 
 setup:
 	@bash scripts/setup.sh
+
+setup-bridge:  # only the bridge's environment (.venv): the fast tests and lint need no Rasa
+	@bash scripts/setup.sh bridge
 
 train: setup
 	@bash scripts/train.sh
@@ -26,9 +29,15 @@ run: train
 	@.venv/bin/python -m bot prepare
 	@.venv/bin/honcho start
 
-test: train  # the sample packs are both trained: tests/test_site_packs.py checks the second
+test: train  # every tier; the sample packs are both trained: tests/test_site_packs.py checks the second
 	@SITE=spoke-and-chain bash scripts/train.sh
-	@.venv/bin/python -m pytest -ra $(PYTEST_ARGS)
+	@.venv/bin/python -m pytest -ra --durations=25 $(PYTEST_ARGS)
+
+test-fast: setup-bridge  # the unit and in-process tiers: no trained model, no process (under a minute)
+	@.venv/bin/python -m pytest -q -ra --durations=10 $(wildcard tests/unit tests/fast) $(PYTEST_ARGS)
+
+lint: setup-bridge  # ruff and mypy, with counts (not in .ci/run until bot/ is clean)
+	@bash scripts/lint.sh
 
 invariants: train  # the handoff invariants, longer than in `make test`
 	@INVARIANT_EXAMPLES=$${INVARIANT_EXAMPLES:-500} INVARIANT_RANDOM=1 .venv/bin/python -m pytest -q tests/test_invariants.py

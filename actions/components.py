@@ -137,7 +137,7 @@ BOT_CHALLENGE_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
 
 def asks_if_bot(text: Optional[str]) -> bool:
     """True when the words ask whether a person or a program is answering."""
-    return bool(text) and not text.startswith("/") and BOT_CHALLENGE.search(text) is not None
+    return bool(text and not text.startswith("/") and BOT_CHALLENGE.search(text))
 
 
 class WordRule(GraphComponent):
@@ -356,7 +356,7 @@ class QuestionFocus(GraphComponent):
         text, tokens = message.get(TEXT), message.get(TOKENS_NAMES[TEXT])
         if not text or not tokens or text.startswith("/"):
             return
-        within = lambda token, spans: any(p.start <= token.start < p.end for p in spans)  # noqa: E731
+        within = lambda token, spans: any(p.start <= token.start < p.end for p in spans)
         body = [t for t in tokens if within(t, kept(text))] or tokens
         extra = [copy.copy(t) for t in tokens if within(t, focus(text))]
         if len(body) != len(tokens) or extra:

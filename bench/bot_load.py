@@ -15,9 +15,10 @@ import json
 import random
 import time
 
-import common
 import socketio
 from bot_path import QUESTIONS
+
+import common
 
 
 class Visitor:
@@ -31,7 +32,7 @@ class Visitor:
 
     async def connect(self) -> None:
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.sio.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        self.sio.on("session_confirm", lambda sid: common.settle(confirmed, sid))
         await self.sio.connect(self.url, transports=["websocket"])
         await self.sio.emit("session_request", {})
         await asyncio.wait_for(confirmed, 30)
@@ -47,7 +48,7 @@ class Visitor:
         await self.sio.emit("user_uttered", {"message": question, "message_id": f"q{self.asked}"})
         try:
             reply = await asyncio.wait_for(self.replies.get(), 30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return 30_000.0, "lost"
         elapsed = (time.perf_counter() - started) * 1000
         handoff = (reply["metadata"].get("custom") or {}).get("handoff")

@@ -17,8 +17,9 @@ import sys
 import time
 
 import aiohttp
-import common
 import socketio
+
+import common
 from stack import free_port, tcp_open
 
 QUESTIONS = [
@@ -46,7 +47,7 @@ async def through_bridge(url: str, visitor: socketio.AsyncClient, question: str,
 
 async def new_session(visitor: socketio.AsyncClient) -> None:
     confirmed = asyncio.get_running_loop().create_future()
-    visitor.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    visitor.on("session_confirm", lambda sid: common.settle(confirmed, sid))
     await visitor.emit("session_request", {})
     await asyncio.wait_for(confirmed, 10)
 
@@ -70,7 +71,7 @@ class Echo:
         self.got: asyncio.Queue = asyncio.Queue()
         self.receiver.on("relayed", lambda m: self.got.put_nowait(m))
 
-    async def __aenter__(self) -> "Echo":
+    async def __aenter__(self) -> Echo:
         for client in (self.sender, self.receiver):
             await client.connect(self.url, transports=["websocket"])
             await client.call("join", self.room, timeout=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import statistics
@@ -9,17 +10,24 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from stack import Stack  # noqa: E402
+from stack import Stack
 
 
 def new_stack(**env: str) -> Stack:
     env = {"VISITOR_ADDRESS_FACTOR": "100000", **env}  # every simulated visitor is on 127.0.0.1
     return Stack.create(Path(tempfile.mkdtemp(prefix="frontdesk-bench-")), LOG_LEVEL="WARNING",
                         **env)
+
+
+def settle(future: asyncio.Future[Any], value: Any) -> None:
+    """Give `future` its result unless it has one (event handlers may fire twice)."""
+    if not future.done():
+        future.set_result(value)
 
 
 def percentile(values: list[float], p: float) -> float:

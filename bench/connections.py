@@ -15,6 +15,7 @@ import resource
 import time
 
 import aiohttp
+
 import common
 
 
@@ -124,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--connections", type=int, default=10000)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     print(f"# idle connections on {common.machine()}, commit {common.git_head()}", flush=True)
     stack = common.new_stack(RASA_URL="http://127.0.0.1:9")

@@ -14,9 +14,10 @@ import secrets
 import statistics
 
 import aiohttp
-import common
 import socketio
 from bot_path import QUESTIONS, direct
+
+import common
 
 WINDOW = 20
 
@@ -27,7 +28,7 @@ async def conversation(url: str, rasa_url: str, messages: int) -> tuple[list[flo
     visitor = socketio.AsyncClient(reconnection=False)
     visitor.on("bot_uttered", replies.put_nowait)
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-    visitor.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    visitor.on("session_confirm", lambda sid: common.settle(confirmed, sid))
     await visitor.connect(url, transports=["websocket"])
     await visitor.emit("session_request", {})
     await asyncio.wait_for(confirmed, 10)

@@ -15,8 +15,9 @@ import time
 
 import socketio
 
-import common
 from bot.redis_store import socketio_manager
+
+import common
 
 
 async def per_disconnect_us(manager: socketio.AsyncManager, connections: int, leaving: int) -> float:

@@ -19,9 +19,10 @@ import time
 from collections import Counter
 
 import aiohttp
+from test_attachments import PDF, upload
+
 import common
 from clients import Visitor
-from test_attachments import PDF, upload
 
 SIZE = 5 * 1024 * 1024
 
@@ -67,7 +68,8 @@ async def run(url: str, pid: int, concurrency: int, rounds: int) -> None:
     link = body["message"]["file"]["url"]
     await asyncio.sleep(1)
     before = common.rss_mb(pid)
-    peak, latencies, stop = [before], [], asyncio.Event()
+    peak, stop = [before], asyncio.Event()
+    latencies: list[float] = []
     watchers = [asyncio.create_task(sample(pid, peak, stop)),
                 asyncio.create_task(probe(url, latencies, stop))]
     statuses: Counter = Counter()

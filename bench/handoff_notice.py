@@ -16,12 +16,13 @@ import json
 import secrets
 import time
 
-import common
 import socketio
 
 from bot.agents import hash_password
 from bot.models import Agent
 from bot.redis_store import RedisStore
+
+import common
 from clients import login
 
 
@@ -53,9 +54,8 @@ async def run(url: str, redis_url: str, n: int, concurrency: int) -> None:
         confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
         asked: asyncio.Future = asyncio.get_running_loop().create_future()
         visitor.on("session_state",  # the conversation id, as the console will see it
-                   lambda s: confirmed.done() or confirmed.set_result(s["conversation_id"]))
-        visitor.on("bot_uttered", lambda m: m.get("quick_replies") and not asked.done()
-                   and asked.set_result(m))
+                   lambda s: common.settle(confirmed, s["conversation_id"]))
+        visitor.on("bot_uttered", lambda m: common.settle(asked, m) if m.get("quick_replies") else None)
         await visitor.connect(url, transports=["websocket"])
         await visitor.emit("session_request", {})
         session_id = await asyncio.wait_for(confirmed, 10)

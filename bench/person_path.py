@@ -17,13 +17,14 @@ import subprocess
 import sys
 import time
 
-import common  # noqa: F401  (sets sys.path)
 import socketio
 
 from bot.agents import hash_password
 from bot.models import Agent, Conversation, Owner
 from bot.redis_store import RedisStore
 from bot.storage import Expect
+
+import common
 from clients import login
 from stack import free_port, tcp_open
 
@@ -93,7 +94,7 @@ async def frontdesk(urls: list[str], redis_url: str, n: int, rates: list[int], s
         name, password = f"bench{a}-{secrets.token_hex(3)}", secrets.token_hex(8)
         await store.save_agent(Agent(name, name, "general", capacity=n,
                                      password_hash=hash_password(password)))
-        status, body = await login(urls[a % len(urls)], name, password)
+        _status, body = await login(urls[a % len(urls)], name, password)
         tokens.append((name, body["token"]))
     for i in range(n):
         cid = f"bench{secrets.token_hex(12)}"

@@ -14,21 +14,23 @@ import json
 import os
 import secrets
 import time
+from pathlib import Path
 
-import common  # noqa: F401  (sets sys.path)
 import redis.asyncio as aioredis
 import socketio
+from person_path import connect_many
 
 from bot.agents import hash_password
 from bot.models import Agent, Conversation, Owner
 from bot.redis_store import RedisStore
 from bot.storage import Expect
+
+import common
 from clients import login
-from person_path import connect_many
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

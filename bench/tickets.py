@@ -24,9 +24,10 @@ import sys
 import time
 import uuid
 
-import common
 from bot.models import Message, Sender
 from bot.redis_store import RedisStore
+
+import common
 from clients import AgentClient, Visitor
 from stack import Stack
 

@@ -15,21 +15,19 @@ def parse(spec: str) -> list[tuple[set[int], time, time]]:
     rules = []
     for part in filter(None, (p.strip() for p in spec.split(";"))):
         match = _RULE.match(part.lower())
+        unreadable = ValueError(f"BUSINESS_HOURS: cannot read {part!r}; write e.g. "
+                                "'Mon-Fri 09:00-17:00'")
         if not match:
-            raise ValueError(f"BUSINESS_HOURS: cannot read {part!r}; write e.g. 'Mon-Fri 09:00-17:00'")
-        try:
-            rules.append(_rule(*match.groups()))
-        except ValueError:  # a day that is not one (Mox), an hour past 23
-            raise ValueError(f"BUSINESS_HOURS: cannot read {part!r}; days are Mon..Sun, times "
-                             "00:00 to 23:59") from None
+            raise unreadable
+        first, last, h1, m1, h2, m2 = match.groups()
+        try:  # an unknown day ("Xyz") or time ("25:00") is as unreadable as a wrong shape
+            a, b = DAYS.index(first), DAYS.index(last or first)
+            start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
+        except ValueError:
+            raise unreadable from None
+        days = set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(0, b + 1))
+        rules.append((days, start, end))
     return rules
-
-
-def _rule(first: str, last: str | None, h1: str, m1: str, h2: str,
-          m2: str) -> tuple[set[int], time, time]:
-    a, b = DAYS.index(first), DAYS.index(last or first)
-    days = set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(0, b + 1))
-    return days, time(int(h1), int(m1)), time(int(h2), int(m2))
 
 
 def is_open(spec: str, timezone: str, now: datetime | None = None) -> bool:

@@ -14,11 +14,11 @@ wording for the topics that use one, the pack's optional nlu/*.yml) and build/<p
 from __future__ import annotations
 
 import json
-from collections import Counter
 import re
 import shutil
 import string
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bot.eval_data import EvalDataError, check, topics_of  # noqa: E402
-from bot.site import Site, SiteError, load, read_yaml, shown, where  # noqa: E402
-from paraphrase import expand  # noqa: E402
+from paraphrase import expand
+
+from bot.eval_data import EvalDataError, check, topics_of
+from bot.site import Site, SiteError, load, read_yaml, shown, where
 
 BUILD = ROOT / "build"
 COMMON = ROOT / "sites" / "common" / "topics.yml"
@@ -171,7 +172,7 @@ def build(name: str, out: Path = BUILD) -> Path:
         shutil.copy(path, target / "data" / f"pack_{path.name}")
     (target / "data" / "faq.yml").write_text(training_data(site, written), encoding="utf-8")
     (target / "domain.yml").write_text(
-        "# Built by scripts/build_site.py from domain.yml and sites/%s/: do not edit.\n" % name
+        f"# Built by scripts/build_site.py from domain.yml and sites/{name}/: do not edit.\n"
         + yaml.safe_dump(domain(site), sort_keys=False, allow_unicode=True, width=1000),
         encoding="utf-8",
     )

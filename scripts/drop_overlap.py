@@ -26,7 +26,8 @@ def held_back(pack: str) -> set[str]:
 
 def main(pack: str, nlu: Path) -> int:
     held = held_back(pack)
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for line in nlu.read_text(encoding="utf-8").splitlines():
         example = line.strip()[2:].strip().lower() if line.strip().startswith("- ") else None
         (dropped if example in held else kept).append(line)

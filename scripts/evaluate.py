@@ -33,7 +33,7 @@ import tarfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "eval" / "dev.jsonl"
@@ -51,7 +51,7 @@ TARGETS = {
 PACK_FILES = ("eval.jsonl", "natural.jsonl")
 
 
-def outcome(intent: str, suggestions: Optional[List[str]] = None) -> str:
+def outcome(intent: str, suggestions: List[str] | None = None) -> str:
     """What the visitor gets for a predicted intent (and "did you mean" suggestions)."""
     if intent == "nlu_fallback" and suggestions:
         return "asked"
@@ -64,7 +64,7 @@ def outcome(intent: str, suggestions: Optional[List[str]] = None) -> str:
     return "smalltalk"
 
 
-def ratio(hits: int, total: int) -> Optional[float]:
+def ratio(hits: int, total: int) -> float | None:
     return hits / total if total else None
 
 
@@ -73,7 +73,7 @@ Row = Tuple[str, str, List[str]]  # label, predicted intent, suggestions
 
 def score(rows: List[Row]) -> Dict[str, Any]:
     """rows: (label, predicted intent, suggestions) -> figures."""
-    n = Counter()
+    n: Counter[str] = Counter()
     for label, intent, suggestions in rows:
         got = outcome(intent, suggestions)
         safe = got in ("handoff", "asked")
@@ -123,7 +123,7 @@ def score(rows: List[Row]) -> Dict[str, Any]:
     }
 
 
-def fmt(value: Optional[float]) -> str:
+def fmt(value: float | None) -> str:
     return "  n/a" if value is None else f"{value:.3f}"
 
 
@@ -155,7 +155,7 @@ def report(name: str, figures: Dict[str, Any], latencies: List[float]) -> None:
           f"{figures['handoff_as_challenge']}")
     if latencies:
         ms = sorted(x * 1000 for x in latencies)
-        p99 = ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))]
+        p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
         print(f"  parse latency: median {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
 
 
@@ -189,13 +189,13 @@ def on_pack(rows: List[Dict[str, str]], mapping: Dict[str, str]) -> Tuple[List[D
 def _without_focus() -> None:
     from actions.components import QuestionFocus
 
-    QuestionFocus.refocus = staticmethod(lambda message: None)  # type: ignore[assignment]
+    QuestionFocus.refocus = staticmethod(lambda message: None)  # type: ignore[method-assign]
 
 
 def _without_evidence() -> None:
     from actions import judge
 
-    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[assignment]
+    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[method-assign]
 
 
 def _without_asking() -> None:
@@ -210,7 +210,7 @@ def _without_checks() -> None:
 
     from actions import components
 
-    components.BotChallengeDetector.process = lambda self, messages: messages  # type: ignore[assignment]
+    components.BotChallengeDetector.process = lambda self, messages: messages  # type: ignore[method-assign]
     components.BARE_PERSON_REQUEST = re.compile(r"(?!)")
     components.BOT_CHALLENGE = re.compile(r"(?!)")
 
@@ -220,7 +220,7 @@ ABLATIONS = {"focus": _without_focus, "evidence": _without_evidence, "asking": _
              "checks": _without_checks}
 
 
-def model_calibration(model: Path) -> Optional[Dict[str, Any]]:
+def model_calibration(model: Path) -> Dict[str, Any] | None:
     """The thresholds TopicJudge chose for this pack at training (actions/judge.py)."""
     with tarfile.open(model) as archive:
         for member in archive.getmembers():

@@ -135,7 +135,7 @@ def expand(topic: str, examples: list[str], keywords: list[str], limit: int = 30
     noisy = [_noisy(text, rng) if rng.random() < 0.6 else text for text in made]
     noisy += [_noisy(example, rng) for example in examples]
     seen: set[str] = set()
-    out = []
+    out: list[str] = []
     for text in [*examples, *noisy]:
         key = re.sub(r"\W+", " ", text.lower()).strip()
         if key and key not in seen and len(out) < max(limit, len(examples)):

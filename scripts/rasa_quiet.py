@@ -18,7 +18,6 @@ import sys
 import warnings
 from typing import Any
 
-
 # Responses that a custom action sends (action_clarify), not a rule: Rasa's check of the data
 # cannot see that and says they are unused.
 SENT_BY_ACTIONS = ("utter_ask_rephrase", "utter_clarify", "utter_clarify_other")

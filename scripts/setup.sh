@@ -2,7 +2,9 @@
 # Creates what Frontdesk needs to run, when missing: the bridge's environment (.venv, Python 3.11+),
 # Rasa's environment (.venv-rasa, Python 3.10, exact pins), and the browser bundle (widget/dist).
 # Safe to run again: each step is skipped when its inputs have not changed.
+# `setup.sh bridge` creates only .venv (what `make test-fast` and `make lint` need).
 set -euo pipefail
+only=${1:-all}
 cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -21,6 +23,8 @@ if ! stamp_ok .venv/.frontdesk-stamp "$bridge_key"; then
   $UV sync --frozen --extra s3  # the S3 option of attachments (boto3) comes along: it is small
   echo "$bridge_key" > .venv/.frontdesk-stamp
 fi
+
+[ "$only" = bridge ] && exit 0
 
 rasa_key=$(sha256sum requirements/rasa.txt | cut -c1-16)
 if ! stamp_ok .venv-rasa/.frontdesk-stamp "$rasa_key"; then

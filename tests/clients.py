@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import socketio
 
@@ -87,11 +88,10 @@ async def login(base_url: str, name: str, password: str) -> tuple[int, dict[str,
     """POST /api/login; returns the HTTP status and the JSON body."""
     import aiohttp
 
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
-            f"{base_url}/api/login", json={"name": name, "password": password}
-        ) as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{base_url}/api/login", json={"name": name, "password": password}
+    ) as response:
+        return response.status, await response.json()
 
 
 class AgentClient:

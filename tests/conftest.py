@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator, Iterator
 from email import message_from_bytes
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -14,16 +14,47 @@ from aiosmtpd.controller import Controller
 from clients import Visitor
 from stack import ROOT, Stack, free_port
 
+TESTS = Path(__file__).resolve().parent
+# The tiers, cheapest first: a test's tier is the folder it lives in (anything else is `stack`).
+FOLDER_TIERS = {"unit", "fast", "browser"}
+NEED_STACK = {"stack", "browser"}
 
+
+def tier(item: pytest.Item) -> str:
+    """The tier of a test, from its folder under tests/ (docs: README "Tests")."""
+    try:
+        folder = item.path.relative_to(TESTS).parts[0]
+    except (ValueError, IndexError):
+        return "stack"
+    return folder if folder in FOLDER_TIERS else "stack"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(tier(item))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Refuse to run the stack or browser tiers without a trained model (unit and fast tests
+    need none): a missing model would fail every one of them after minutes of waiting."""
+    light = [item.nodeid for item in session.items
+             if tier(item) not in NEED_STACK and "stack" in getattr(item, "fixturenames", ())]
+    if light:
+        raise pytest.UsageError(f"unit and fast tests start no process, but these use the "
+                                f"`stack` fixture: {', '.join(light)}")
+    if not any(tier(item) in NEED_STACK for item in session.items):
+        return
     if not any((ROOT / "models" / "lantern-street").glob("*.tar.gz")):
-        raise pytest.UsageError("No trained model in models/lantern-street/: run the tests with "
-                                "`make test`.")
+        raise pytest.UsageError("No trained model in models/lantern-street/: run the stack tests "
+                                "with `make test` (`make test-fast` needs none).")
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Every Frontdesk process, started as `make run` starts them, on free ports."""
+    """Every Frontdesk process, started as `make run` starts them, on free ports (only when a
+    stack or browser test asks for it: see pytest_collection_finish)."""
     stack = Stack.create(
         tmp_path_factory.mktemp("frontdesk"),
         AUTO_ASSIGN="false", AGENT_GRACE="2", REMIND_EVERY="2", ESCALATE_AFTER="3",

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import redis.asyncio as aioredis
+
 from clients import Visitor
+from waiting import eventually
 
 _ids = itertools.count(1)
 
@@ -49,3 +52,30 @@ async def leave_message(url: str, text: str = "My e-tickets never arrived for Fr
     left = await visitor.seen.wait_for("message_left")
     await visitor.close()
     return left["ticket_id"]
+
+
+async def settled(visitor: Visitor, redis: aioredis.Redis) -> None:
+    """Every message the visitor sent has had its turn (the bot answered, or left it to a
+    person), and whatever that turn sent has reached the visitor. The proof a test needs before
+    asserting that something did NOT happen, however slow the machine."""
+    # The bridge handles a connection's events one after the other: once a later request is
+    # answered, every message sent before it is stored (and, if the bot is to answer, pending).
+    await round_trip(visitor)
+    cid = visitor.conversation_id
+    await eventually(lambda: turns_done(redis, cid), timeout=30,
+                     what=f"the pending messages of {cid} answered")
+    # A turn delivers its messages before it ends, and a connection's events arrive in the
+    # order sent: the answer to a later request comes after them.
+    await round_trip(visitor)
+
+
+async def round_trip(visitor: Visitor) -> None:
+    """Ask the bridge for the visitor's history and wait for it."""
+    mark = len(visitor.seen.events)
+    await visitor.sio.emit("history", {"session_id": visitor.session_id})
+    await visitor.seen.wait_for("history", start=mark)
+
+
+async def turns_done(redis: aioredis.Redis, conversation_id: str) -> bool:
+    """No message of the conversation waits for its turn, and no turn is being taken."""
+    return not await redis.exists(f"fd:pending:{conversation_id}", f"fd:turn:{conversation_id}")

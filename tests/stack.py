@@ -64,7 +64,7 @@ class Stack:
     processes: list[Process] = field(default_factory=list)
 
     @classmethod
-    def create(cls, data_dir: Path, **overrides: str) -> "Stack":
+    def create(cls, data_dir: Path, **overrides: str) -> Stack:
         env = dict(os.environ)
         env.pop("REDIS_URL", None)
         redis_url = os.environ.get("TEST_REDIS_URL", "")

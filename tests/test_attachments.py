@@ -18,9 +18,11 @@ import pytest
 
 from bot import wording
 from bot.config import Settings
+
 from clients import AgentClient, Visitor
-from handoff_flow import queue_visitor
+from handoff_flow import queue_visitor, settled
 from stack import ROOT, Stack, free_port
+from waiting import eventually
 
 
 def png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
@@ -48,18 +50,16 @@ async def upload(base: str, credential: str, data: bytes | Any, name: str,
         form.add_field(key, value)
     form.add_field("file", data, filename=name, content_type=content_type)
     path = "/api/agent/attachments" if agent else "/api/attachments"
-    async with aiohttp.ClientSession() as http:
-        async with http.post(base + path, data=form,
-                             headers={"Authorization": f"Bearer {credential}"}) as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as http, http.post(base + path, data=form,
+                         headers={"Authorization": f"Bearer {credential}"}) as response:
+        return response.status, await response.json()
 
 
 async def fetch(url: str, source: str = "127.0.0.1") -> tuple[int, dict[str, str], bytes]:
     """GET from the address `source` (any 127.x address reaches a bridge on loopback)."""
     connector = aiohttp.TCPConnector(local_addr=(source, 0))
-    async with aiohttp.ClientSession(connector=connector) as http:
-        async with http.get(url) as response:
-            return response.status, dict(response.headers), await response.read()
+    async with aiohttp.ClientSession(connector=connector) as http, http.get(url) as response:
+        return response.status, dict(response.headers), await response.read()
 
 
 async def slow_download(url: str, source: str) -> tuple[bytes, asyncio.StreamReader,
@@ -76,6 +76,12 @@ async def slow_download(url: str, source: str) -> tuple[bytes, asyncio.StreamRea
     writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                  "Connection: close\r\n\r\n".encode())
     return await reader.readuntil(b"\r\n\r\n"), reader, writer
+
+
+async def _refused(url: str) -> tuple[int, dict[str, str], bytes] | None:
+    """The answer to a download when it is a refusal (403), else None."""
+    answer = await fetch(url)
+    return answer if answer[0] == 403 else None
 
 
 def files_of(stack: Stack, conversation_id: str) -> list[str]:
@@ -167,7 +173,7 @@ async def test_a_file_to_the_bot_is_kept_and_answered_honestly(stack, visitor) -
     assert len(kept) == 1 and kept[0]["sender"] == "visitor" and kept[0]["file"]["url"]
 
 
-async def test_a_file_while_waiting_for_a_person_is_kept_for_them(stack) -> None:
+async def test_a_file_while_waiting_for_a_person_is_kept_for_them(stack, redis) -> None:
     """While the chat waits in the queue, a file is kept for the person (no bot answer)."""
     visitor = Visitor(stack.bridge_url)
     await visitor.connect()
@@ -179,7 +185,7 @@ async def test_a_file_while_waiting_for_a_person_is_kept_for_them(stack) -> None
     await visitor.sio.emit("history", {"session_id": visitor.session_id})
     history = await visitor.seen.wait_for("history", start=mark)
     assert [m["file"]["name"] for m in history["messages"] if m.get("file")] == ["while waiting.png"]
-    await asyncio.sleep(1)  # time for an answer, were there one (queue news may come: not the bot)
+    await settled(visitor, redis)  # any answer is in (queue news may come: not the bot)
     assert not [e for e in visitor.seen.events[mark:]
                 if e[0] == "bot_uttered" and e[1]["sender"] == "bot"]
     await visitor.close()
@@ -276,9 +282,9 @@ async def test_an_expired_link_is_refused_and_files_end_with_their_conversation(
     assert status == 200
     status, limited = await upload(url, visitor.session_id, PDF, "c.pdf")  # ATTACHMENT_RATE
     assert status == 429 and limited["error"]["code"] == "rate_limited", limited
-    await asyncio.sleep(3.1)  # links count whole seconds: a 2 s link may live up to 3 s
-    status, _, content = await fetch(link)
-    assert status == 403 and b"expired" in content
+    # links count whole seconds: a 2 s link may live up to 3 s
+    refused = await eventually(lambda: _refused(link), timeout=10, what="the link expired")
+    assert refused is not None and b"expired" in refused[2]
     # a fresh link (history) works until the conversation expires; then the files are gone
     mark = len(visitor.seen.events)
     await visitor.sio.emit("history", {"session_id": visitor.session_id})
@@ -288,11 +294,9 @@ async def test_an_expired_link_is_refused_and_files_end_with_their_conversation(
     [folder] = tmp_path.glob("attachments-*/*")  # the isolated bridge's own ATTACHMENT_DIR
     assert folder.name == visitor.conversation_id and len(list(folder.iterdir())) == 4
     await visitor.close()
-    for _ in range(30):  # RETENTION_DAYS after the last activity, then the next sweep
-        await asyncio.sleep(1)
-        if not folder.exists():
-            break
-    assert not folder.exists(), "the files outlived their conversation"
+    # RETENTION_DAYS after the last activity, then the next sweep
+    await eventually(lambda: not folder.exists(), timeout=30, interval=0.2,
+                     what="the files end with their conversation")
     assert (await fetch(fresh))[0] in (403, 404)
 
 
@@ -347,7 +351,7 @@ async def test_downloads_are_bounded_per_address_and_in_all(isolated) -> None:
 
 async def test_transcript_by_email_arrives_as_plain_text(isolated, make_agent, smtp) -> None:
     smtp_port, inbox = smtp
-    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
+    url, _redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",
                               TRANSCRIPT_EMAILS="2")
     visitor = Visitor(url)
     await visitor.connect()

@@ -9,17 +9,17 @@ import asyncio
 import os
 import subprocess
 import sys
-from typing import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
-
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from test_attachments import PDF, fetch, png, upload
 
 from clients import Visitor, login
 from stack import ROOT, Stack, free_port
-from test_attachments import PDF, fetch, png, upload
+from waiting import eventually
 
 AWS = {"AWS_ACCESS_KEY_ID": "frontdesk-test", "AWS_SECRET_ACCESS_KEY": "frontdesk-test",
        "AWS_DEFAULT_REGION": "eu-west-1"}
@@ -88,14 +88,11 @@ async def test_the_sweeper_deletes_objects_of_expired_conversations(isolated, s3
     visitor = Visitor(url)
     cid = await visitor.connect()
     await visitor.ask("hello")
-    status, body = await upload(url, visitor.session_id, PDF, "invoice.pdf", "application/pdf")
+    status, _body = await upload(url, visitor.session_id, PDF, "invoice.pdf", "application/pdf")
     assert status == 200 and keys(client, f"shop-b/{cid}/")
     await visitor.close()
-    for _ in range(30):
-        await asyncio.sleep(1)
-        if not keys(client, f"shop-b/{cid}/"):
-            break
-    assert keys(client, f"shop-b/{cid}/") == [], "the objects outlived their conversation"
+    await eventually(lambda: not keys(client, f"shop-b/{cid}/"), timeout=30, interval=0.2,
+                     what="the objects end with their conversation")
 
 
 # --- a bucket that never answers (docs/security.md) ----------------------------------------------
@@ -141,9 +138,8 @@ async def silent() -> AsyncIterator[Silent]:
 
 
 async def health(url: str) -> tuple[int, dict]:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/healthz") as response:
-            return response.status, await response.json()
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/healthz") as response:
+        return response.status, await response.json()
 
 
 async def test_a_hung_bucket_does_not_hold_up_logins(isolated, make_agent, silent) -> None:

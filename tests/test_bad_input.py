@@ -142,10 +142,10 @@ async def test_binary_attachments_close_the_connection(stack: Stack, redis) -> N
 HUGE = "1" + "0" * 4000  # 10^4000
 DEEP = "[" * 5000 + "]" * 5000
 UNREADABLE = {
-    "huge_message": '["user_uttered",{"message":%s}]' % HUGE,
-    "huge_metadata": '["user_uttered",{"message":"hi","metadata":{"n":%s}}]' % HUGE,
-    "deep": '["user_uttered",{"message":"hi","x":%s}]' % DEEP,
-    "deep_history": '["history",%s]' % DEEP,
+    "huge_message": f'["user_uttered",{{"message":{HUGE}}}]',
+    "huge_metadata": f'["user_uttered",{{"message":"hi","metadata":{{"n":{HUGE}}}}}]',
+    "deep": f'["user_uttered",{{"message":"hi","x":{DEEP}}}]',
+    "deep_history": f'["history",{DEEP}]',
 }
 
 
@@ -222,7 +222,7 @@ async def test_agent_events_json_cannot_hold_are_answered(stack: Stack, make_age
     agent = AgentClient(stack.bridge_url)
     await agent.connect(*make_agent("general"))
     logged = tracebacks(stack)
-    for packet in ('["reply",{"conversation_id":"x","text":%s}]' % HUGE, '["queue",%s]' % DEEP):
+    for packet in (f'["reply",{{"conversation_id":"x","text":{HUGE}}}]', f'["queue",{DEEP}]'):
         answer: asyncio.Future = asyncio.get_running_loop().create_future()
         ack = agent.sio._generate_ack_id("/agent", answer.set_result)  # as `call` does
         await agent.sio.eio.send(f"2/agent,{ack}{packet}")
@@ -252,9 +252,8 @@ async def test_a_file_name_of_10000_characters_is_invalid_payload(visitor: Visit
     before = await redis.xlen(f"fd:msgs:{visitor.conversation_id}")
     form = aiohttp.FormData()
     form.add_field("file", png, filename="a" * 10_000 + ".png", content_type="image/png")
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{visitor.url}/api/attachments", data=form,
-                             headers={"Authorization": f"Bearer {visitor.session_id}"}) as response:
-            body = await response.json()
+    async with aiohttp.ClientSession() as http, http.post(f"{visitor.url}/api/attachments", data=form,
+                         headers={"Authorization": f"Bearer {visitor.session_id}"}) as response:
+        body = await response.json()
     assert response.status == 400 and body["error"]["code"] == "invalid_payload", body
     assert await redis.xlen(f"fd:msgs:{visitor.conversation_id}") == before

@@ -24,7 +24,8 @@ import itertools
 import json
 import os
 import secrets
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import socketio
 from hypothesis import HealthCheck, settings
@@ -36,10 +37,11 @@ from bot.dialogue import Dialogue
 from bot.errors import Refused
 from bot.handoff import Handoff
 from bot.models import Agent, Conversation, Owner, Presence, Role, Sender
-from bot.site import DEFAULT_SITE, cached
 from bot.rasa import RasaClient
 from bot.redis_store import PREFIX, RedisStore
 from bot.relay import Relay
+from bot.site import DEFAULT_SITE, cached
+
 from stack import Stack
 
 DEPARTMENTS = cached(DEFAULT_SITE).department_titles  # the sample pack's
@@ -277,7 +279,7 @@ class HandoffMachine(RuleBasedStateMachine):
             assert before[1] == by or self.agents[by].role is Role.SUPERVISOR, (before, by)
 
     async def snapshot(self, cid: str) -> tuple[str, str, str, int]:
-        r = self.store.redis
+        r: Any = self.store.redis  # str replies: redis-py's types assume bytes
         owner, agent, department = await r.hmget(f"{PREFIX}conv:{cid}", "owner", "agent",
                                                   "department")
         return owner, agent, department, await r.xlen(f"{PREFIX}msgs:{cid}")
@@ -289,7 +291,7 @@ class HandoffMachine(RuleBasedStateMachine):
         self.run(self.check())
 
     async def check(self) -> None:
-        r = self.store.redis
+        r: Any = self.store.redis  # str replies: redis-py's types assume bytes
         queues = {d: set(await r.zrange(f"{PREFIX}queue:{d}", 0, -1)) for d in DEPARTMENTS}
         chats = {a: await r.smembers(f"{PREFIX}agent_chats:{a}") for a in self.agents}
         for name, agent in self.agents.items():  # 3
@@ -299,7 +301,8 @@ class HandoffMachine(RuleBasedStateMachine):
             owner = Owner(conv["owner"])  # 1
             assert bool(conv.get("agent")) == (owner is Owner.AGENT), conv
             for department, waiting in queues.items():  # 2
-                assert (cid in waiting) == (owner is Owner.QUEUE and conv["department"] == department), (cid, conv, queues)
+                queued_here = owner is Owner.QUEUE and conv["department"] == department
+                assert (cid in waiting) == queued_here, (cid, conv, queues)
             for name, held in chats.items():
                 assert (cid in held) == (owner is Owner.AGENT and conv["agent"] == name), (cid, conv, chats)
             rows = await r.xrange(f"{PREFIX}msgs:{cid}")

@@ -8,6 +8,7 @@ import json
 
 from bot.models import Message, Sender
 from bot.redis_store import RedisStore
+
 from clients import AgentClient, Visitor
 from stack import Stack
 

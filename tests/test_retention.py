@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor
 from stack import ROOT, Stack
+from waiting import eventually
 
 
 async def ttls(redis_url: str, pattern: str = "fd:*") -> dict[str, int]:
@@ -34,9 +35,10 @@ async def test_page_views_leave_no_lasting_key_and_are_not_counted(isolated) -> 
     assert all(ttl > 0 for ttl in kept.values()), {k: t for k, t in kept.items() if t <= 0}
     conversations = {k: t for k, t in kept.items() if k.startswith(("fd:conv:", "fd:resume:"))}
     assert len(conversations) == 80 and all(t <= 3 for t in conversations.values())
-    await asyncio.sleep(3.5)
-    left = [k for k in await ttls(redis_url) if not k.startswith("fd:lease:")]
-    assert left == [], "page views left keys behind"
+    async def none_left() -> bool:
+        return not [k for k in await ttls(redis_url) if not k.startswith("fd:lease:")]
+
+    await eventually(none_left, timeout=8, interval=0.25, what="page views leave no key behind")
     # A visitor whose page view expired can still write: the conversation starts again.
     reply = await visitors[0].ask("hello")
     assert reply["text"]
@@ -62,8 +64,10 @@ async def test_conversations_expire_after_the_retention_time(isolated, stack: St
     # Rasa's tracker expires with it (record_exp; the stack's Rasa keeps RETENTION_DAYS=90).
     tracker = await ttls(stack.redis_url, f"rasa:tracker:{cid}")
     assert tracker and all(0 < ttl <= 90 * 86400 for ttl in tracker.values()), tracker
-    await asyncio.sleep(9.5)
-    assert not [k for k in await ttls(redis_url) if cid in k]
+    async def gone() -> bool:
+        return not [k for k in await ttls(redis_url) if cid in k]
+
+    await eventually(gone, timeout=20, interval=0.25, what="the conversation's keys expire")
     await visitor.close()
 
 

@@ -6,7 +6,8 @@ import asyncio
 import json
 import secrets
 import time
-from typing import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,11 @@ def second(stack: Stack) -> Iterator[str]:
     bridge.stop()
     rasa.stop()
 
+
+
+def _says(text: str) -> Callable[[Any], bool]:
+    """A `message` event whose message is `text`."""
+    return lambda event: event["message"]["text"] == text
 
 async def test_visitor_on_a_agent_on_b_converse(stack: Stack, second: str, make_agent,
                                                 faq_answers) -> None:
@@ -149,8 +155,7 @@ async def test_a_chat_moved_away_reaches_only_who_may_see_it(stack: Stack, secon
     for agent, texts in ((general, later), (boss_a, [note, *later]), (boss_b, [note, *later])):
         start = marks[id(agent)]  # who may see it gets everything, on both bridges
         for text in texts:
-            await agent.seen.wait_for("message", lambda e, t=text: e["message"]["text"] == t,
-                                      start=start)
+            await agent.seen.wait_for("message", _says(text), start=start)
         file = await agent.seen.wait_for("message", lambda e: "file" in e["message"], start=start)
         assert file["message"]["file"]["url"]
         await agent.seen.wait_for("visitor_typing", lambda e: e["conversation_id"] == cid,
@@ -158,8 +163,8 @@ async def test_a_chat_moved_away_reaches_only_who_may_see_it(stack: Stack, secon
     for agent in tickets:  # a round trip on each connection: anything sent before has arrived
         await agent.must("hello")
         leaked = [(name, data) for name, data in agent.seen.events[marks[id(agent)]:]
-                  if name == "visitor_typing" or name == "message" and (
-                      data["message"]["text"] in (note, *later) or "file" in data["message"])]
+                  if name == "visitor_typing" or (name == "message" and (
+                      data["message"]["text"] in (note, *later) or "file" in data["message"]))]
         assert not leaked, [(n, d.get("message", {}).get("text")) for n, d in leaked]
     for client in (visitor, *everyone):
         await client.close()

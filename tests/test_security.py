@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -22,9 +23,10 @@ import socketio
 from bot.config import Settings
 from bot.handoff import HandoffRequest
 from bot.models import Conversation, Owner, Ticket
-from bot.site import DEFAULT_SITE, cached
 from bot.redis_store import RedisStore
+from bot.site import DEFAULT_SITE, cached
 from bot.storage import Expect
+
 from clients import AgentClient, Visitor, login
 from handoff_flow import queue_visitor
 from stack import ROOT, Stack
@@ -76,7 +78,8 @@ async def test_password_reset_removal_and_sign_out_end_sessions(stack: Stack, ma
             assert await insights_status(http, stack, old) == 401
 
 
-async def test_role_and_department_changes_apply_without_reconnecting(stack: Stack, make_agent, redis) -> None:
+async def test_role_and_department_changes_apply_without_reconnecting(stack: Stack, make_agent,
+                                                                      redis) -> None:
     name, password = make_agent("general", display_name="Sky")
     agent, boss = AgentClient(stack.bridge_url), AgentClient(stack.bridge_url)
     await agent.connect(name, password)
@@ -141,8 +144,8 @@ EVENTS = ["open", "history", "claim", "note", "reply", "typing", "transfer", "ha
           "queue", "canned", "canned_set", "ticket_reply"]
 
 
-def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict:
-    return {
+def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict[str, Any]:
+    payloads: dict[str, dict[str, Any]] = {
         "open": {"conversation_id": conversation_id},
         "history": {"conversation_id": conversation_id},
         "claim": {"conversation_id": conversation_id},
@@ -156,7 +159,8 @@ def payload(event: str, conversation_id: str, department: str, ticket_id: str) -
         "canned": {"department": department},
         "canned_set": {"department": department, "key": "x", "text": "y"},
         "ticket_reply": {"ticket_id": ticket_id, "text": "answer"},
-    }[event]
+    }
+    return payloads[event]
 
 
 async def test_agents_cannot_read_or_act_on_another_department(isolated, make_agent) -> None:
@@ -189,6 +193,7 @@ async def test_agents_cannot_read_or_act_on_another_department(isolated, make_ag
 
     async def state(cid: str) -> tuple:
         conversation = await store.get_conversation(cid)
+        assert conversation is not None
         return (conversation.owner, conversation.agent, conversation.department,
                 len(await store.messages(cid)))
 
@@ -226,7 +231,8 @@ async def test_agents_cannot_read_or_act_on_another_department(isolated, make_ag
 # --- strangers at the login form ---------------------------------------------------------------
 
 
-async def test_login_burst_is_limited_and_does_not_stall_the_bridge(stack: Stack, isolated, make_agent) -> None:
+async def test_login_burst_is_limited_and_does_not_stall_the_bridge(stack: Stack, isolated,
+                                                                    make_agent) -> None:
     url, redis_url = isolated(LOGIN_RATE="5")
     name, _ = make_agent("general", redis_url=redis_url)
     token = settings_of(stack).metrics_token  # the isolated bridge shares the stack's secrets
@@ -298,8 +304,12 @@ async def test_a_real_login_is_not_stuck_behind_a_crowd_of_guesses(stack: Stack,
             if code != "busy":
                 break
             checked = answers.count((401, "bad_credentials"))  # like a person trying again,
-            async with answered:                                # once a check has finished
-                await answered.wait_for(lambda: answers.count((401, "bad_credentials")) > checked)
+
+            def one_more(checked: int = checked) -> bool:       # once a check has finished
+                return answers.count((401, "bad_credentials")) > checked
+
+            async with answered:
+                await answered.wait_for(one_more)
         checks_by_then = await password_checks(url, token) - before
         await asyncio.gather(*crowd)
     assert status == 200, (status, code)
@@ -334,9 +344,9 @@ async def test_the_login_takes_only_json(stack: Stack) -> None:
 
 
 async def password_checks(url: str, token: str) -> float:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}) as r:
-            text = await r.text()
+    async with aiohttp.ClientSession() as http, \
+            http.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}) as r:
+        text = await r.text()
     for line in text.splitlines():
         if line.startswith("frontdesk_password_checks_total "):
             return float(line.split()[1])
@@ -398,7 +408,7 @@ async def test_embedded_redis_needs_its_password_and_its_files_are_private(stack
     if not settings.embedded_redis:
         pytest.skip("TEST_REDIS_URL points at a Redis server of its own")
     anonymous = aioredis.from_url(f"redis://127.0.0.1:{settings.embedded_redis_port}/0")
-    with pytest.raises(Exception, match="(?i)auth"):
+    with pytest.raises(Exception, match=r"(?i)auth"):
         await anonymous.get("fd:agents")
     await anonymous.aclose()
     folder = settings.data_dir

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from clients import Visitor
+from handoff_flow import settled
 from stack import Stack
 
 
@@ -50,9 +51,17 @@ async def test_asking_for_a_person_hands_off(visitor: Visitor, redis) -> None:
     mark = await visitor.say("hello? what are your opening hours", message_id="after-handoff")
     ack = await visitor.seen.wait_for("message_ack", start=mark)
     assert ack["client_id"] == "after-handoff"
-    await asyncio.sleep(1.5)
+    await settled(visitor, redis)
     assert not [e for e in visitor.seen.events[mark:]
                 if e[0] == "bot_uttered" and e[1]["sender"] == "bot"]
+
+
+async def test_settled_means_an_answer_on_its_way_has_come(visitor: Visitor, redis) -> None:
+    """What the tests that check that the bot said nothing rely on: once `settled`, an answer
+    that was coming is in (asked without waiting for it)."""
+    mark = await visitor.say("what are your opening hours?", message_id="settle-1")
+    await settled(visitor, redis)
+    assert [e for e in visitor.seen.events[mark:] if e[0] == "bot_uttered"]
 
 
 async def test_button_payload_hands_off(visitor: Visitor) -> None:
@@ -137,7 +146,7 @@ async def test_resend_of_same_message_id_is_stored_and_answered_once(visitor: Vi
     await visitor.say("hi there", message_id="dup-1", resend=True)
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]
     await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == "dup-1", start=mark + 2)
-    await asyncio.sleep(1)
+    await settled(visitor, redis)
     rows = await redis.xrange(f"fd:msgs:{visitor.conversation_id}")
     assert [f["text"] for _, f in rows].count("hi there") == 1
     acks = [a for a in visitor.seen.of("message_ack") if a["client_id"] == "dup-1"]

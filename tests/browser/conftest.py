@@ -6,11 +6,11 @@ A missing browser is a failure, never a skip: the UI would go untested without a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, ViewportSize, async_playwright, expect
 
 from webui import ARGS, CHROMIUM, DESKTOP
 
@@ -32,7 +32,7 @@ async def new_context(browser: Browser):
     """Makes fresh browser contexts (separate storage: separate visitors); closes them after."""
     contexts: list[BrowserContext] = []
 
-    async def make(viewport: dict[str, int] = DESKTOP, **options) -> BrowserContext:
+    async def make(viewport: ViewportSize = DESKTOP, **options) -> BrowserContext:
         context = await browser.new_context(viewport=viewport, **options)
         context.set_default_timeout(30_000)
         contexts.append(context)

@@ -91,7 +91,8 @@ async def test_presence_is_restored_at_sign_in_and_offline_is_quiet(stack, new_c
     await again.page.evaluate("""() => {
         window.__tones = 0;
         const Real = window.AudioContext;
-        window.AudioContext = function () { const ctx = new Real(); const make = ctx.createOscillator.bind(ctx);
+        window.AudioContext = function () {
+            const ctx = new Real(); const make = ctx.createOscillator.bind(ctx);
             ctx.createOscillator = () => { window.__tones++; return make(); }; return ctx; };
     }""")
     widget = await Widget.load(await new_context(), stack.bridge_url)

@@ -11,6 +11,8 @@ import re
 
 from playwright.async_api import expect
 
+from handoff_flow import turns_done
+from waiting import eventually
 from webui import Console, Widget
 
 PASSING = "passing you to a person"
@@ -77,7 +79,9 @@ async def test_thanks_after_a_closed_chat_is_not_a_handoff(stack, new_context, m
     before = await widget.rows().count()
     await widget.say("Great, thanks 👍")
     await expect(widget.rows("bot").last).to_contain_text("welcome", timeout=15_000)
-    await asyncio.sleep(1)  # a handoff would come straight after the reply
+    # Every message has had its turn: a handoff would have moved the conversation by now.
+    conversation_id = await widget.session_id()
+    await eventually(lambda: turns_done(redis, conversation_id), timeout=15, what="turns done")
     since = await widget.rows().all_inner_texts()
     assert len(since) >= before + 2 and not any(PASSING in row for row in since[before:]), since
     assert await owner(redis, widget) == "bot"

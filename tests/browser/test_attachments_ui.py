@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 from playwright.async_api import expect
+from test_attachments import HTML, PDF, png, upload
 
 from clients import AgentClient
-from test_attachments import HTML, PDF, png, upload
 from webui import Console, Watched, Widget
 
 
@@ -104,7 +104,8 @@ async def test_transcript_by_email_from_the_closed_chat(isolated, new_context, m
     await expect(widget.rows("bot")).to_have_count(1)
     conversation_id = await widget.hand_over()
     await agent.must("claim", {"conversation_id": conversation_id})
-    await agent.must("reply", {"conversation_id": conversation_id, "text": "Hi, the box office opens at noon."})
+    await agent.must("reply", {"conversation_id": conversation_id,
+                               "text": "Hi, the box office opens at noon."})
     mail = widget.q("form.mail")
     await expect(mail).to_be_hidden()  # offered only at the end
     await agent.must("close", {"conversation_id": conversation_id})

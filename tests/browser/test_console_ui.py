@@ -28,7 +28,8 @@ async def test_handoff_claim_and_reply(stack, new_context, make_agent) -> None:
     await widget.say("are you real?")
     await expect(widget.button("Talk to a person")).to_be_visible()
     conversation_id = await widget.hand_over(via=widget.button("Talk to a person"))
-    await expect(widget.q(".queue")).to_have_text(re.compile(r"You're (next|number \d+ in the queue) · about \d+ min"))
+    await expect(widget.q(".queue")).to_have_text(
+        re.compile(r"You're (next|number \d+ in the queue) · about \d+ min"))
     await expect(widget.q(".subtitle")).to_have_text("Waiting for a person…")
 
     item = console.queue_item(conversation_id)

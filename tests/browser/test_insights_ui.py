@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 from playwright.async_api import Locator, expect
 
@@ -28,6 +29,7 @@ async def test_waited_is_the_wait_until_pick_up_and_does_not_grow(stack, new_con
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()
     await widget.say("hello")
+    asked = time.monotonic()
     conversation_id = await widget.hand_over()
     item = console.queue_item(conversation_id)
     await expect(item.locator(".waited")).to_have_text(re.compile(r"^0:0[3-9]$"), timeout=15_000)
@@ -35,7 +37,8 @@ async def test_waited_is_the_wait_until_pick_up_and_does_not_grow(stack, new_con
     figure = waited(chat)
     await expect(figure).to_have_text(re.compile(r"^0:\d\d$"))
     shown = await figure.inner_text()
-    assert 3 <= seconds(shown) <= 10, shown
+    # at least what the queue showed, at most the time since the visitor asked (measured here)
+    assert 3 <= seconds(shown) <= time.monotonic() - asked + 1, shown
 
     await asyncio.sleep(3)  # the agent works on; the figure stays the wait until pick-up
     await console.reply(conversation_id, "Hello, Alex here.")

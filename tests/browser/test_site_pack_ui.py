@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from bot.site import load
+
 from webui import Widget
 
 

@@ -87,6 +87,7 @@ async def test_a_ticket_shows_its_latest_lines_and_pages_in_earlier_ones(
     store = RedisStore(redis_url)
     try:
         ticket = await store.get_ticket(ticket_id)
+        assert ticket is not None
         for i in range(250):  # more than a page of earlier lines before the message was left
             await store.append(ticket.conversation_id, Message(Sender.SYSTEM, f"line {i}"))
     finally:

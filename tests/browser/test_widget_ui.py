@@ -44,7 +44,8 @@ async def test_bot_is_honest_and_offers_a_person(stack, new_context) -> None:
 
 
 async def test_small_phone_screen(stack, new_context, faq_answers) -> None:
-    widget = await Widget.load(await new_context(viewport=PHONE, is_mobile=True, has_touch=True), stack.bridge_url)
+    context = await new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    widget = await Widget.load(context, stack.bridge_url)
     await widget.open()
     await widget.say("what are your opening hours?")
     await expect(widget.rows("bot").last).to_contain_text(faq_answers["opening_hours"][0][:40])
@@ -118,7 +119,7 @@ async def test_network_drop_replays_what_was_missed(stack, new_context, make_age
         assert await stored_once()
         # the agent's message sits before the visitor's later one, as in the stored transcript
         texts = await widget.q(".row .bubble").all_inner_texts()
-        where = lambda text: next(i for i, t in enumerate(texts) if t.endswith(text))  # noqa: E731
+        where = lambda text: next(i for i, t in enumerate(texts) if t.endswith(text))
         assert where("are you still there?") > where("I replied while you were offline.")
     finally:
         await agent.close()

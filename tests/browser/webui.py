@@ -45,7 +45,7 @@ class Widget(Watched):
     """Frontdesk's visitor widget on the demo page."""
 
     @classmethod
-    async def load(cls, context: BrowserContext, base_url: str, path: str = "/") -> "Widget":
+    async def load(cls, context: BrowserContext, base_url: str, path: str = "/") -> Widget:
         widget = cls(await context.new_page())
         await widget.page.goto(base_url + path)
         await expect(widget.launcher).to_be_visible()
@@ -113,7 +113,7 @@ class Console(Watched):
 
     @classmethod
     async def login(cls, context: BrowserContext, base_url: str, name: str, password: str,
-                    query: str = "") -> "Console":
+                    query: str = "") -> Console:
         console = cls(await context.new_page())
         page = console.page
         await page.goto(base_url + "/console" + query)
