@@ -19,7 +19,7 @@ class Expect:
     department: str | None = None
 
     @classmethod
-    def now(cls, conversation: Conversation) -> "Expect":
+    def now(cls, conversation: Conversation) -> Expect:
         """Exactly the state just read: owner, agent and department."""
         return cls((conversation.owner,), conversation.agent, conversation.department)
 

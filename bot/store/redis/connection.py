@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, Self
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -55,6 +56,12 @@ class RedisPart:
 
     async def close(self) -> None:
         await self.redis.aclose(close_connection_pool=True)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     async def _present(self, key: Callable[[str], str], names: Iterable[str]) -> set[str]:
         """Which of `names` have a live `key(name)` (one MGET)."""

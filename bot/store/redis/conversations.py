@@ -75,6 +75,9 @@ ATTEMPTS = 4  # calls of TRANSITION before a conversation that keeps moving coun
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 # A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
+# KEYS: conversation hash. ARGV: change (+1 or -1), now. Returns the tabs open now (-1: no
+#   such conversation, nothing written). Keeps: the count never goes below 0, and a deleted
+#   conversation is not re-created by a tab closing late.
 TABS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])

@@ -6,7 +6,8 @@ from __future__ import annotations
 from .. import keys
 from .connection import RedisPart
 
-# KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
+# Take the lease if free, renew it if ours. KEYS: lease. ARGV: holder, ttl in ms. Returns 1
+# when `holder` holds it now, else 0. Keeps: one holder at a time (until it expires).
 LEAD = """
 local cur = redis.call('GET', KEYS[1])
 if cur == false or cur == ARGV[1] then

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...models import Agent, Presence
 from .. import keys

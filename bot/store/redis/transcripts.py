@@ -7,8 +7,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
@@ -91,8 +91,12 @@ return {id, 1, first, pending, first_write, unpack(snap)}
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 
 # The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
-# message, and given up together with marking a message answered; a turn that expired meanwhile
-# is not deleted (someone else may hold it). KEYS: turn, pending. ARGV: token, ms | message id.
+# message, and given up together with marking a message answered.
+# TAKE_TURN: KEYS: turn, pending. ARGV: token, ms to hold it. Returns {1, oldest pending id or
+#   false} when had, {0, false} when another holds it.
+# END_TURN: KEYS: turn, pending. ARGV: token, the message answered ('' none). Returns {pending
+#   left, 1 if released}. Keeps: only the holder releases the turn; a turn that expired
+#   meanwhile is not deleted (someone else may hold it).
 TAKE_TURN = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('LINDEX', KEYS[2], 0)}
