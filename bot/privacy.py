@@ -20,6 +20,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from . import protocol
 from .attachments import Files, files_from
@@ -87,7 +88,7 @@ async def plan(store: Store, conversation: str = "", user: str = "", email: str 
     return found
 
 
-async def export(store: Store, conversation_id: str) -> dict | None:
+async def export(store: Store, conversation_id: str) -> dict[str, Any] | None:
     conversation = await store.get_conversation(conversation_id)
     if conversation is None:
         return None

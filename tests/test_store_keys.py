@@ -10,14 +10,15 @@ import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
+from typing import Self
 
 import pytest
 import redis.asyncio as aioredis
+from stack import Stack
 
 from bot.models import Conversation, Message, Owner, Sender
 from bot.store import Expect
 from bot.store.redis import RedisStore
-from stack import Stack
 
 DATABASE = 15  # this test's own database (conftest hands out 2-12; 13 and 14 are taken)
 ARGUMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')  # one quoted argument of a MONITOR line
@@ -30,7 +31,7 @@ class Watch:
         self.client = aioredis.from_url(url)
         self.lines: list[tuple[str, list[str]]] = []  # (client, command and arguments)
 
-    async def __aenter__(self) -> Watch:
+    async def __aenter__(self) -> Self:
         self.monitor = self.client.monitor()
         await self.monitor.connect()
         await self.monitor.connection.send_command("MONITOR")

@@ -143,12 +143,12 @@ class RedisConversations(RedisPart):
         pairs: list[str] = ["updated_at", repr(now)]
         for name, value in fields.items():
             pairs += [name, value]
-        score = repr(score) if score is not None else fields.get("queued_at", repr(now))
+        order = repr(score) if score is not None else fields.get("queued_at", repr(now))
         args = [
             keys.PREFIX, conversation_id, ",".join(o.value for o in expect.owners),
             "" if expect.agent is None else f"={expect.agent}",
             "" if expect.department is None else f"={expect.department}",
-            to.value, score, "" if capacity is None else str(capacity), repr(now),
+            to.value, order, "" if capacity is None else str(capacity), repr(now),
             str(self.retention), *pairs,
         ]
         names = [keys.conv(conversation_id), keys.msgs(conversation_id),
