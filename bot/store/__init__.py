@@ -26,7 +26,7 @@ it keeps.
 Keys: every name is made in keys.py, under `fd:` (Rasa's tracker keys under `rasa:`). Its
 docstring has the note on Redis Cluster: every script declares each key it touches, but the
 keys one step touches together are not in one hash slot, so Frontdesk needs a single Redis
-server (replicas and Sentinel are fine), and what would change for Cluster.
+server, and what would change for Cluster.
 
 Socket.IO: manager.py is python-socketio's Redis pub/sub manager adapted to Frontdesk (bounded
 pool, batched and guarded emits); it leans on python-socketio internals, pinned in pyproject.toml.
