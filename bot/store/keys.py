@@ -25,8 +25,9 @@ touches together live in different hash slots.
   MULTI: staff sessions          staff:{session} staff_of:{name}
 
 For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
-and so on (the turn scripts then work as they are), and the resume key would carry the
-conversation id's tag too (found by the secret through a mapping of its own). The transition
+and so on (the turn scripts then work as they are). The resume key is found by the secret
+alone, so it cannot share that slot: the append would refresh its expiry in a call of its own.
+The transition
 cannot be made single-slot that way: it moves a conversation between shared indexes (a
 department's queue, an agent's chats) in one step, which keeps "queued exactly when in its
 department's queue, with an agent exactly when in that agent's chats"; on Cluster the indexes
