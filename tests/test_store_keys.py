@@ -56,32 +56,23 @@ class Watch:
         await self.client.aclose()
 
     def scripts(self) -> list[tuple[list[str], list[list[str]]]]:
-        """(declared keys, commands run) for each EVALSHA, whichever side of it Redis logs the
-        commands of a script on."""
-        found: list[tuple[list[str], list[list[str]]]] = []
-        run: list[list[str]] = []
-        lua_first = None
-        for client, arguments in self.lines:
-            if client == "lua":
-                run.append(arguments)
-                continue
-            if arguments[0].upper() == "EVALSHA":
-                declared = arguments[3:3 + int(arguments[2])]
-                if lua_first is None:
-                    lua_first = bool(run)
-                if lua_first:
-                    found.append((declared, run))
-                else:
-                    if found:
-                        found[-1][1].extend(run)
-                    found.append((declared, []))
-                run = []
-            elif run and found and not lua_first:
-                found[-1][1].extend(run)
-                run = []
-        if found and not lua_first:
-            found[-1][1].extend(run)
+        """(declared keys, commands run) for each EVALSHA: Redis 6 logs a script's commands
+        just after its EVALSHA, Redis 7 just before it (the scenario runs one call at a time)."""
+        clients = [client for client, _ in self.lines]
+        step = 1 if clients.index("lua") > self._evalshas()[0] else -1
+        found = []
+        for at in self._evalshas():
+            arguments = self.lines[at][1]
+            run, line = [], at + step
+            while 0 <= line < len(self.lines) and clients[line] == "lua":
+                run.append(self.lines[line][1])
+                line += step
+            found.append((arguments[3:3 + int(arguments[2])], run))
         return found
+
+    def _evalshas(self) -> list[int]:
+        return [at for at, (client, arguments) in enumerate(self.lines)
+                if client != "lua" and arguments[0].upper() == "EVALSHA"]
 
 
 @pytest.fixture
