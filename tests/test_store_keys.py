@@ -14,11 +14,12 @@ from typing import Self
 
 import pytest
 import redis.asyncio as aioredis
-from stack import Stack
 
 from bot.models import Conversation, Message, Owner, Sender
 from bot.store import Expect
 from bot.store.redis import RedisStore
+
+from stack import Stack
 
 DATABASE = 15  # this test's own database (conftest hands out 2-12; 13 and 14 are taken)
 ARGUMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')  # one quoted argument of a MONITOR line

@@ -39,7 +39,8 @@ class RedisPart:
             url, decode_responses=True, socket_timeout=10, timeout=20,
             **connection_options(max_connections),
         )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        # Replies are str (decode_responses), which redis-py's types (bytes | str) cannot say.
+        self.redis: Any = aioredis.Redis(connection_pool=pool)
         self._scripts: dict[str, AsyncScript] = {}
 
     def script(self, source: str) -> AsyncScript:

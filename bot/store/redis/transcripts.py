@@ -210,7 +210,8 @@ class RedisTranscripts(RedisPart):
         return Message.from_fields(rows[0][0], rows[0][1]) if rows else None
 
     async def next_pending(self, conversation_id: str) -> str | None:
-        return await self.redis.lindex(keys.pending(conversation_id), 0)
+        head: str | None = await self.redis.lindex(keys.pending(conversation_id), 0)
+        return head
 
     @asynccontextmanager
     async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator[RedisTurn]:
