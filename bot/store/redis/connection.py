@@ -10,6 +10,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.commands.core import AsyncScript
 
+from .. import keys
+
 
 def connection_options(max_connections: int) -> dict[str, Any]:
     """How every Redis connection of a bridge behaves (the store's pool and the Socket.IO
@@ -48,6 +50,19 @@ class RedisPart:
         if source not in self._scripts:
             self._scripts[source] = self.redis.register_script(source)
         return self._scripts[source]
+
+    async def run_declaring(self, source: str, names: list[str], args: list[Any], *,
+                            status_at: int, asked_at: int, attempts: int = 4) -> list[Any] | None:
+        """Run a script that may ask for keys it was not given (bot/store/keys.py: status
+        `UNDECLARED` at `status_at`, the names from `asked_at` on; nothing changed), again with
+        them declared; None when it still asks after `attempts` calls (the state it reads kept
+        changing)."""
+        for _ in range(attempts):
+            result: list[Any] = await self.script(source)(keys=names, args=args)
+            if result[status_at] != keys.UNDECLARED:
+                return result
+            names = [*names, *result[asked_at:]]
+        return None
 
     async def ping(self) -> bool:
         try:

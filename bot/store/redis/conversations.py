@@ -71,7 +71,6 @@ if to == 'queue' or to == 'agent' then redis.call('DEL', KEYS[3]) end
 return found(1, first)
 """.replace("UNDECLARED", str(keys.UNDECLARED))
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
-ATTEMPTS = 4  # calls of TRANSITION before a conversation that keeps moving counts as stale
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 # A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
@@ -153,14 +152,11 @@ class RedisConversations(RedisPart):
         ]
         names = [keys.conv(conversation_id), keys.msgs(conversation_id),
                  keys.pending(conversation_id), *_indexes(expect, to, fields)]
-        for _ in range(ATTEMPTS):
-            status, *state = await self.script(TRANSITION)(keys=names, args=args)
-            if status != keys.UNDECLARED:
-                break
-            names += state[6:]  # the indexes of the state found: call again declaring them
-        else:  # the conversation kept moving under us: as for any move that found another state
+        result = await self.run_declaring(TRANSITION, names, args, status_at=0, asked_at=7)
+        if result is None:  # it kept moving under us: as for any move that found another state
             log.warning("transition of %s: the state kept changing; not moved", conversation_id)
-            status = 0
+            result = [0, "", "", "", "", "", 0]
+        status, *state = result
         first = bool(state[5])
         before = Conversation.from_fields(
             conversation_id, {k: v for k, v in zip(TRANSITION_STATE, state[:5]) if v}

@@ -149,15 +149,11 @@ class RedisTranscripts(RedisPart):
             args += [name, value]
         names = [keys.msgs(conversation_id), keys.conv(conversation_id),
                  keys.pending(conversation_id)]
-        for _ in range(3):  # again when the script asks for the resume key (keys.py)
-            stored_id, status, first, pending, first_write, *snapshot = await self.script(
-                APPEND)(keys=names, args=args)
-            if status != keys.UNDECLARED:
-                break
-            names = names[:3] + snapshot[len(SNAPSHOT):]
-        else:  # the resume key changed between calls, each time: nothing was stored
+        result = await self.run_declaring(APPEND, names, args, status_at=1,
+                                          asked_at=5 + len(SNAPSHOT))
+        if result is None:  # the resume key changed between calls, each time: nothing stored
             raise RuntimeError(f"append to {conversation_id}: its resume key keeps changing")
-        snapshot = snapshot[:len(SNAPSHOT)]
+        stored_id, status, first, pending, first_write, *snapshot = result[:5 + len(SNAPSHOT)]
         state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
         conversation = Conversation.from_fields(conversation_id, state)
         if status in (-1, -2):
