@@ -20,6 +20,7 @@ import asyncio
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from . import protocol
 from .attachments import Files, files_from
@@ -87,7 +88,7 @@ async def plan(store: Store, conversation: str = "", user: str = "", email: str 
     return found
 
 
-async def export(store: Store, conversation_id: str) -> dict | None:
+async def export(store: Store, conversation_id: str) -> dict[str, Any] | None:
     conversation = await store.get_conversation(conversation_id)
     if conversation is None:
         return None
@@ -124,8 +125,7 @@ async def _erase(args: argparse.Namespace, settings: Settings) -> int:
     except BadArgument as error:
         print(f"Nothing erased: {error}.", file=sys.stderr)
         return 2
-    store = RedisStore.from_settings(settings)
-    try:
+    async with RedisStore.from_settings(settings) as store:
         planned = await plan(store, conversation, user, email)
         keys = planned.keys()
         for conversation_id in planned.conversations:
@@ -143,23 +143,18 @@ async def _erase(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Erased {count} key(s) of {len(planned.conversations)} conversation(s), "
               "and the files sent in them.")
         return 0
-    finally:
-        await store.close()
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.data_command == "erase":
         return await _erase(args, settings)
-    store = RedisStore.from_settings(settings)
-    try:
+    async with RedisStore.from_settings(settings) as store:
         data = await export(store, args.conversation_id)
-        if data is None:
-            print(f"No conversation {args.conversation_id!r}.", file=sys.stderr)
-            return 1
-        print(json.dumps(data, indent=2, ensure_ascii=False))
-        return 0
-    finally:
-        await store.close()
+    if data is None:
+        print(f"No conversation {args.conversation_id!r}.", file=sys.stderr)
+        return 1
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    return 0
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

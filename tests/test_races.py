@@ -71,7 +71,9 @@ async def bridges(stack: Stack) -> AsyncIterator[tuple[Bridge, Bridge]]:
     for name, department, role in (("ana", "tickets_billing", Role.AGENT),
                                    ("ben", "tickets_billing", Role.AGENT),
                                    ("sue", "general", Role.SUPERVISOR)):
-        await a.store.save_agent(Agent(name, name.title(), department, role, 3))
+        # Room for every chat a race below may give one agent (15 transfers to ben): a full
+        # agent would refuse a transfer for capacity, not for the race under test.
+        await a.store.save_agent(Agent(name, name.title(), department, role, 20))
         await a.store.set_presence(name, Presence.ONLINE)
     await a.store.keep_connected(["ana", "ben", "sue"], ttl=600)
     yield a, b

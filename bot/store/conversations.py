@@ -22,7 +22,7 @@ class Expect:
     legal: frozenset[Owner] | None = None
 
     @classmethod
-    def now(cls, conversation: Conversation) -> "Expect":
+    def now(cls, conversation: Conversation) -> Expect:
         """Exactly the state just read: owner, agent and department."""
         return cls((conversation.owner,), conversation.agent, conversation.department)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Insights(Protocol):
@@ -12,5 +12,5 @@ class Insights(Protocol):
     async def sample(self, name: str, value: float) -> None:
         """Keep a recent measurement (queue_wait, first_response), the last 1,000 of each."""
 
-    async def insights(self, days: int) -> dict:
+    async def insights(self, days: int) -> dict[str, Any]:
         """Daily tallies for the last `days` days and the kept samples."""

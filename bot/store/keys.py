@@ -1,4 +1,41 @@
-"""Every Redis key name Frontdesk uses, in one place (all under `fd:`, except Rasa's own)."""
+"""Every Redis key name Frontdesk uses, in one place (all under `fd:`, except Rasa's own).
+
+Redis Cluster
+-------------
+Every Lua script declares in KEYS each key it touches, as Redis requires for a script to be
+routed (and as Redis Cluster enforces). Where a key's name depends on what the script reads (the
+queue of the department a conversation was in, the open chats of the agent who had it, the
+resume key kept in the conversation), the caller declares the names it can know, and a script
+that finds it needs another changes nothing and returns the names (`UNDECLARED`, then the
+names); the caller calls again with them declared (bot/store/redis/conversations.py,
+transcripts.py). With `expect` naming the agent and department, as `Expect.now` does, the first
+call declares everything.
+
+Frontdesk still needs one Redis server (`REDIS_URL`), not a Cluster: keys one atomic step
+touches together live in different hash slots.
+
+  script / transaction           keys touched together
+  transition (conversations.py)  conv:{id} msgs:{id} pending:{id} queue:{dept} (old and new)
+                                 agent_chats:{agent} (old and new)
+  append (transcripts.py)        msgs:{id} conv:{id} pending:{id} resume:{hash of the secret}
+  take/end turn (transcripts.py) turn:{id} pending:{id}
+  tabs, lead                     one key each
+  MULTI: save/remove agent       agent:{name} agents agents_version presence
+  MULTI: save ticket, erasure    ticket:{id} tickets tickets:{dept} (and a conversation's keys)
+  MULTI: staff sessions          staff:{session} staff_of:{name}
+
+For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
+and so on (the turn scripts then work as they are). The resume key is found by the secret
+alone, so it cannot share that slot: the append would refresh its expiry in a call of its own.
+The transition
+cannot be made single-slot that way: it moves a conversation between shared indexes (a
+department's queue, an agent's chats) in one step, which keeps "queued exactly when in its
+department's queue, with an agent exactly when in that agent's chats"; on Cluster the indexes
+would have to be updated after the move (and repaired by the sweeper), or kept per slot. The key
+names are not tagged today because renaming them would hide every kept conversation from a
+running deployment; a change to tags needs a one-time migration (RENAME each key of each
+conversation) run with the bridges stopped.
+"""
 
 from __future__ import annotations
 
@@ -111,3 +148,20 @@ def rasa_tracker(conversation_id: str) -> str:
 
 def rasa_lock(conversation_id: str) -> str:
     return f"rasa:lock:{conversation_id}"
+
+
+# Lua put before every script that touches keys whose names depend on what it reads (see the
+# note on Redis Cluster above): `touch(name)` is `name`, noted as missing unless declared.
+DECLARED = """
+local declared, missing = {}, {}
+for _, name in ipairs(KEYS) do declared[name] = true end
+local function touch(name)
+  if not declared[name] then missing[#missing + 1] = name end
+  return name
+end
+local function asking(result)  -- the result, then the names the caller must declare
+  for _, name in ipairs(missing) do result[#result + 1] = name end
+  return result
+end
+"""
+UNDECLARED = -3  # a script's status: call again declaring the names it returned; nothing changed

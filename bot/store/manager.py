@@ -1,9 +1,21 @@
 """python-socketio's Redis pub/sub manager, adapted: a bounded pool, batched emits, per-client
-room bookkeeping and guarded rooms."""
+room bookkeeping and guarded rooms.
+
+python-socketio's public manager interface covers rooms (`basic_enter_room`, `basic_leave_room`,
+`basic_disconnect`, `get_rooms`, overridden here with the same signatures) but not the rest, so
+this module also relies on private parts, named in `PRIVATE` and checked when a manager is made
+(a release that renames one fails at start-up, instead of silently skipping an override):
+`_redis_connect` (the only place the Redis client is made: there is no option for a bounded
+blocking pool), `_handle_emit` and `_publish` (an emit's delivery on each bridge and its pub/sub
+message: the batch and the guards travel in them), and the room bookkeeping `basic_disconnect`
+updates. pyproject.toml pins python-socketio to the releases read for this.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import redis.asyncio as aioredis
 import socketio
@@ -11,8 +23,12 @@ import socketio
 from . import keys
 from .redis.connection import connection_options
 
+# python-socketio's private methods and attributes this manager uses (module docstring).
+PRIVATE = ("_redis_connect", "_handle_emit", "_publish", "host_id", "rooms", "callbacks",
+           "pending_connect", "pending_disconnect")
 
-class _Manager(socketio.AsyncRedisManager):
+
+class _Manager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio: no types
     """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
     fails, and drops the emit, when a burst needs more connections than the bound), able to
     carry several emits in one pub/sub message (one PUBLISH per relayed chat message), knowing
@@ -24,6 +40,10 @@ class _Manager(socketio.AsyncRedisManager):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        missing = [name for name in PRIVATE if not hasattr(self, name)]
+        if missing:
+            raise RuntimeError(f"python-socketio {_version()} lacks {', '.join(missing)}, which "
+                               "bot/store/manager.py uses: install the version pyproject.toml pins")
         self.rooms_of: dict[tuple[str, str], set[str | None]] = {}  # (namespace, sid) -> rooms
         self.guard: Callable[[str, str, Any], list[str]] | None = None
 
@@ -68,6 +88,7 @@ class _Manager(socketio.AsyncRedisManager):
         await self._publish({"method": "emit", "batch": batch, "host_id": self.host_id})
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
+        """Deliver an emit (or a batch of them) to this bridge's connections, guarded."""
         for one in message.get("batch") or [message]:
             namespace, room = one.get("namespace") or "/", one.get("room")
             only, leave = one.get("only"), one.get("leave")
@@ -79,6 +100,7 @@ class _Manager(socketio.AsyncRedisManager):
                     self.basic_leave_room(sid, namespace, room)
 
     def _redis_connect(self) -> None:
+        """As python-socketio's, on a bounded pool that waits for a free connection."""
         pool = aioredis.BlockingConnectionPool.from_url(
             self.redis_url, timeout=20, **connection_options(max_connections=32)
         )
@@ -90,3 +112,10 @@ class _Manager(socketio.AsyncRedisManager):
 def socketio_manager(url: str) -> socketio.AsyncRedisManager:
     """python-socketio's pub/sub between bridges, on the same kind of connections as the store."""
     return _Manager(url, channel=keys.SOCKETIO_CHANNEL)
+
+
+def _version() -> str:
+    try:
+        return version("python-socketio")
+    except PackageNotFoundError:
+        return "(unknown version)"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..models import Ticket
 
@@ -16,7 +16,7 @@ class Tickets(Protocol):
                       department: str = "") -> tuple[list[Ticket], bool]:
         """A page of tickets, newest first (all, or one department's), and whether more follow."""
 
-    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+    async def add_ticket_reply(self, ticket_id: str, reply: dict[str, Any]) -> None:
         """Record an answer to a ticket (atomic: two agents answering both count)."""
 
     async def tickets_where(self, email: str = "", conversation_id: str = "") -> list[Ticket]:

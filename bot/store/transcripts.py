@@ -3,8 +3,9 @@ of answering (one answer at a time per conversation, across bridges)."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import AsyncContextManager, Protocol
+from typing import Protocol
 
 from ..models import Conversation, Message
 
@@ -67,7 +68,7 @@ class Transcripts(Protocol):
     async def next_pending(self, conversation_id: str) -> str | None:
         """The id of the oldest visitor message stored but not yet answered, if any."""
 
-    def turn(self, conversation_id: str, ttl: float) -> AsyncContextManager[Turn]:
+    def turn(self, conversation_id: str, ttl: float) -> AbstractAsyncContextManager[Turn]:
         """Hold the conversation's turn across every bridge (one answer at a time, in order);
         the `Turn` says whether it was had within `ttl` seconds, and which message was the
         oldest pending then (one step: no separate read)."""

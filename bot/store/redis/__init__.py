@@ -22,6 +22,6 @@ class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` with it."""
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "RedisStore":
+    def from_settings(cls, settings: Settings) -> RedisStore:
         return cls(settings.redis_url, retention=settings.retention_seconds,
                    unwritten=settings.unwritten_ttl)

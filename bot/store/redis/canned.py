@@ -8,7 +8,8 @@ from .connection import RedisPart
 
 class RedisCanned(RedisPart):
     async def canned(self, department: str) -> dict[str, str]:
-        return await self.redis.hgetall(keys.canned(department))
+        answers: dict[str, str] = await self.redis.hgetall(keys.canned(department))
+        return answers
 
     async def set_canned(self, department: str, key: str, text: str) -> None:
         await self.redis.hset(keys.canned(department), key, text)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, Self
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.commands.core import AsyncScript
+
+from .. import keys
 
 
 def connection_options(max_connections: int) -> dict[str, Any]:
@@ -38,7 +41,8 @@ class RedisPart:
             url, decode_responses=True, socket_timeout=10, timeout=20,
             **connection_options(max_connections),
         )
-        self.redis = aioredis.Redis(connection_pool=pool)
+        # Replies are str (decode_responses), which redis-py's types (bytes | str) cannot say.
+        self.redis: Any = aioredis.Redis(connection_pool=pool)
         self._scripts: dict[str, AsyncScript] = {}
 
     def script(self, source: str) -> AsyncScript:
@@ -46,6 +50,19 @@ class RedisPart:
         if source not in self._scripts:
             self._scripts[source] = self.redis.register_script(source)
         return self._scripts[source]
+
+    async def run_declaring(self, source: str, names: list[str], args: list[Any], *,
+                            status_at: int, asked_at: int, attempts: int = 4) -> list[Any] | None:
+        """Run a script that may ask for keys it was not given (bot/store/keys.py: status
+        `UNDECLARED` at `status_at`, the names from `asked_at` on; nothing changed), again with
+        them declared; None when it still asks after `attempts` calls (the state it reads kept
+        changing)."""
+        for _ in range(attempts):
+            result: list[Any] = await self.script(source)(keys=names, args=args)
+            if result[status_at] != keys.UNDECLARED:
+                return result
+            names = [*names, *result[asked_at:]]
+        return None
 
     async def ping(self) -> bool:
         try:
@@ -55,6 +72,12 @@ class RedisPart:
 
     async def close(self) -> None:
         await self.redis.aclose(close_connection_pool=True)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
 
     async def _present(self, key: Callable[[str], str], names: Iterable[str]) -> set[str]:
         """Which of `names` have a live `key(name)` (one MGET)."""

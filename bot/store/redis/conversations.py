@@ -3,6 +3,7 @@ ownership and keeps the queue and agent indexes in step."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from ...models import Conversation, Owner
@@ -10,17 +11,22 @@ from .. import keys
 from ..conversations import Expect, Move, Outcome
 from .connection import RedisPart
 
+log = logging.getLogger(__name__)
+
 # The one script that moves a conversation between owners (the moves: bot/handoff/machine.py).
-# KEYS: conversation hash. ARGV: prefix, conversation id, expected owners (comma separated),
-# expected agent and department ('' any, '=x' exactly x), new owner, queue score, agent capacity
-# ('' for none), now, seconds to keep the conversation, the owners the table lets move to the
-# new owner (comma separated, `Expect.legal`; '' not checked), then field/value pairs. Returns
-# status (1 moved, 0 not in the expected state, -1 no conversation, -2 no capacity), then the
-# state found: owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's
-# first pick-up.
+# KEYS: conversation hash, its stream, its pending list, then the index keys the caller expects
+#   the move to touch (queue:{department}, agent_chats:{agent}, before and after; see keys.py).
+# ARGV: prefix, conversation id, expected owners (comma separated), expected agent and department
+#   ('' any, '=x' exactly x), new owner, queue score, agent capacity ('' for none), now, seconds
+#   to keep the conversation, the owners the table lets move to the new owner (comma separated,
+#   `Expect.legal`; '' not checked), then field/value pairs to set.
+# Returns status (1 moved, 0 not in the expected state, -1 no conversation, -2 no capacity,
+#   UNDECLARED an index key missing from KEYS: nothing changed, its names follow), then the state
+#   found: owner, agent, department, queued_at, picked_at, and 1 if this is the handoff's first
+#   pick-up.
 # A move the table does not allow from the owner found is an error (a bug in the caller), not a
 # refusal. The invariants it keeps are in the script's header.
-TRANSITION = """
+TRANSITION = keys.DECLARED + """
 -- Invariants kept here, atomically (numbered as in bot/handoff/machine.py):
 -- 1. one owner, moved along the table's graph (ARGV[11]); the agent is set exactly when an
 --    agent owns the conversation: cleared on every move to another owner;
@@ -53,33 +59,41 @@ if to ~= 'agent' then new.agent = '' end
 if to == 'agent' and (new.agent or '') == '' then
   return redis.error_reply('a move to an agent names the agent')
 end
-if to == 'agent' and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
-  if redis.call('SCARD', prefix .. 'agent_chats:' .. new.agent) >= tonumber(ARGV[8]) then
+local old_queue = cur == 'queue' and touch(prefix .. 'queue:' .. old_dept)
+local old_chats = cur == 'agent' and touch(prefix .. 'agent_chats:' .. old_agent)
+local new_queue = to == 'queue' and touch(prefix .. 'queue:' .. new.department)
+local new_chats = to == 'agent' and touch(prefix .. 'agent_chats:' .. new.agent)
+if #missing > 0 then return asking(found(UNDECLARED, 0)) end
+if new_chats and ARGV[8] ~= '' and (cur ~= 'agent' or new.agent ~= old_agent) then
+  if redis.call('SCARD', new_chats) >= tonumber(ARGV[8]) then
     return found(-2, 0)
   end
 end
-if cur == 'queue' then redis.call('ZREM', prefix .. 'queue:' .. old_dept, id) end
-if cur == 'agent' then redis.call('SREM', prefix .. 'agent_chats:' .. old_agent, id) end
+if old_queue then redis.call('ZREM', old_queue, id) end
+if old_chats then redis.call('SREM', old_chats, id) end
 redis.call('HSET', conv, 'owner', to)
 for i = 12, #ARGV, 2 do redis.call('HSET', conv, ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', conv, 'agent', new.agent)
 redis.call('EXPIRE', conv, ARGV[10])
-redis.call('EXPIRE', prefix .. 'msgs:' .. id, ARGV[10])
+redis.call('EXPIRE', KEYS[2], ARGV[10])
 local first = 0
 if to == 'agent' and (new.picked_at == nil) and (st[5] == '' or tonumber(st[5]) == 0) then
   redis.call('HSET', conv, 'picked_at', ARGV[9])
   first = 1
 end
-if to == 'queue' then redis.call('ZADD', prefix .. 'queue:' .. new.department, ARGV[7], id) end
-if to == 'agent' then redis.call('SADD', prefix .. 'agent_chats:' .. new.agent, id) end
+if new_queue then redis.call('ZADD', new_queue, ARGV[7], id) end
+if new_chats then redis.call('SADD', new_chats, id) end
 -- A person answers from now on: nothing the visitor wrote waits for the bot any more.
-if to == 'queue' or to == 'agent' then redis.call('DEL', prefix .. 'pending:' .. id) end
+if to == 'queue' or to == 'agent' then redis.call('DEL', KEYS[3]) end
 return found(1, first)
-"""
+""".replace("UNDECLARED", str(keys.UNDECLARED))
 TRANSITION_STATE = ("owner", "agent", "department", "queued_at", "picked_at")
 _OUTCOMES = {1: Outcome.MOVED, 0: Outcome.STALE, -1: Outcome.MISSING, -2: Outcome.FULL}
 
 # A visitor's tab joined (+1) or left (-1) a conversation; when none is left, note the time.
+# KEYS: conversation hash. ARGV: change (+1 or -1), now. Returns the tabs open now (-1: no
+#   such conversation, nothing written). Keeps: the count never goes below 0, and a deleted
+#   conversation is not re-created by a tab closing late.
 TABS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local n = redis.call('HINCRBY', KEYS[1], 'visitor_tabs', ARGV[1])
@@ -145,20 +159,41 @@ class RedisConversations(RedisPart):
         pairs: list[str] = ["updated_at", repr(now)]
         for name, value in fields.items():
             pairs += [name, value]
-        score = repr(score) if score is not None else fields.get("queued_at", repr(now))
+        order = repr(score) if score is not None else fields.get("queued_at", repr(now))
         args = [
             keys.PREFIX, conversation_id, ",".join(o.value for o in expect.owners),
             "" if expect.agent is None else f"={expect.agent}",
             "" if expect.department is None else f"={expect.department}",
-            to.value, score, "" if capacity is None else str(capacity), repr(now),
+            to.value, order, "" if capacity is None else str(capacity), repr(now),
             str(self.retention), "" if expect.legal is None else ",".join(sorted(expect.legal)),
             *pairs,
         ]
-        status, *state = await self.script(TRANSITION)(
-            keys=[keys.conv(conversation_id)], args=args
-        )
-        first = bool(state.pop())
+        names = [keys.conv(conversation_id), keys.msgs(conversation_id),
+                 keys.pending(conversation_id), *_indexes(expect, to, fields)]
+        result = await self.run_declaring(TRANSITION, names, args, status_at=0, asked_at=7)
+        if result is None:  # it kept moving under us: as for any move that found another state
+            log.warning("transition of %s: the state kept changing; not moved", conversation_id)
+            result = [0, "", "", "", "", "", 0]
+        status, *state = result
+        first = bool(state[5])
         before = Conversation.from_fields(
-            conversation_id, {k: v for k, v in zip(TRANSITION_STATE, state) if v}
+            conversation_id, {k: v for k, v in zip(TRANSITION_STATE, state[:5]) if v}
         )
         return Move(_OUTCOMES[int(status)], before, first)
+
+
+def _indexes(expect: Expect, to: Owner, fields: dict[str, str]) -> list[str]:
+    """The index keys a move is expected to touch: the queue or agent chats it may leave (when
+    `expect` names the department or agent) and the one it enters."""
+    names = []
+    if Owner.QUEUE in expect.owners and expect.department is not None:
+        names.append(keys.queue(expect.department))
+    if Owner.AGENT in expect.owners and expect.agent:
+        names.append(keys.agent_chats(expect.agent))
+    department = fields.get("department", expect.department)
+    if to is Owner.QUEUE and department is not None:
+        names.append(keys.queue(department))
+    agent = fields.get("agent", expect.agent)
+    if to is Owner.AGENT and agent:
+        names.append(keys.agent_chats(agent))
+    return list(dict.fromkeys(names))

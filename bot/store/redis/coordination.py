@@ -6,7 +6,8 @@ from __future__ import annotations
 from .. import keys
 from .connection import RedisPart
 
-# KEYS: lease. ARGV: holder, ttl in ms. Take the lease if free, renew it if ours.
+# Take the lease if free, renew it if ours. KEYS: lease. ARGV: holder, ttl in ms. Returns 1
+# when `holder` holds it now, else 0. Keeps: one holder at a time (until it expires).
 LEAD = """
 local cur = redis.call('GET', KEYS[1])
 if cur == false or cur == ARGV[1] then
@@ -24,11 +25,11 @@ class RedisCoordination(RedisPart):
             pipe.set(full, 0, nx=True, px=int(window * 1000))
             pipe.incrby(full, cost)
             _, count = await pipe.execute()
-        return count <= limit if cost else count < limit
+        return bool(count <= limit if cost else count < limit)
 
     async def lead(self, name: str, holder: str, ttl: float) -> bool:
         result = await self.script(LEAD)(keys=[keys.lease(name)], args=[holder, int(ttl * 1000)])
-        return result == 1
+        return bool(result == 1)
 
     async def once(self, key: str, ttl: float) -> bool:
         return bool(await self.redis.set(keys.once(key), "1", nx=True, px=int(ttl * 1000)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .. import keys
 from .connection import RedisPart
@@ -27,7 +28,7 @@ class RedisInsights(RedisPart):
             pipe.expire(key, self.retention)
             await pipe.execute()
 
-    async def insights(self, days: int) -> dict:
+    async def insights(self, days: int) -> dict[str, Any]:
         now = time.time()
         dates = [time.strftime("%Y-%m-%d", time.gmtime(now - 86400 * d)) for d in range(days)]
         async with self.redis.pipeline(transaction=False) as pipe:

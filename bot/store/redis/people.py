@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from typing import Iterable
+from collections.abc import Iterable
 
 from ...models import Agent, Presence
 from .. import keys
@@ -60,7 +60,8 @@ class RedisAgents(RedisPart):
         return bool(deleted)
 
     async def agent_chats(self, name: str) -> set[str]:
-        return await self.redis.smembers(keys.agent_chats(name))
+        chats: set[str] = await self.redis.smembers(keys.agent_chats(name))
+        return chats
 
     async def agent_loads(self, names: Iterable[str]) -> dict[str, int]:
         names = list(names)
@@ -102,7 +103,8 @@ class RedisStaffSessions(RedisPart):
         return session
 
     async def staff_session(self, session: str) -> str | None:
-        return await self.redis.get(keys.staff(session))
+        name: str | None = await self.redis.get(keys.staff(session))
+        return name
 
     async def open_staff_sessions(self, sessions: Iterable[str]) -> set[str]:
         return await self._present(keys.staff, sessions)

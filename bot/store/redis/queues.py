@@ -10,10 +10,12 @@ from .connection import RedisPart
 class RedisQueues(RedisPart):
     async def queue(self, department: str, offset: int = 0, limit: int = -1) -> list[str]:
         stop = -1 if limit < 0 else offset + limit - 1
-        return await self.redis.zrange(keys.queue(department), offset, stop)
+        ids: list[str] = await self.redis.zrange(keys.queue(department), offset, stop)
+        return ids
 
     async def queue_length(self, department: str) -> int:
-        return await self.redis.zcard(keys.queue(department))
+        length: int = await self.redis.zcard(keys.queue(department))
+        return length
 
     async def queue_position(self, conversation_id: str, department: str) -> int | None:
         rank = await self.redis.zrank(keys.queue(department), conversation_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from ...models import Ticket
 from .. import keys
@@ -52,7 +53,7 @@ class RedisTickets(RedisPart):
                 tickets.append(ticket)
         return tickets
 
-    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+    async def add_ticket_reply(self, ticket_id: str, reply: dict[str, Any]) -> None:
         key = keys.ticket_replies(ticket_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, json.dumps(reply))

@@ -7,8 +7,8 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
 
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
@@ -20,19 +20,24 @@ from .connection import RedisPart
 
 log = logging.getLogger(__name__)
 
-# KEYS: stream, conversation hash, pending list. ARGV: the client id of a resend ('' for a first
-# send: it is stored with the message, and a resend looks for it among the latest RESEND_WINDOW
-# messages instead of a dedupe key written on every message), guard ('' none, 'bot', '*' any
-# agent, or an agent's name), 'visitor'/'agent'/'' (what kind of message: a visitor's may become
-# pending, an agent's may be the first response), now, seconds to keep the conversation, then
-# field/value pairs. Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard / -2
-# no such conversation, 1 if it was the handoff's first response, how many visitor messages are
-# pending, 1 if it was the visitor's first message, then the conversation's SNAPSHOT fields.
-# Every write keeps the conversation's keys for the retention time from now (its resume key
-# too). A visitor message to a person is never pending (a move to a queue or an agent empties
-# the list), so it costs no read of the list.
+# Adds a message under its owner guard and reads the owner in the same step.
+# KEYS: stream, conversation hash, pending list, then the conversation's resume key if known
+#   (keys.py: a script asks for it when it must refresh its expiry and it was not declared).
+# ARGV: the client id of a resend ('' for a first send: it is stored with the message, and a
+#   resend looks for it among the latest RESEND_WINDOW messages instead of a dedupe key written
+#   on every message), guard ('' none, 'bot', '*' any agent, or an agent's name),
+#   'visitor'/'agent'/'' (what kind of message: a visitor's may become pending, an agent's may
+#   be the first response), now, seconds to keep the conversation, then field/value pairs.
+# Returns the id (or ''), 1 new / 0 duplicate / -1 refused by the guard / -2 no such
+#   conversation / UNDECLARED (nothing stored; the resume key's name follows the snapshot),
+#   1 if it was the handoff's first response, how many visitor messages are pending, 1 if it
+#   was the visitor's first message, then the conversation's SNAPSHOT fields.
+# Keeps: a message is stored only while its guard holds; a visitor message to the bot (or to
+#   the triage step, or to a closed conversation) is pending until answered, one to a person
+#   never is (a move to a queue or an agent empties the list, so it costs no read of it); every
+#   write keeps the conversation's keys (its resume key too) for the retention time from now.
 RESEND_WINDOW = 100
-APPEND = """
+APPEND = keys.DECLARED + """
 local snap = redis.call('HMGET', KEYS[2], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at', 'leaving', 'written', 'kept_until')
 for i = 1, 8 do snap[i] = snap[i] or '' end
@@ -46,7 +51,7 @@ elseif guard ~= '' and (snap[1] ~= 'agent' or (guard ~= '*' and snap[2] ~= guard
   return {'', -1, 0, 0, 0, unpack(snap)}
 end
 if ARGV[1] ~= '' then  -- a resend: the same sender's message with this client id, if stored
-  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', %d)) do
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', RESEND_WINDOW)) do
     local f, m = entry[2], {}
     for i = 1, #f - 1, 2 do m[f[i]] = f[i + 1] end
     if m.client_id == ARGV[1] and m.sender == kind then
@@ -54,6 +59,13 @@ if ARGV[1] ~= '' then  -- a resend: the same sender's message with this client i
     end
   end
 end
+-- Keep everything RETENTION after now; refreshed at most every 1% of it (at most hourly).
+local ttl, now = tonumber(ARGV[5]), tonumber(ARGV[4])
+local first_write = (kind == 'visitor' and written == '') and 1 or 0
+local refresh = now + ttl - kept_until > math.min(3600, ttl / 100) or first_write == 1
+local resume = refresh and redis.call('HGET', KEYS[2], 'resume')
+if resume then touch(resume) end
+if #missing > 0 then return asking({'', UNDECLARED, 0, 0, 0, unpack(snap)}) end
 local fields = {}
 for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
@@ -68,26 +80,23 @@ elseif kind == 'agent' and snap[1] == 'agent' and snap[4] ~= '' and tonumber(sna
   redis.call('HSET', KEYS[2], 'first_response_at', ARGV[4])
   first = 1
 end
-local first_write = 0
-if kind == 'visitor' and written == '' then
-  redis.call('HSET', KEYS[2], 'written', '1')
-  first_write = 1
-end
--- Keep everything RETENTION after now; refreshed at most every 1%% of it (at most hourly).
-local ttl, now = tonumber(ARGV[5]), tonumber(ARGV[4])
-if now + ttl - kept_until > math.min(3600, ttl / 100) or first_write == 1 then
+if first_write == 1 then redis.call('HSET', KEYS[2], 'written', '1') end
+if refresh then
   for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
-  local resume = redis.call('HGET', KEYS[2], 'resume')
   if resume then redis.call('EXPIRE', resume, ttl) end
   redis.call('HSET', KEYS[2], 'kept_until', tostring(now + ttl))
 end
 return {id, 1, first, pending, first_write, unpack(snap)}
-""" % RESEND_WINDOW
+""".replace("RESEND_WINDOW", str(RESEND_WINDOW)).replace("UNDECLARED", str(keys.UNDECLARED))
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 
 # The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
-# message, and given up together with marking a message answered; a turn that expired meanwhile
-# is not deleted (someone else may hold it). KEYS: turn, pending. ARGV: token, ms | message id.
+# message, and given up together with marking a message answered.
+# TAKE_TURN: KEYS: turn, pending. ARGV: token, ms to hold it. Returns {1, oldest pending id or
+#   false} when had, {0, false} when another holds it.
+# END_TURN: KEYS: turn, pending. ARGV: token, the message answered ('' none). Returns {pending
+#   left, 1 if released}. Keeps: only the holder releases the turn; a turn that expired
+#   meanwhile is not deleted (someone else may hold it).
 TAKE_TURN = """
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return {1, redis.call('LINDEX', KEYS[2], 0)}
@@ -140,9 +149,11 @@ class RedisTranscripts(RedisPart):
             args += [name, value]
         names = [keys.msgs(conversation_id), keys.conv(conversation_id),
                  keys.pending(conversation_id)]
-        stored_id, status, first, pending, first_write, *snapshot = await self.script(APPEND)(
-            keys=names, args=args
-        )
+        result = await self.run_declaring(APPEND, names, args, status_at=1,
+                                          asked_at=5 + len(SNAPSHOT))
+        if result is None:  # the resume key changed between calls, each time: nothing stored
+            raise RuntimeError(f"append to {conversation_id}: its resume key keeps changing")
+        stored_id, status, first, pending, first_write, *snapshot = result[:5 + len(SNAPSHOT)]
         state = {k: v for k, v in zip(SNAPSHOT, snapshot) if v}
         conversation = Conversation.from_fields(conversation_id, state)
         if status in (-1, -2):
@@ -195,7 +206,8 @@ class RedisTranscripts(RedisPart):
         return Message.from_fields(rows[0][0], rows[0][1]) if rows else None
 
     async def next_pending(self, conversation_id: str) -> str | None:
-        return await self.redis.lindex(keys.pending(conversation_id), 0)
+        head: str | None = await self.redis.lindex(keys.pending(conversation_id), 0)
+        return head
 
     @asynccontextmanager
     async def turn(self, conversation_id: str, ttl: float) -> AsyncIterator[RedisTurn]:
