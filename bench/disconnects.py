@@ -15,7 +15,7 @@ import time
 
 import socketio
 
-from bot.redis_store import socketio_manager
+from bot.store.manager import socketio_manager
 
 import common
 

@@ -20,7 +20,7 @@ import socketio
 
 from bot.agents import hash_password
 from bot.models import Agent
-from bot.redis_store import RedisStore
+from bot.store.redis import RedisStore
 
 import common
 from clients import login

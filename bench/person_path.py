@@ -21,8 +21,8 @@ import socketio
 
 from bot.agents import hash_password
 from bot.models import Agent, Conversation, Owner
-from bot.redis_store import RedisStore
-from bot.storage import Expect
+from bot.store import Expect
+from bot.store.redis import RedisStore
 
 import common
 from clients import login

@@ -25,7 +25,7 @@ import time
 import uuid
 
 from bot.models import Message, Sender
-from bot.redis_store import RedisStore
+from bot.store.redis import RedisStore
 
 import common
 from clients import AgentClient, Visitor

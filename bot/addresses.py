@@ -12,9 +12,10 @@ header is read: a proxy that sets `X-Forwarded-For` passes a client's own `Forwa
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from collections.abc import Iterable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -85,11 +86,11 @@ class Proxies:
             nearest = address
         return str(nearest)
 
-    def middleware(self):
+    def middleware(self) -> Middleware:
         """An aiohttp middleware: handlers (Socket.IO's too) see the client as `request.remote`."""
 
         @web.middleware
-        async def real_client(request: web.Request, handler) -> web.StreamResponse:
+        async def real_client(request: web.Request, handler: Handler) -> web.StreamResponse:
             if self.trusted:
                 client = self.client(request)
                 if client != request.remote:

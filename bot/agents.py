@@ -11,15 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError, InvalidHashError
+from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from . import metrics
 from .config import Settings
 from .errors import Refused
 from .models import Agent, Role
-from .redis_store import RedisStore
-from .storage import Store
+from .store import Store
+from .store.redis import RedisStore
 
 _hasher = PasswordHasher()
 _UNKNOWN = _hasher.hash(secrets.token_urlsafe(16))  # checked for unknown names: the same work
@@ -97,7 +97,7 @@ class Tokens:
         if not isinstance(token, str) or not token:
             raise Refused("auth_required", "Log in first: a valid agent token is required.")
         try:
-            data = self.serializer.loads(token, max_age=self.ttl)
+            data = self.serializer.loads(token, max_age=self.ttl)  # type: ignore[arg-type]  # compared as a number: a float works
         except SignatureExpired:
             raise Refused("token_expired", "Your session has expired; log in again.") from None
         except BadSignature:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .handoff import Handoff
 from .periodic import Periodic
 from .relay import AGENT_NS, Relay, conversation_room, department_room
-from .storage import Store
+from .store import Store
 
 AGENT_PAGE = 50  # ids of the longest-waiting chats sent to consoles; the rest is paged by `queue`
 

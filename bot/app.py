@@ -11,6 +11,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import metrics, protocol
 from .addresses import Proxies
@@ -24,8 +25,9 @@ from .dialogue import Dialogue
 from .errors import Refused
 from .handoff import Handoff
 from .rasa import RasaClient
-from .redis_store import RedisStore, socketio_manager
 from .relay import Relay
+from .store.manager import socketio_manager
+from .store.redis import RedisStore
 from .sweeper import Sweeper
 from .uploads import Uploads
 from .visitor import VisitorNamespace, client_address
@@ -161,13 +163,13 @@ async def security_headers(request: web.Request, response: web.StreamResponse) -
         response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
 
 
-def page(name: str, settings: Settings):
+def page(name: str, settings: Settings) -> Handler:
     """A handler serving one HTML page from widget/pages, with the site pack's names filled in
     ({{site_name}}, {{widget_title}}; escaped)."""
     site = settings.site
     text = (PAGES / name).read_text(encoding="utf-8")
     for key, value in {"site_name": site.name, "widget_title": site.widget.title}.items():
-        text = text.replace("{{%s}}" % key, html.escape(value))
+        text = text.replace("{{" + key + "}}", html.escape(value))
 
     async def handler(request: web.Request) -> web.Response:
         return web.Response(text=text, content_type="text/html",
@@ -176,7 +178,7 @@ def page(name: str, settings: Settings):
     return handler
 
 
-def asset(name: str):
+def asset(name: str) -> Handler:
     async def handler(request: web.Request) -> web.FileResponse:
         headers = {"Cache-Control": "no-cache", **ANY_SITE}
         return web.FileResponse(DIST / name, headers=headers)
@@ -224,7 +226,7 @@ async def closing(app: web.Application) -> None:
     sio = app[SIO]
     try:
         await asyncio.wait_for(sio.eio.disconnect(), STEP_BOUND)
-    except Exception:  # noqa: BLE001 - shutting down regardless
+    except Exception:
         log.warning("connections not all closed cleanly at shutdown")
     await sio.shutdown()
 
@@ -235,7 +237,7 @@ async def stop(app: web.Application) -> None:
     for step in (app[SWEEPER].stop, app[ANNOUNCER].stop, app[RASA].close, app[STORE].close):
         try:
             await asyncio.wait_for(step(), STEP_BOUND)
-        except Exception:  # noqa: BLE001 - shutting down regardless
+        except Exception:
             log.warning("%s did not finish at shutdown", getattr(step, "__qualname__", step))
     app[FILES].workers.close()
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable
+from collections.abc import Awaitable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
 class Background:
     def __init__(self) -> None:
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, work: Awaitable[None], what: str) -> None:
         async def run() -> None:

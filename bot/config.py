@@ -13,9 +13,10 @@ import logging
 import os
 import secrets
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -106,7 +107,7 @@ class ConfigError(ValueError):
     """Settings Frontdesk cannot start with: one line per bad variable, each named."""
 
     @classmethod
-    def of(cls, error: ValidationError) -> "ConfigError":
+    def of(cls, error: ValidationError) -> ConfigError:
         return cls("\n".join(_explained(problem) for problem in error.errors()))
 
 
@@ -216,7 +217,7 @@ class Environment(BaseSettings):
     transcript_max_chars: AtLeastOne = 100_000
 
     @classmethod
-    def read(cls, env: Mapping[str, str] | None = None) -> "Environment":
+    def read(cls, env: Mapping[str, str] | None = None) -> Environment:
         """The process's environment, or `env` in its place (tests, tools); `ConfigError`
         names every bad value at once."""
         try:
@@ -409,7 +410,7 @@ class Settings:
         return max(1, int(self.retention_days * 86400))
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Every variable read and checked (`ConfigError` names each bad one), then the values
         that follow from them: URLs, folders, secrets created once, the site pack's defaults."""
         given = Environment.read(env)

@@ -15,8 +15,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import (AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field,
-                      GetJsonSchemaHandler, ValidationError, ValidationInfo, model_validator)
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -321,7 +331,7 @@ class Transfer(ConversationEvent):
     note: Annotated[str, BeforeValidator(_transfer_note)] = ""
 
     @model_validator(mode="after")
-    def _somewhere(self) -> "Transfer":
+    def _somewhere(self) -> Transfer:
         if not (self.to_agent or self.department):
             raise PydanticCustomError("missing_field", "Give 'to_agent' or 'department'.")
         return self
@@ -341,7 +351,7 @@ class CannedSet(Event):
     delete: Switch = False
 
     @model_validator(mode="after")
-    def _complete(self, info: ValidationInfo) -> "CannedSet":
+    def _complete(self, info: ValidationInfo) -> CannedSet:
         if self.department not in (info.context or {}).get("departments", (self.department,)):
             raise PydanticCustomError("invalid_payload", CANNED_KEY)
         if self.text is None and not self.delete:

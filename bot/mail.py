@@ -4,7 +4,7 @@ visitor asks for. Plain text only."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ import aiosmtplib
 from . import wording
 from .config import Settings
 from .models import Agent, Conversation, Message, Sender, Ticket
-from .storage import Store
+from .store import Store
 
 
 def new_email(settings: Settings, to: str, subject: str) -> EmailMessage:
@@ -67,7 +67,7 @@ def local_zone(conversation: Conversation) -> ZoneInfo | timezone:
     try:
         return ZoneInfo(str(conversation.visitor.get("timezone") or "UTC"))
     except (ValueError, KeyError):
-        return timezone.utc
+        return UTC
 
 
 async def latest_messages(store: Store, conversation_id: str, max_chars: int,

@@ -66,7 +66,7 @@ class Message:
         }
 
     @classmethod
-    def from_fields(cls, id: str, fields: dict[str, str]) -> "Message":
+    def from_fields(cls, id: str, fields: dict[str, str]) -> Message:
         return cls(
             id=id,
             sender=Sender(fields["sender"]),
@@ -167,7 +167,7 @@ class Conversation:
         return None
 
     @classmethod
-    def from_fields(cls, id: str, fields: dict[str, str]) -> "Conversation":
+    def from_fields(cls, id: str, fields: dict[str, str]) -> Conversation:
         return cls(
             id=id,
             owner=Owner(fields.get("owner", Owner.BOT)),
@@ -212,7 +212,7 @@ class Agent:
         }
 
     @classmethod
-    def from_fields(cls, name: str, fields: dict[str, str]) -> "Agent":
+    def from_fields(cls, name: str, fields: dict[str, str]) -> Agent:
         return cls(
             name=name,
             display_name=fields.get("display_name") or name,
@@ -250,7 +250,7 @@ class Ticket:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, raw: str) -> "Ticket":
+    def from_json(cls, raw: str) -> Ticket:
         fields = json.loads(raw)
         fields.pop("transcript", None)  # tickets stored before they referred to the conversation
         return cls(**fields)

@@ -13,7 +13,7 @@ class Periodic:
     """Subclasses say what one round does (`tick`)."""
 
     interval = 1.0  # seconds between rounds
-    _task: asyncio.Task | None = None
+    _task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run())

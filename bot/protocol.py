@@ -34,7 +34,7 @@ def unsafe_target(target: str) -> bool:
     plain = html.unescape(target.strip("<> ")).strip()
     plain = re.sub(r"[\x00-\x20\x7f]", "", plain).lower()
     scheme = re.match(r"^([a-z][a-z0-9+.\-]*):", plain)
-    return bool(scheme) and scheme.group(1) not in SAFE_SCHEMES
+    return scheme is not None and scheme.group(1) not in SAFE_SCHEMES
 
 
 def safe_links(text: str) -> str:

@@ -13,7 +13,6 @@ import aiohttp
 
 from . import metrics
 
-
 RETRY_PAUSE = 0.5  # seconds between attempts while Rasa refuses connections
 
 
@@ -31,7 +30,7 @@ class BotReply:
     custom: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_rasa(cls, raw: dict[str, Any]) -> "BotReply":
+    def from_rasa(cls, raw: dict[str, Any]) -> BotReply:
         buttons = [
             {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
             for b in raw.get("buttons") or []
@@ -103,7 +102,7 @@ class RasaClient:
                     if time.perf_counter() + RETRY_PAUSE >= deadline:
                         raise
                     await asyncio.sleep(RETRY_PAUSE)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             raise RasaUnavailable(f"{type(error).__name__}: {error}") from error
         finally:
             metrics.RASA_LATENCY.observe(time.perf_counter() - started)
@@ -132,5 +131,5 @@ class RasaClient:
                 f"{self.base_url}/status", params={"token": self.token}
             ) as response:
                 return response.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return False

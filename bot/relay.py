@@ -14,7 +14,8 @@ then those that may no longer see the conversation leave the room.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import socketio
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from . import hours
 
@@ -33,7 +34,7 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class _At(ValueError):
     """A check across fields that knows which field is wrong (loc: keys, as pydantic's)."""
 
-    def __init__(self, loc: tuple, message: str):
+    def __init__(self, loc: tuple[Any, ...], message: str):
         super().__init__(message)
         self.loc, self.message = loc, message
 
@@ -81,7 +82,7 @@ class Site(_Strict):
     topics: dict[Name, Topic]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Site":
+    def _consistent(self) -> Site:
         try:
             hours.parse(self.hours)
         except ValueError as error:
@@ -136,7 +137,7 @@ class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, except that a key written twice in one mapping is refused: PyYAML
     would keep the second silently (a second topic of the same name would replace the first)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Node] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -159,7 +160,7 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def _line(node: yaml.Node | None, loc: tuple) -> int | None:
+def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """The line of the deepest part of loc (keys, list indexes) that the file has."""
     line = None
     for part in loc:
@@ -178,7 +179,7 @@ def _line(node: yaml.Node | None, loc: tuple) -> int | None:
     return line
 
 
-def _path_to(node: yaml.Node, target: yaml.Node, path: tuple = ()) -> tuple | None:
+def _path_to(node: yaml.Node, target: yaml.Node, path: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
     """The keys and indexes that lead from node to target (None beyond 20 levels: a recursive
     alias cannot loop)."""
     if node is target:
@@ -230,13 +231,13 @@ def read_yaml(path: Path) -> Any:
     return _parse(path)[0]
 
 
-def where(path: Path, loc: tuple) -> str:
+def where(path: Path, loc: tuple[Any, ...]) -> str:
     """`file:line` of a field (loc: keys and list indexes) in a pack's YAML file."""
     line = _line(_parse(path)[1], loc)
     return f"{shown(path)}:{line}" if line else shown(path)
 
 
-def _read(path: Path) -> tuple[dict, yaml.Node | None]:
+def _read(path: Path) -> tuple[dict[str, Any], yaml.Node | None]:
     data, root = _parse(path)
     if data is None:
         return {}, root
@@ -248,7 +249,7 @@ def _read(path: Path) -> tuple[dict, yaml.Node | None]:
 _FIELDS = {"widget": Widget, "departments": Department, "topics": Topic}  # of what is under
 
 
-def _explain(error: dict) -> tuple[tuple, str]:
+def _explain(error: ErrorDetails) -> tuple[tuple[Any, ...], str]:
     """A pydantic error as (where: keys and indexes, what is wrong and what is allowed)."""
     loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
     cause = (error.get("ctx") or {}).get("error")
@@ -259,7 +260,7 @@ def _explain(error: dict) -> tuple[tuple, str]:
         return loc[:-1], f"{value!r} is not a valid {what} name: {NAME_RULE}".replace("  ", " ")
     if kind == "extra_forbidden":
         model = Site if len(loc) == 1 else _FIELDS.get(str(loc[0]))
-        fields = [f for f in model.model_fields if f != "id"] if model else []
+        fields = [f for f in model.model_fields if f != "id"] if model else []  # type: ignore[attr-defined]
         return loc, f"unknown field {loc[-1]!r}" + (f" (allowed here: {', '.join(fields)})"
                                                     if fields else "")
     if loc[-1:] == ("colour",):

@@ -32,7 +32,7 @@ def _die_with_parent() -> None:
 
 def supervise(name: str) -> int:
     stopping = False
-    child: subprocess.Popen | None = None
+    child: subprocess.Popen[bytes] | None = None
 
     def stop(signum: int, _frame: object) -> None:
         nonlocal stopping

@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import time
+from typing import Protocol
 
 from . import metrics
 from .attachments import Files, sweep
@@ -15,13 +16,21 @@ from .config import Settings
 from .handoff import Handoff
 from .periodic import Periodic
 from .relay import SUPERVISORS, department_room
-from .storage import Store
+from .store import Store
 
 log = logging.getLogger(__name__)
 
 
+class Consoles(Protocol):
+    """What the sweeper needs of this process's agents' connections (`AgentNamespace`)."""
+
+    async def revalidate(self) -> None: ...
+
+    def local_names(self) -> set[str]: ...
+
+
 class Sweeper(Periodic):
-    def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents,
+    def __init__(self, store: Store, handoff: Handoff, settings: Settings, agents: Consoles,
                  files: Files | None = None) -> None:
         self.store = store
         self.files = files  # attachments: deleted once their conversation is gone

@@ -14,7 +14,7 @@ ATTACHMENT_DOWNLOADS_PER_ADDRESS at once per network address and ATTACHMENT_DOWN
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -86,7 +86,7 @@ class Uploads:
                 if request.get(STREAMING):  # too late for an answer: aiohttp cuts the connection
                     raise
                 response = error.to_response()
-            except Exception as error:  # noqa: BLE001 - answered, and logged
+            except Exception as error:
                 if request.get(STREAMING):
                     raise
                 log.exception("%s %s failed", request.method, request.path)

@@ -15,8 +15,9 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .errors import Refused
 
@@ -33,7 +34,7 @@ class Workers:
         self.timeout = timeout
         self.unavailable = unavailable  # what a client is told when a call times out
         self.lock = threading.Lock()
-        self.started: dict[Future, float] = {}  # calls not finished yet -> when submitted
+        self.started: dict[Future[Any], float] = {}  # calls not finished yet -> when submitted
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` in a thread; Refused `unavailable` when not done within the timeout."""
@@ -52,7 +53,7 @@ class Workers:
         """`function(*args)` in a thread, not waited for (closing a file or a stream)."""
         self.executor.submit(function, *args)
 
-    def _finished(self, future: Future) -> None:
+    def _finished(self, future: Future[Any]) -> None:
         with self.lock:
             self.started.pop(future, None)
 

@@ -20,7 +20,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from bot.events import json_schema  # noqa: E402
+from bot.events import json_schema
 
 JSON_FILE = ROOT / "widget" / "src" / "protocol-schema.json"
 DOCS = ROOT / "docs" / "protocol.md"

@@ -463,7 +463,7 @@ async def test_transcript_goes_to_the_address_left_and_the_site_has_a_cap(isolat
 async def test_a_long_transcript_is_cut_to_its_latest_part_with_a_note(stack: Stack, isolated,
                                                                        smtp) -> None:
     from bot.models import Message, Sender
-    from bot.redis_store import RedisStore
+    from bot.store.redis import RedisStore
 
     smtp_port, inbox = smtp
     url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example",

@@ -129,8 +129,8 @@ async def test_full_story(stack: Stack, make_agent, redis, faq_answers) -> None:
 async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> None:
     from bot.handoff import HandoffRequest  # set-up through the store, races through Socket.IO
     from bot.models import Conversation, Owner
-    from bot.redis_store import RedisStore
-    from bot.storage import Expect
+    from bot.store import Expect
+    from bot.store.redis import RedisStore
 
     store = RedisStore(stack.redis_url)
     one = AgentClient(stack.bridge_url)
@@ -351,8 +351,8 @@ def owners(visitor: Visitor, start: int = 0) -> list[tuple[str, str]]:
     """(text, metadata.owner) of every live `bot_uttered` since `start`."""
     uttered = [data for name, data in visitor.seen.events[start:] if name == "bot_uttered"]
     for data in uttered:
-        assert set(data["metadata"]) <= set(data) and RASA_KEYS >= {
-            k for k in data if k not in data["metadata"]}, data  # no new top-level key
+        assert set(data["metadata"]) <= set(data) and {
+            k for k in data if k not in data["metadata"]} <= RASA_KEYS, data  # no new top-level key
     return [(data["text"], data["metadata"]["owner"]) for data in uttered]
 
 

@@ -38,9 +38,10 @@ from bot.errors import Refused
 from bot.handoff import Handoff
 from bot.models import Agent, Conversation, Owner, Presence, Role, Sender
 from bot.rasa import RasaClient
-from bot.redis_store import PREFIX, RedisStore
 from bot.relay import Relay
 from bot.site import DEFAULT_SITE, cached
+from bot.store.keys import PREFIX
+from bot.store.redis import RedisStore
 
 from stack import Stack
 

@@ -12,13 +12,13 @@ from bot.models import Message, Owner, Sender
 
 
 def test_the_graph_is_the_table() -> None:
-    assert machine.TRANSITIONS == {
+    assert {
         BOT: {TRIAGE, QUEUE, CLOSED},
         TRIAGE: {QUEUE, BOT, CLOSED},
         QUEUE: {AGENT, BOT, CLOSED},
         AGENT: {AGENT, QUEUE, BOT, CLOSED},
         CLOSED: {BOT},
-    }
+    } == machine.TRANSITIONS
     assert machine.sources(BOT) == {TRIAGE, QUEUE, AGENT, CLOSED}
     assert len(machine.BY_NAME) == len(machine.MOVES)  # names are unique
 

@@ -1,4 +1,4 @@
-"""The Socket.IO manager's room bookkeeping (bot/redis_store.py `_Manager`, which knows each
+"""The Socket.IO manager's room bookkeeping (bot/store/manager.py `_Manager`, which knows each
 client's rooms so a disconnect does not scan every room) against python-socketio's own manager,
 under random sequences of connects, joins, leaves, room closes and disconnects."""
 
@@ -11,7 +11,7 @@ import socketio
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.redis_store import socketio_manager
+from bot.store.manager import socketio_manager
 
 CLIENTS, ROOMS, NAMESPACES = 6, 4, ("/", "/agent")
 STEPS = st.lists(st.tuples(st.sampled_from(["connect", "enter", "leave", "close", "disconnect"]),

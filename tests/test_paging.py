@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from bot.models import Message, Sender
-from bot.redis_store import RedisStore
+from bot.store.redis import RedisStore
 
 from clients import AgentClient, Visitor
 from stack import Stack

@@ -20,9 +20,10 @@ from bot.errors import STATE_CHANGED, Refused
 from bot.handoff import Handoff, HandoffRequest
 from bot.models import Agent, Conversation, Owner, Presence, Role, Sender, Ticket
 from bot.rasa import BotReply, RasaClient
-from bot.redis_store import PREFIX, RedisStore
 from bot.relay import Relay
-from bot.storage import Expect
+from bot.store import Expect
+from bot.store.keys import PREFIX
+from bot.store.redis import RedisStore
 
 from clients import AgentClient, Visitor
 from stack import Stack

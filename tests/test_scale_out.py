@@ -80,8 +80,8 @@ async def test_visitor_on_a_agent_on_b_converse(stack: Stack, second: str, make_
 async def test_claim_race_across_bridges(stack: Stack, second: str, make_agent) -> None:
     from bot.handoff import HandoffRequest
     from bot.models import Conversation, Owner
-    from bot.redis_store import RedisStore
-    from bot.storage import Expect
+    from bot.store import Expect
+    from bot.store.redis import RedisStore
 
     store = RedisStore(stack.redis_url)
     on_a, on_b = AgentClient(stack.bridge_url), AgentClient(second)

@@ -23,9 +23,9 @@ import socketio
 from bot.config import Settings
 from bot.handoff import HandoffRequest
 from bot.models import Conversation, Owner, Ticket
-from bot.redis_store import RedisStore
 from bot.site import DEFAULT_SITE, cached
-from bot.storage import Expect
+from bot.store import Expect
+from bot.store.redis import RedisStore
 
 from clients import AgentClient, Visitor, login
 from handoff_flow import queue_visitor

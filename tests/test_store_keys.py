@@ -10,7 +10,7 @@ import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
-from typing import Self
+from typing import Any, Self, cast
 
 import pytest
 import redis.asyncio as aioredis
@@ -35,14 +35,16 @@ class Watch:
     async def __aenter__(self) -> Self:
         self.monitor = self.client.monitor()
         await self.monitor.connect()
-        await self.monitor.connection.send_command("MONITOR")
-        assert await self.monitor.connection.read_response() in (b"OK", "OK")
+        assert self.monitor.connection is not None
+        self.connection = self.monitor.connection
+        await self.connection.send_command("MONITOR")
+        assert await self.connection.read_response() in (b"OK", "OK")
         self.task = asyncio.create_task(self.read())
         return self
 
     async def read(self) -> None:
         while True:
-            line = await self.monitor.connection.read_response()
+            line = await self.connection.read_response()
             line = line.decode() if isinstance(line, bytes) else line
             header = re.match(r"[\d.]+ \[(\d+) ([^\]]+)\] (.*)", line)
             if header and int(header.group(1)) == DATABASE:
@@ -53,7 +55,7 @@ class Watch:
     async def __aexit__(self, *exc_info: object) -> None:
         await asyncio.sleep(0.2)  # let the last lines arrive
         self.task.cancel()
-        await self.monitor.connection.disconnect()
+        await self.connection.disconnect()
         await self.client.aclose()
 
     def scripts(self) -> list[tuple[list[str], list[list[str]]]]:
@@ -104,7 +106,7 @@ async def test_every_script_touches_only_the_keys_it_declares(store: RedisStore,
             (Expect((Owner.AGENT,)), Owner.QUEUE, {"agent": ""}),
             (Expect((Owner.QUEUE,)), Owner.CLOSED, {}),
         ):
-            move = await store.transition(cid, expect, to, capacity=5, **fields)
+            move = await store.transition(cid, expect, to, capacity=5, **cast(dict[str, Any], fields))
             assert move.moved, (to, move)
         await store.append(cid, Message(sender=Sender.VISITOR, text="again"))
     scripts = watch.scripts()

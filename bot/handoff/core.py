@@ -126,9 +126,9 @@ class Moves:
                                    {"agent": agent.name}, capacity=agent.capacity)
         except Refused as refused:
             if refused.code == "at_capacity":
-                raise Refused("at_capacity", "You already have as many chats as you can take.")
+                raise Refused("at_capacity", "You already have as many chats as you can take.") from None
             if refused.code == STATE_CHANGED:
-                raise Refused("already_taken", "Someone else has already picked up this chat.")
+                raise Refused("already_taken", "Someone else has already picked up this chat.") from None
             raise
         if move.first_pickup:  # queue wait of this handoff, however it was picked up
             waited = max(0.0, time.time() - move.before.queued_at)

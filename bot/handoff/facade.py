@@ -116,7 +116,7 @@ class Handoff(Moves):
                             {"agent": to.name}, capacity=to.capacity)
         except Refused as refused:
             if refused.code == "at_capacity":
-                raise Refused("at_capacity", f"{to.display_name} has no room for another chat.")
+                raise Refused("at_capacity", f"{to.display_name} has no room for another chat.") from None
             raise
         await self.notices.transferred(conversation_id, by, note, to.display_name,
                                        to.display_name)

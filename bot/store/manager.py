@@ -28,7 +28,7 @@ PRIVATE = ("_redis_connect", "_handle_emit", "_publish", "host_id", "rooms", "ca
            "pending_connect", "pending_disconnect")
 
 
-class _Manager(socketio.AsyncRedisManager):  # type: ignore[misc]  # python-socketio: no types
+class _Manager(socketio.AsyncRedisManager):
     """python-socketio's Redis manager on a bounded blocking pool (its own `from_url` pool
     fails, and drops the emit, when a burst needs more connections than the bound), able to
     carry several emits in one pub/sub message (one PUBLISH per relayed chat message), knowing

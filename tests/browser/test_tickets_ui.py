@@ -80,7 +80,7 @@ async def test_a_ticket_shows_its_latest_lines_and_pages_in_earlier_ones(
     """A ticket refers to its conversation: the card lists its latest lines, and *Show earlier
     messages* pages in the rest (the first line included) without an error."""
     from bot.models import Message, Sender
-    from bot.redis_store import RedisStore
+    from bot.store.redis import RedisStore
 
     url, redis_url = isolated()
     ticket_id = await leave_message(url)
