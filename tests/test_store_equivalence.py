@@ -77,7 +77,7 @@ def plain(value: Any, ids: dict[str, int]) -> Any:
     """A result as comparable data: dataclasses as dicts, message ids as their place in the
     transcript (`ids`), sets sorted."""
     if isinstance(value, NotOwner):
-        return ("NotOwner", plain(value.conversation, ids))
+        return ["NotOwner", plain(value.conversation, ids)]
     if isinstance(value, Exception):
         return (type(value).__name__,)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
