@@ -29,15 +29,18 @@ run: train
 	@.venv/bin/python -m bot prepare
 	@.venv/bin/honcho start
 
-test: train  # every tier; the sample packs are both trained: tests/test_site_packs.py checks the second
+test: train  # lint, then every tier; the sample packs are both trained: tests/test_site_packs.py checks the second
+	@bash scripts/lint.sh
+	@cd widget && npm run --silent lint && npm test --silent
 	@SITE=spoke-and-chain bash scripts/train.sh
 	@.venv/bin/python -m pytest -ra --durations=25 $(PYTEST_ARGS)
 
 test-fast: setup-bridge  # the unit and in-process tiers: no trained model, no process (under a minute)
 	@.venv/bin/python -m pytest -q -ra --durations=10 $(wildcard tests/unit tests/fast) $(PYTEST_ARGS)
 
-lint: setup-bridge  # ruff and mypy, with counts (not in .ci/run until bot/ is clean)
+lint: setup  # ruff and mypy (strict on bot/), eslint and tsc --checkJs on widget/; also the start of `make test`
 	@bash scripts/lint.sh
+	@cd widget && npm run --silent lint
 
 invariants: train  # the handoff invariants, longer than in `make test`
 	@INVARIANT_EXAMPLES=$${INVARIANT_EXAMPLES:-500} INVARIANT_RANDOM=1 .venv/bin/python -m pytest -q tests/test_invariants.py

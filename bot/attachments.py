@@ -21,9 +21,10 @@ import re
 import secrets
 import shutil
 import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, BinaryIO, Callable, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote, unquote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -260,7 +261,7 @@ def files_from(settings: Settings) -> Files:
     return DiskFiles(settings.attachment_dir, workers)
 
 
-async def sweep(files: Files, exists) -> int:
+async def sweep(files: Files, exists: Callable[[list[str]], Awaitable[set[str]]]) -> int:
     """Delete the files of conversations that are gone (expired with RETENTION_DAYS, or never
     written); `exists(ids)` says which still are. Returns how many conversations lost files."""
     ids = await files.conversations()
@@ -294,7 +295,7 @@ class Links:
     def opened(self, token: str, attachment_id: str) -> str:
         """The conversation the link is for; refused when forged, for another file or expired."""
         try:
-            conversation_id, signed_for = self.serializer.loads(token, max_age=self.ttl)
+            conversation_id, signed_for = self.serializer.loads(token, max_age=self.ttl)  # type: ignore[arg-type]  # a float works
         except SignatureExpired:
             raise Refused("link_expired", "This link has expired; open the chat again.") from None
         except (BadSignature, ValueError, TypeError):

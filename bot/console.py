@@ -9,18 +9,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import socketio
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from . import events, metrics, protocol
 from .agents import Staff, Tokens, login
 from .config import Settings
 from .errors import Refused, unexpected
-from .events import (AgentHistory, AgentTyping, Canned, CannedSet, ConversationEvent, Event,
-                     Note, PresenceChange, Queue, Reply, TicketReply, Tickets, TicketTranscript,
-                     Transfer)
+from .events import (
+    AgentHistory,
+    AgentTyping,
+    Canned,
+    CannedSet,
+    ConversationEvent,
+    Event,
+    Note,
+    PresenceChange,
+    Queue,
+    Reply,
+    TicketReply,
+    Tickets,
+    TicketTranscript,
+    Transfer,
+)
 from .handoff import Handoff, access
 from .limits import Who, per_connection
 from .models import Agent, Conversation, Presence, Sender, Ticket
@@ -64,7 +79,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         self.limits = per_connection(settings.agent_rate)
         self.local: dict[str, Staff] = {}  # sid -> who, for connections on this process
         self.records: dict[str, Agent] = {}  # sid -> their agent's record, read every second
-        self._kicks: set[asyncio.Task] = set()
+        self._kicks: set[asyncio.Task[Any]] = set()
         if not settings.smtp_from_set:
             log.warning("SMTP_FROM is not set: emails to visitors (ticket answers, transcripts) "
                         "go from %s, which mail servers may refuse; set SMTP_FROM to an "
@@ -216,6 +231,7 @@ class AgentNamespace(socketio.AsyncNamespace):
             self.kick(sid)
             return refused("session_ended", "This agent no longer exists.")
         protocol.undecodable(args)
+        assert handler is not None  # `undecodable` refused the event otherwise
         model = events.AGENT.get(event, Event)
         return await handler(sid, agent, events.read(model, args[1] if len(args) > 1 else {},
                                                      self.context))
@@ -473,7 +489,7 @@ def bearer(request: web.Request) -> str:
     return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
 
 
-def insights_route(store: Store, tokens: Tokens):
+def insights_route(store: Store, tokens: Tokens) -> Handler:
     """GET /api/insights?days=N with `Authorization: Bearer <agent token>`: figures for plots."""
 
     async def handler(request: web.Request) -> web.Response:
@@ -495,7 +511,7 @@ def insights_route(store: Store, tokens: Tokens):
     return handler
 
 
-def login_route(store: Store, tokens: Tokens, settings: Settings):
+def login_route(store: Store, tokens: Tokens, settings: Settings) -> Handler:
     """POST /api/login {name, password} -> {token, agent}.
 
     Every attempt counts, before the password is checked (one atomic increment each), per name
@@ -533,7 +549,7 @@ def login_route(store: Store, tokens: Tokens, settings: Settings):
     return handler
 
 
-def logout_route(store: Store, tokens: Tokens, agents: AgentNamespace):
+def logout_route(store: Store, tokens: Tokens, agents: AgentNamespace) -> Handler:
     """POST /api/logout with the token: its session ends, its connections close at once."""
 
     async def handler(request: web.Request) -> web.Response:

@@ -14,7 +14,8 @@ retries; a store that cannot be reached is answered `unavailable`.
 from __future__ import annotations
 
 import json
-from typing import Any, BinaryIO, Callable, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any, BinaryIO, TypeVar
 
 from .attachments import CHUNK, ID, UNAVAILABLE, Attachment, Download
 from .errors import Refused
@@ -120,12 +121,12 @@ class S3Files:
             if batch:
                 await self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
 
-    async def _list(self, prefix: str):
+    async def _list(self, prefix: str) -> AsyncIterator[dict[str, Any]]:
         async for page in self._pages(prefix):
             for item in page.get("Contents") or []:
                 yield item
 
-    async def _pages(self, prefix: str, delimiter: str = ""):
+    async def _pages(self, prefix: str, delimiter: str = "") -> AsyncIterator[dict[str, Any]]:
         """Pages of a listing (1,000 keys each), one request at a time."""
         token: str | None = None
         while True:

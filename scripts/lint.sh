@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ruff and mypy (config in pyproject.toml), with the number of findings per folder.
-# Exit status: non-zero when either found anything. Not in .ci/run until bot/ is clean.
+# Exit status: non-zero when either found anything (`make test` starts with it, so CI fails).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 folders=(bot actions tests scripts bench)

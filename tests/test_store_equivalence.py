@@ -21,17 +21,19 @@ import shutil
 import subprocess
 import tempfile
 import time
-from typing import Any, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from bot.memory_store import MemoryStore
 from bot.models import Agent, Conversation, Message, Owner, Presence, Role, Sender, Ticket
-from bot.redis_store import RedisStore
-from bot.storage import Expect, NotOwner
+from bot.store import Expect, NotOwner
+from bot.store.memory import MemoryStore
+from bot.store.redis import RedisStore
+
 from stack import free_port, tcp_open
 
 EXAMPLES = int(os.environ.get("STORE_EXAMPLES", "60"))
@@ -214,6 +216,8 @@ class StoreMachine(RuleBasedStateMachine):
                 fields[name] = "7.25"
         if fields.get("handoff") is not None:
             fields["handoff"] = "{}"
+        if to is Owner.AGENT and not fields.get("agent"):  # a move to a person names them
+            fields["agent"] = AGENTS[0]
         expect = Expect(tuple(owners), agent, department)
         seen = self.loop.run_until_complete(self.memory.get_conversation(cid))
         if now and seen:  # mostly a move from the state it is in (as callers make them)

@@ -18,16 +18,17 @@ import json
 import re
 import secrets
 import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable, Iterable
+from typing import Any
 
-from .models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
-from .storage import Appended, Expect, Move, NotOwner, Outcome, Page
+from ..models import Agent, Conversation, Message, Owner, Presence, Sender, Ticket
+from . import Appended, Expect, Move, NotOwner, Outcome, Page
 
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 PREFIX = "fd:"
-RESEND_WINDOW = 100  # as bot/redis_store.py: a resend is looked for among the latest messages
+RESEND_WINDOW = 100  # as bot/store/redis/transcripts.py: a resend is looked for among the latest messages
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 MAX_ID = 2**64 - 1
 
@@ -183,7 +184,7 @@ def _resume_key(secret: str) -> str:
 class MemoryTurn:
     """`Turn` (bot/storage.py) in memory: ended by `answered`, as `RedisTurn`."""
 
-    def __init__(self, store: "MemoryStore", conversation_id: str, token: str, ours: bool,
+    def __init__(self, store: MemoryStore, conversation_id: str, token: str, ours: bool,
                  head: str | None) -> None:
         self.store, self.conversation_id, self.token = store, conversation_id, token
         self.ours, self.head, self.ended = ours, head, False
@@ -290,7 +291,7 @@ class MemoryStore:
         score: float | None = None,
         **fields: str,
     ) -> Move:
-        """As the transition script of bot/redis_store.py."""
+        """As the transition script of bot/store/redis/conversations.py."""
         now = self.clock()
         changes = {"updated_at": repr(now), **fields}
         conv = self.keys.get(f"{PREFIX}conv:{conversation_id}")
@@ -304,11 +305,16 @@ class MemoryStore:
                 or (expect.agent is not None and expect.agent != old_agent)
                 or (expect.department is not None and expect.department != old_dept)):
             return Move(Outcome.STALE, before)
-        agent = changes.get("agent", old_agent)
+        if expect.legal is not None and cur not in {o.value for o in expect.legal}:
+            raise ValueError(f"no move from {cur} to {to.value}")  # a bug in the caller
+        agent = changes.get("agent", old_agent) if to is Owner.AGENT else ""
+        if to is Owner.AGENT and not agent:
+            raise ValueError("a move to an agent names the agent")
+        changes["agent"] = agent  # set exactly when an agent owns it
         department = changes.get("department", old_dept)
-        if to is Owner.AGENT and capacity is not None and (cur != "agent" or agent != old_agent):
-            if len(self.keys.get(f"{PREFIX}agent_chats:{agent}") or ()) >= capacity:
-                return Move(Outcome.FULL, before)
+        if (to is Owner.AGENT and capacity is not None and (cur != "agent" or agent != old_agent)
+                and len(self.keys.get(f"{PREFIX}agent_chats:{agent}") or ()) >= capacity):
+            return Move(Outcome.FULL, before)
         if cur == "queue":
             self._zrem(f"{PREFIX}queue:{old_dept}", conversation_id)
         if cur == "agent":
@@ -331,7 +337,7 @@ class MemoryStore:
     async def append(
         self, conversation_id: str, message: Message, guard: str = "", resend: bool = False
     ) -> Appended:
-        """As the append script of bot/redis_store.py."""
+        """As the append script of bot/store/redis/transcripts.py."""
         message.ts = message.ts or self.clock()
         kind = message.sender.value if message.sender in (Sender.VISITOR, Sender.AGENT) else ""
         conv_key = f"{PREFIX}conv:{conversation_id}"
@@ -535,7 +541,7 @@ class MemoryStore:
                 tickets.append(ticket)
         return tickets
 
-    async def add_ticket_reply(self, ticket_id: str, reply: dict) -> None:
+    async def add_ticket_reply(self, ticket_id: str, reply: dict[str, Any]) -> None:
         key = f"{PREFIX}ticket_replies:{ticket_id}"
         self.keys.make(key, list).append(json.dumps(reply))
         self.keys.expire(key, self.retention)
@@ -568,7 +574,7 @@ class MemoryStore:
         kept[:] = [repr(round(value, 3)), *kept][:1000]
         self.keys.expire(key, self.retention)
 
-    async def insights(self, days: int) -> dict:
+    async def insights(self, days: int) -> dict[str, Any]:
         now = self.clock()
         dates = [self._day(now - 86400 * d) for d in range(days)][::-1]
         return {
@@ -641,7 +647,8 @@ class MemoryStore:
         return session
 
     async def staff_session(self, session: str) -> str | None:
-        return self.keys.get(f"{PREFIX}staff:{session}")
+        name: str | None = self.keys.get(f"{PREFIX}staff:{session}")
+        return name
 
     async def open_staff_sessions(self, sessions: Iterable[str]) -> set[str]:
         return {s for s in sessions if self.keys.get(f"{PREFIX}staff:{s}")}
