@@ -31,9 +31,12 @@ server, and what would change for Cluster.
 Socket.IO: manager.py is python-socketio's Redis pub/sub manager adapted to Frontdesk (bounded
 pool, batched and guarded emits); it leans on python-socketio internals, pinned in pyproject.toml.
 
-Import the interfaces from here (`from bot.store import Store, Expect`) and the Redis store from
-`bot.store.redis`; bot/storage.py and bot/redis_store.py only re-export them for branches made
-before the move.
+In memory: `bot.store.memory.MemoryStore`, the same parts over a model of Redis' keyspace on an
+injected clock, for fast tests; tests/test_store_equivalence.py holds it to the Redis store's
+results step by step.
+
+Import the interfaces from here (`from bot.store import Store, Expect`), the Redis store from
+`bot.store.redis`, the memory store from `bot.store.memory`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,40 @@
+"""Daily tallies and samples in memory."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .base import MemoryPart
+from .keyspace import PREFIX
+
+
+class MemoryInsights(MemoryPart):
+    """`Insights` in memory."""
+
+    def _day(self, now: float) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(now))
+
+    async def count(self, field: str, amount: int = 1) -> None:
+        key = f"{PREFIX}stats:{self._day(self.clock())}"
+        tally = self.keys.make(key, dict)
+        tally[field] = str(int(tally.get(field, "0")) + amount)
+        self.keys.expire(key, self.retention)
+
+    async def sample(self, name: str, value: float) -> None:
+        key = f"{PREFIX}samples:{name}"
+        kept = self.keys.make(key, list)
+        kept[:] = [repr(round(value, 3)), *kept][:1000]
+        self.keys.expire(key, self.retention)
+
+    async def insights(self, days: int) -> dict[str, Any]:
+        now = self.clock()
+        dates = [self._day(now - 86400 * d) for d in range(days)][::-1]
+        return {
+            "daily": [{"date": d, **{k: int(v) for k, v in
+                                     self._hash(f"{PREFIX}stats:{d}").items()}} for d in dates],
+            **{name: [float(v) for v in self.keys.get(f"{PREFIX}samples:{name}") or ()]
+               for name in ("queue_wait", "first_response")},
+        }
+
+    # export and erasure -----------------------------------------------------------------------
