@@ -10,7 +10,7 @@ nothing, posts nothing and is refused as `state_changed`. Only a move that happe
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from .. import metrics
@@ -34,14 +34,16 @@ REFUSALS = {
 class Moves:
     """The atomic move, checked against the table, and the queue side of the machine."""
 
-    def __init__(self, store: Store, relay: Relay, settings: Settings) -> None:
+    def __init__(self, store: Store, relay: Relay, settings: Settings,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.relay = relay
         self.settings = settings
+        self.clock = clock  # the time moves write (tests/fast steps it with the store's)
         self.departments = settings.site.department_titles  # key -> title, from the site pack
         self.routing = Routing(store, settings, self.departments)
-        self.notices = Notices(store, relay, self.routing, self.departments)
-        self.tickets = Tickets(store, relay)
+        self.notices = Notices(store, relay, self.routing, self.departments, clock)
+        self.tickets = Tickets(store, relay, clock)
 
     async def conversation(self, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
@@ -82,10 +84,9 @@ class Moves:
             raise Refused(*REFUSALS[move.outcome])
         return move
 
-    @staticmethod
-    def waits(department: str) -> dict[str, str]:
+    def waits(self, department: str) -> dict[str, str]:
         """The fields of a new wait in `department`'s queue, from now."""
-        now = repr(time.time())
+        now = repr(self.clock())
         return {"department": department, "queued_at": now, "waiting_since": now}
 
     async def queued(self, conversation_id: str, department: str, asked: str = "") -> None:
@@ -131,7 +132,7 @@ class Moves:
                 raise Refused("already_taken", "Someone else has already picked up this chat.") from None
             raise
         if move.first_pickup:  # queue wait of this handoff, however it was picked up
-            waited = max(0.0, time.time() - move.before.queued_at)
+            waited = max(0.0, self.clock() - move.before.queued_at)
             metrics.QUEUE_WAIT.observe(waited)
             await self.store.sample("queue_wait", waited)
         await self.notices.joined(conversation_id, agent)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from .. import metrics, wording
 from ..errors import Refused
@@ -134,7 +133,7 @@ class Handoff(Moves):
         # sweeper's timers count from `waiting_since`, now, so nothing fires at once. The chat
         # takes its place by when the visitor first asked for a person (`queued_at`): ahead of
         # those who asked later, so time spent with the first agent costs it no place.
-        now = time.time()
+        now = self.clock()
         await self.make("transfer_to_department", conversation_id, Expect.now(conversation),
                         {"department": department, "waiting_since": repr(now)},
                         score=conversation.queued_at or now)
@@ -151,7 +150,7 @@ class Handoff(Moves):
         try:
             move = await self.make("requeue", conversation_id,
                                    Expect((Owner.AGENT,), agent=agent_name),
-                                   {"waiting_since": repr(time.time())}, score=0.0)
+                                   {"waiting_since": repr(self.clock())}, score=0.0)
         except Refused as refused:
             log.info("requeue of %s from %s not made: %s", conversation_id, agent_name,
                      refused.code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .. import wording
@@ -18,8 +18,9 @@ class Notices:
     """The system messages of the visitor's transcript and the events of agents' consoles."""
 
     def __init__(self, store: Store, relay: Relay, routing: Routing,
-                 departments: Mapping[str, str]) -> None:
+                 departments: Mapping[str, str], clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
         self.relay = relay
         self.routing = routing
         self.departments = departments
@@ -36,7 +37,7 @@ class Notices:
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None:
             await self.relay.moved(
-                conversation, "conversation", {"conversation": conversation.summary(time.time())}
+                conversation, "conversation", {"conversation": conversation.summary(self.clock())}
             )
 
     async def handing_over(self, conversation_id: str, request: HandoffRequest, department: str,
@@ -64,7 +65,7 @@ class Notices:
         visitor hears their place, or, when nobody can answer, is offered to leave a message."""
         await self.relay.to_agents(
             [department_room(department), SUPERVISORS], "handoff",
-            {"conversation": conversation.summary(time.time())},
+            {"conversation": conversation.summary(self.clock())},
         )
         agents = (await self.routing.staffing()).get(department, 0)
         if agents:

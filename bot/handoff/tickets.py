@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 
 from .. import wording
 from ..models import Conversation, Sender, Ticket
@@ -12,8 +13,10 @@ from ..store import Store
 
 
 class Tickets:
-    def __init__(self, store: Store, relay: Relay) -> None:
+    def __init__(self, store: Store, relay: Relay,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
         self.relay = relay
 
     async def keep(self, conversation: Conversation, name: str, email: str, text: str) -> Ticket:
@@ -22,7 +25,7 @@ class Tickets:
         ticket = Ticket(
             id=secrets.token_hex(8), conversation_id=conversation.id, name=name, email=email,
             message=text, department=conversation.department or "general",
-            created_at=time.time(),
+            created_at=self.clock(),
         )
         await self.store.save_ticket(ticket)
         await self.store.update_conversation(conversation.id, email=email)  # for transcripts
