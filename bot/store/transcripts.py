@@ -9,6 +9,10 @@ from typing import Protocol
 
 from ..models import Conversation, Message
 
+RESEND_WINDOW = 100  # a resend is looked for among the conversation's latest messages
+# The conversation's fields an append returns with the message (`Appended.conversation`).
+SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
+
 
 @dataclass
 class Appended:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from .keyspace import PREFIX, Clock, Keyspace, Stream
+from ..keys import PREFIX
+from .keyspace import Clock, Keyspace, Stream
 
 
 class MemoryPart:

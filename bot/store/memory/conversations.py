@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ...models import Conversation, Owner
 from .. import Expect, Move, Outcome
+from ..keys import PREFIX
 from .base import MemoryPart
-from .keyspace import PREFIX, _resume_key, _unset
+from .keyspace import _resume_key, _unset
 
 
 class MemoryConversations(MemoryPart):

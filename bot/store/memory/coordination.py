@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..keys import PREFIX
 from .base import MemoryPart
-from .keyspace import PREFIX
 
 
 class MemoryCoordination(MemoryPart):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...models import Ticket
-from .keyspace import PREFIX
+from ..keys import PREFIX
 from .tickets import MemoryTickets
 
 

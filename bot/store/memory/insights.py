@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..keys import PREFIX
 from .base import MemoryPart
-from .keyspace import PREFIX
 
 
 class MemoryInsights(MemoryPart):

@@ -7,12 +7,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..keys import PREFIX
+
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
 
 
-PREFIX = "fd:"
-RESEND_WINDOW = 100  # as bot/store/redis/transcripts.py: a resend is looked for among the latest messages
-SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 MAX_ID = 2**64 - 1
 
 

@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Iterable
 
 from ...models import Agent, Presence
+from ..keys import PREFIX
 from .base import MemoryPart
-from .keyspace import PREFIX, index_range
+from .keyspace import index_range
 
 
 class MemoryPeople(MemoryPart):

@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from ...models import Ticket
+from ..keys import PREFIX
 from .base import MemoryPart
-from .keyspace import PREFIX, index_range
+from .keyspace import index_range
 
 
 class MemoryTickets(MemoryPart):

@@ -10,20 +10,10 @@ from contextlib import asynccontextmanager
 
 from ...models import Conversation, Message, Sender
 from .. import Appended, NotOwner, Page
+from ..keys import PREFIX
+from ..transcripts import RESEND_WINDOW, SNAPSHOT
 from .base import MemoryPart
-from .keyspace import (
-    MAX_ID,
-    PREFIX,
-    RESEND_WINDOW,
-    SNAPSHOT,
-    Stream,
-    _num,
-    _unset,
-    after_id,
-    before_id,
-    format_id,
-    parse_id,
-)
+from .keyspace import MAX_ID, Stream, _num, _unset, after_id, before_id, format_id, parse_id
 
 
 class MemoryTurn:

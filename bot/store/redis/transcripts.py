@@ -15,7 +15,7 @@ from redis.exceptions import ResponseError
 
 from ...models import Conversation, Message, Sender
 from .. import keys
-from ..transcripts import Appended, NotOwner, Page
+from ..transcripts import RESEND_WINDOW, SNAPSHOT, Appended, NotOwner, Page
 from .connection import RedisPart
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 #   the triage step, or to a closed conversation) is pending until answered, one to a person
 #   never is (a move to a queue or an agent empties the list, so it costs no read of it); every
 #   write keeps the conversation's keys (its resume key too) for the retention time from now.
-RESEND_WINDOW = 100
 APPEND = keys.DECLARED + """
 local snap = redis.call('HMGET', KEYS[2], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at', 'leaving', 'written', 'kept_until')
@@ -88,7 +87,6 @@ if refresh then
 end
 return {id, 1, first, pending, first_write, unpack(snap)}
 """.replace("RESEND_WINDOW", str(RESEND_WINDOW)).replace("UNDECLARED", str(keys.UNDECLARED))
-SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 
 # The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
 # message, and given up together with marking a message answered.
