@@ -77,7 +77,7 @@ def visitor_rules(rate: int, address_factor: int) -> Rules:
         "history": [("connection", Window(120, 60)),
                     ("address", Window(240 * address_factor, 60))],
         "typing": [("connection", Window(30, 10))],
-        # the hourly caps of transcripts are counted in Redis, for every bridge (bot/visitor.py)
+        # the hourly caps of transcripts are counted in Redis, for every bridge (bot/transcript_mail.py)
         "email_transcript": [("connection", Window(3, 60))],
         "*": [("connection", Window(30, 10))],  # anything else, unknown events included
     }

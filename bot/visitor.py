@@ -12,7 +12,7 @@ from typing import Any
 
 import socketio
 
-from . import attachments, events, hours, metrics, protocol
+from . import attachments, events, metrics, protocol
 from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
@@ -31,6 +31,7 @@ from .limits import Limits, Who, visitor_rules
 from .models import Conversation, Owner, Sender, new_conversation_id
 from .relay import Relay, conversation_room
 from .store import NotOwner, Store
+from .transcript_mail import TranscriptMail
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.context = events.context(settings.max_message_chars, settings.site.department_titles)
         self.in_order: dict[str, asyncio.Lock] = {}  # per connection
         self.background = Background()
+        self.transcripts = TranscriptMail(store, settings)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`.
@@ -118,7 +120,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
     async def on_session_request(self, sid: str, payload: SessionRequest) -> None:
         """Start a conversation, or resume one with the secret its widget keeps. The secret is
         the visitor's alone: staff, logs and Rasa see the conversation id, which opens nothing."""
-        user_id = self.verified_user(payload)
+        user_id = verified_user(self.settings, payload)
         secret = payload.session_id
         existing = await self.store.resume(secret) if secret else None
         if existing is not None and existing.user_id and existing.user_id != user_id:
@@ -140,13 +142,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, conversation_room(conversation_id))
         await self.direct(sid, "session_confirm", secret)
         owner = existing.owner if existing else Owner.BOT
-        state = {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
-                 "resumed": bool(existing),
-                 "hours": hours.status(self.settings.business_hours,
-                                       self.settings.business_timezone),
-                 "site": self.settings.site.widget_defaults(),
-                 "files": attachments.limits(self.settings)}
-        await self.direct(sid, "session_state", state)
+        await self.direct(sid, "session_state",
+                          self.session_state(secret, conversation_id, owner, bool(existing)))
         if existing and existing.owner is Owner.QUEUE:
             await self.handoff.announce_position(conversation_id, existing.department)
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
@@ -166,26 +163,18 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.store.visitor_tabs(conversation_id, +1)
         await self.enter_room(sid, conversation_room(conversation_id))
         await self.direct(sid, "session_confirm", secret)
-        await self.direct(sid, "session_state", {
-            "session_id": secret, "conversation_id": conversation_id, "owner": Owner.BOT.value,
-            "resumed": False,
-            "hours": hours.status(self.settings.business_hours, self.settings.business_timezone),
-            "site": self.settings.site.widget_defaults(), "files": attachments.limits(self.settings)})
+        await self.direct(sid, "session_state",
+                          self.session_state(secret, conversation_id, Owner.BOT, False))
         return conversation_id
 
-    def verified_user(self, payload: SessionRequest) -> str:
-        """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
-        if not payload.user_id:
-            return ""
-        user_id, given = payload.user_id, payload.user_hash
-        if not self.settings.identity_secret:
-            raise Refused("identity_disabled", "Identity verification is not set up.")
-        expected = hmac.new(
-            self.settings.identity_secret.encode(), user_id.encode(), hashlib.sha256
-        ).hexdigest()
-        if not hmac.compare_digest(expected, given):
-            raise Refused("identity_invalid", "The user_hash does not match the user_id.")
-        return user_id
+    def session_state(self, secret: str, conversation_id: str, owner: Owner,
+                      resumed: bool) -> dict[str, Any]:
+        """What a widget learns on (re)connecting: its session, who answers, hours, limits."""
+        return {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
+                "resumed": resumed,
+                "hours": self.handoff.routing.hours(),
+                "site": self.settings.site.widget_defaults(),
+                "files": attachments.limits(self.settings)}
 
     async def new_conversation(self, sid: str, request: SessionRequest, user_id: str,
                                secret: str) -> str:
@@ -257,71 +246,22 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
     async def on_email_transcript(self, sid: str, payload: EmailTranscript) -> None:
-        """Mail the visitor this conversation's transcript (plain text, the latest part up to
-        TRANSCRIPT_MAX_CHARS) once the visitor wrote and was answered; to the address of a
-        message left in it if there is one. Every cap is counted in Redis (`transcript_caps`);
-        a mail server that cannot take it is said, and the attempt is given back."""
-        from .mail import exchanged, latest_messages, send_transcript  # only this event: SMTP
-
+        """Mail the visitor this conversation's transcript once the visitor wrote and was
+        answered (bot/transcript_mail.py); a mail server that cannot take it is said."""
         conversation_id = await self.bound_conversation(sid, payload)
         conversation = await self.handoff.conversation(conversation_id)
-        email = conversation.email or payload.email
-        if not protocol.EMAIL.match(email):
-            raise Refused("invalid_email", "Please give a valid email address.")
-        messages, left_out = await latest_messages(self.store, conversation_id,
-                                                   self.settings.transcript_max_chars)
-        if not exchanged(messages):
-            raise Refused("no_exchange", "There is nothing to send yet: the transcript can be "
-                          "emailed once you have written and had an answer.")
         address = (await self.get_session(sid)).get("address", "")
-        counted = await self.count_transcript(conversation_id, email, address)
+        send = await self.transcripts.prepare(conversation, payload.email, address)
 
-        async def send() -> None:  # beside the connection's events: a slow mail server holds
-            try:                   # up nothing else
-                await send_transcript(self.settings, email, conversation, messages, left_out)
-            except Exception as error:  # the mail server, or a bug: either way the visitor is told
-                await self.give_back(counted)  # not sent: the try is given back
-                if not isinstance(error, OSError):
-                    log.exception("transcript of %s failed", conversation_id)
-                why = str(error) if isinstance(error, OSError) else "it could not be written"
-                await self.error(sid, "email_transcript", Refused(
-                    "email_failed", f"The email was not sent: {why}. Please try again later."))
-                return
-            await self.direct(sid, "transcript_sent", {"email": email})
+        async def deliver() -> None:
+            try:
+                email = await send()
+            except Refused as error:
+                await self.error(sid, "email_transcript", error)
+            else:
+                await self.direct(sid, "transcript_sent", {"email": email})
 
-        self.spawn(send(), f"transcript of {conversation_id}")
-
-    def transcript_caps(self, conversation_id: str, email: str,
-                        address: str) -> list[tuple[str, int, float, str]]:
-        """(key, most, window in seconds, why refused) of every transcript cap."""
-        s = self.settings
-        recipient = hashlib.sha256(email.lower().encode()).hexdigest()[:32]
-        return [
-            (f"transcript:{conversation_id}", s.transcript_emails, s.retention_seconds,
-             f"The transcript can be emailed at most {s.transcript_emails} times per chat."),
-            (f"transcript_to:{recipient}", s.transcript_emails_per_recipient, 86400,
-             "That address has had as many transcripts as we send in a day; try tomorrow."),
-            (f"transcript_from:{address}", s.transcript_emails_per_address, 3600,
-             "Too many transcripts were asked for from your network; try again later."),
-            ("transcript_site", s.transcript_emails_per_hour, 3600,
-             "We are sending too many transcripts just now; try again later."),
-        ]
-
-    async def count_transcript(self, conversation_id: str, email: str,
-                               address: str) -> list[tuple[str, int, float]]:
-        """Count one transcript against every cap (at once: tabs and bridges racing get no
-        more); a cap that is full refuses it, and what was counted is given back."""
-        counted: list[tuple[str, int, float]] = []
-        for key, most, window, why in self.transcript_caps(conversation_id, email, address):
-            counted.append((key, most, window))
-            if not await self.store.hit(key, most, window):
-                await self.give_back(counted)
-                raise Refused("transcript_limit", why)
-        return counted
-
-    async def give_back(self, counted: list[tuple[str, int, float]]) -> None:
-        for key, most, window in counted:
-            await self.store.hit(key, most, window, cost=-1)
+        self.spawn(deliver(), f"transcript of {conversation_id}")
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")
@@ -345,3 +285,16 @@ def client_address(environ: dict[str, Any]) -> str:
     the address it forwarded; bot/addresses.py)."""
     request = environ.get("aiohttp.request")
     return str(getattr(request, "remote", "") or environ.get("REMOTE_ADDR", "") or "?")
+
+
+def verified_user(settings: Settings, payload: SessionRequest) -> str:
+    """A logged-in website user, proven by an HMAC of the user id with the site's secret."""
+    if not payload.user_id:
+        return ""
+    if not settings.identity_secret:
+        raise Refused("identity_disabled", "Identity verification is not set up.")
+    expected = hmac.new(settings.identity_secret.encode(), payload.user_id.encode(),
+                        hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, payload.user_hash):
+        raise Refused("identity_invalid", "The user_hash does not match the user_id.")
+    return payload.user_id
