@@ -41,7 +41,7 @@ class Moves:
         self.settings = settings
         self.clock = clock  # the time moves write (tests/fast steps it with the store's)
         self.departments = settings.site.department_titles  # key -> title, from the site pack
-        self.routing = Routing(store, settings, self.departments)
+        self.routing = Routing(store, settings, self.departments, clock)
         self.notices = Notices(store, relay, self.routing, self.departments, clock)
         self.tickets = Tickets(store, relay, clock)
 

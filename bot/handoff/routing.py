@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from .. import hours
 from ..config import Settings
@@ -13,13 +16,24 @@ from ..store import Store
 class Routing:
     """Departments, staffing and auto-assignment order, read from the store each time."""
 
-    def __init__(self, store: Store, settings: Settings, departments: Mapping[str, str]) -> None:
+    def __init__(self, store: Store, settings: Settings, departments: Mapping[str, str],
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.settings = settings
         self.departments = departments
+        self.clock = clock  # business hours are read on it (tests/fast steps it)
+
+    def local_time(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), ZoneInfo(self.settings.business_timezone))
 
     def is_open(self) -> bool:
-        return hours.is_open(self.settings.business_hours, self.settings.business_timezone)
+        return hours.is_open(self.settings.business_hours, self.settings.business_timezone,
+                             self.local_time())
+
+    def hours(self) -> dict[str, object]:
+        """For the widget: whether people are there now and, if not, when they are back."""
+        return hours.status(self.settings.business_hours, self.settings.business_timezone,
+                            self.local_time())
 
     async def route(self, department: str) -> tuple[str, bool]:
         """Where a chat for `department` waits, and whether someone can answer it now. First

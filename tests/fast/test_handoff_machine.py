@@ -162,6 +162,7 @@ class HandoffMachine(RuleBasedStateMachine):
     """Visitors, agents and the sweeper acting on a few conversations, in one process."""
 
     settings: Settings  # set by the test
+    closed_steps = 0  # steps of time that ended outside business hours: both are exercised
     loop: asyncio.AbstractEventLoop
 
     conversations = Bundle("conversations")
@@ -202,9 +203,10 @@ class HandoffMachine(RuleBasedStateMachine):
         self.ids.append(conversation.id)
         return conversation.id
 
-    @rule(seconds=st.sampled_from([1, 30, 90]))
+    @rule(seconds=st.sampled_from([1, 30, 90, 3600]))
     def time_passes(self, seconds: int) -> None:
         self.clock.advance(seconds)
+        HandoffMachine.closed_steps += not self.handoff.routing.is_open()
 
     @rule(who=st.sampled_from(NAMES), online=st.booleans())
     def presence(self, who: str, online: bool) -> None:
@@ -392,12 +394,14 @@ class HandoffMachine(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def desk_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The settings of a bridge, read from a mapping (no process): the sample pack, always
-    open (hours are read from the wall clock), auto-assignment on."""
+    """The settings of a bridge, read from a mapping (no process): the sample pack, open until
+    22:30 UTC (the clock starts at 22:13, so an hour passing closes it and another opens it
+    again), auto-assignment on."""
     return Settings.from_env({
         "FRONTDESK_DATA_DIR": str(tmp_path_factory.mktemp("desk")),
         "REDIS_URL": "redis://127.0.0.1:1/0",  # never connected to: the store is in memory
-        "SITE": SITE, "BUSINESS_HOURS": "", "AUTO_ASSIGN": "true",
+        "SITE": SITE, "BUSINESS_HOURS": "Mon-Sun 00:00-22:30", "BUSINESS_TIMEZONE": "UTC",
+        "AUTO_ASSIGN": "true",
     })
 
 
@@ -414,3 +418,4 @@ def test_handoff_machine_holds_its_invariants_in_process(desk_settings: Settings
         run.TestCase().runTest()
     finally:
         HandoffMachine.loop.close()
+    assert HandoffMachine.closed_steps > 0
