@@ -60,25 +60,14 @@ export function createStore(key, storage) {
 
 /**
  * Who answers after this live message: the bridge says so in `metadata.owner` (flattened to
- * `owner`); older bridges only send facts in `custom`, read as before.
+ * `owner`) on every live message; anything else keeps the current owner.
  * @param {any} msg a message as the widget receives it (metadata flattened in)
  * @param {Owner} current
  * @returns {Owner}
  */
 export function nextOwner(msg, current) {
   const told = (msg.metadata && msg.metadata.owner) || msg.owner;
-  if (OWNERS.includes(told)) return told;
-  // fallback until every bridge sends metadata.owner (#21)
-  const c = msg.custom || {};
-  let owner = current;
-  if (c.handoff) owner = c.handoff.department ? "queue" : "triage";
-  if (c.queue || c.requeued) owner = "queue";
-  if (c.agent_joined) owner = "agent";
-  if (c.transfer) owner = "queue"; // "agent_joined" follows when it went to a person
-  if (c.handed_back) owner = "bot";
-  if (c.closed) owner = "closed";
-  if (c.ticket && (owner === "queue" || owner === "triage")) owner = "closed";
-  return owner;
+  return OWNERS.includes(told) ? told : current;
 }
 
 /**
