@@ -46,6 +46,8 @@ AGENTS = f"{PREFIX}agents"  # set of agent names
 AGENTS_VERSION = f"{PREFIX}agents_version"  # a new random value whenever an agent changes
 PRESENCE = f"{PREFIX}presence"  # hash: agent name -> presence
 TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation time
+LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
+TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 

@@ -18,12 +18,13 @@ from .erasure import MemoryErasure
 from .insights import MemoryInsights
 from .keyspace import Clock, Keyspace, ManualClock
 from .people import MemoryPeople
+from .rollout import MemoryRollout
 from .transcripts import MemoryTranscripts, MemoryTurn
 
 __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "MemoryTurn"]
 
 
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
-                  MemoryErasure, MemoryCoordination):
+                  MemoryErasure, MemoryCoordination, MemoryRollout):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
     (`MemoryErasure` brings `MemoryTickets` with it)."""
