@@ -394,6 +394,9 @@ AGENT: dict[str, type[Event]] = {
     "tickets": Tickets,
     "ticket_transcript": TicketTranscript,
     "ticket_reply": TicketReply,
+    "model": Event,
+    "model_train": Event,
+    "model_rollback": Event,
 }
 
 

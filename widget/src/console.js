@@ -8,6 +8,7 @@ import { renderCanned } from "./console/canned.js";
 import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
 import { $, TOKEN, me } from "./console/state.js";
+import { startModel, stopModel } from "./console/model.js";
 import { loadTickets, ticketCount } from "./console/tickets.js";
 
 $("login-form").addEventListener("submit", async (e) => {
@@ -47,11 +48,13 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "canned", "insights"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "canned", "insights", "model"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
+  stopModel();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
   if (name === "canned") renderCanned();
   if (name === "insights") startInsights();
+  if (name === "model") startModel();
 }
 for (const button of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-view]"))) {
   button.addEventListener("click", () => showView(button.dataset.view));

@@ -96,6 +96,7 @@ async function hello() {
   if (me.presence === "offline") notice("You are Offline: no chats are assigned to you. Change your status to receive chats.");
   $("me-name").textContent = `${answer.agent.display_name} · ${deptTitle(answer.agent.department)}${answer.agent.role === "supervisor" ? " · supervisor" : ""}`;
   $("presence").value = me.presence;
+  $("model-tab").hidden = answer.agent.role !== "supervisor";
   for (const [department, waiting] of Object.entries(answer.queues)) setQueue(department, waiting);
   renderQueues();
   const mine = new Set(answer.chats);
