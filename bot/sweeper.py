@@ -50,6 +50,8 @@ class Sweeper(Periodic):
             return
         for department in self.handoff.departments:
             await self.waiting(department)
+        if self.settings.auto_assign:  # every queue at once: the longest-waiting first
+            await self.handoff.assign()
         await self.departed()
         await self.expired_files()
 
@@ -90,9 +92,6 @@ class Sweeper(Periodic):
             gone = now - conversation.visitor_left_at
             if conversation.visitor_tabs <= 0 and conversation.visitor_left_at and gone >= s.abandon_after:
                 await self.handoff.abandoned(conversation)
-        if queue and s.auto_assign:
-            while await self.handoff.assign(department):
-                pass
 
     async def once(self, key: str, ttl: float) -> bool:
         """`Store.once`, remembered here: a key already had costs no Redis call next second."""

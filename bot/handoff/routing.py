@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .. import hours
 from ..config import Settings
 from ..models import Agent, Presence, Role
 from ..store import Store
+from . import access
+
+HEAD = 50  # the front of each queue read to merge queues in waiting order (a page)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A waiting chat someone free may take: where it waits, its place (queue score), who is
+    offered it, and the department it is taken in (`to`: its own, or, when nobody free serves
+    that one, the agent's: it moves there first, keeping its place)."""
+
+    conversation_id: str
+    department: str
+    score: float
+    agent: Agent
+    to: str
 
 
 class Routing:
@@ -75,10 +92,30 @@ class Routing:
         """Seconds until a person picks up the chat at `position`, with `agents` answering."""
         return int(position * self.settings.avg_handle_seconds / max(1, agents))
 
-    async def with_room(self, department: str) -> list[Agent]:
-        """Who auto-assignment offers the department's longest-waiting chat to, in order: the
-        least busy (for their capacity) first, those with no room left out."""
-        agents = await self.available_agents(department)
+    async def free_agents(self) -> list[Agent]:
+        """Online agents with room for another chat, the least busy (for their capacity) first."""
+        agents = await self.online_agents()
         loads = await self.store.agent_loads(a.name for a in agents)
         ordered = sorted(agents, key=lambda a: (loads[a.name] / max(a.capacity, 1), a.name))
         return [a for a in ordered if loads[a.name] < a.capacity]
+
+    async def picks(self) -> list[Pick]:
+        """Every waiting chat (the front of each queue) someone free may take, longest-waiting
+        first whatever its department, each with whom it is offered to: the least busy free
+        agent who serves its department, or, where nobody free does, the least busy free agent
+        of all (`access.takes_from`). Whoever waited longest is served first."""
+        free = await self.free_agents()
+        if not free:
+            return []
+        served = {d for a in free for d in access.departments_of(a, self.departments)}
+        waiting = []
+        for d in self.departments:
+            waiting += [(score, cid, d) for cid, score in await self.store.queue_scores(d, 0, HEAD)]
+        waiting.sort()
+        picks = []
+        for score, cid, department in waiting:
+            takers = [a for a in free if department in access.takes_from(a, self.departments, served)]
+            own = [a for a in takers if department in access.departments_of(a, self.departments)]
+            agent = (own or takers)[0]
+            picks.append(Pick(cid, department, score, agent, department if own else agent.department))
+        return picks
