@@ -3,7 +3,7 @@
 import { io } from "socket.io-client";
 import { alertAgent, capWaiting, setupNotifyButton, showWaiting } from "./alerts.js";
 import { canned, fillCanned, loadCanned, renderCanned } from "./canned.js";
-import { addMessage, changed, openChat, released, showVisitorTyping } from "./chats.js";
+import { addMessage, assignedToMe, changed, openChat, released, showVisitorTyping } from "./chats.js";
 import { stopInsights } from "./insights.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
@@ -61,7 +61,7 @@ export function start(token) {
   });
   socket.on("waiting", (w) => showWaiting(w.waiting)); // Away or at capacity: the count, no noise
   socket.on("escalation", (r) => alertAgent("Escalation: chat waiting too long", `${deptTitle(r.department)} · waiting ${fmtWait(r.waited_seconds)}`, r.conversation_id));
-  socket.on("assigned", ({ conversation_id }) => openChat(conversation_id, { mine: true, focus: !session.activeId }));
+  socket.on("assigned", ({ conversation_id }) => assignedToMe(conversation_id));
   socket.on("released", ({ conversation_id }) => released(conversation_id));
   socket.on("message", ({ conversation_id, message }) => addMessage(conversation_id, message, true));
   socket.on("conversation", ({ conversation }) => changed(conversation));
