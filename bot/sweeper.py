@@ -55,8 +55,7 @@ class Sweeper(Periodic):
         for department in self.handoff.departments:
             due += await self.waiting(department)
         await self.reminders.send(due)
-        if self.settings.auto_assign:  # every queue at once: the longest-waiting first
-            await self.handoff.assign()
+        await self.handoff.serve()  # every queue at once: the longest-waiting first
         await self.departed()
         await self.expired_files()
 

@@ -102,7 +102,7 @@ class Moves:
             await self.assign(department)
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
-            await self.notices.waiting(conversation, department)
+            await self.notices.waiting(conversation, conversation.department)
 
     async def assign(self, department: str = "") -> bool:
         """Auto-assign every waiting chat someone free may take, the longest-waiting first
@@ -128,6 +128,31 @@ class Moves:
             except Refused:
                 continue  # taken or moved meanwhile, or the agent filled up: the next one
         return False
+
+    async def offer(self) -> int:
+        """Without auto-assignment: each chat the seat plan (`Routing.picks`) gives to someone
+        free of another department moves to that department's queue, keeping its place, and
+        its agents are alerted (`handoff`), the visitor told their place. How many moved."""
+        moved = 0
+        for pick in await self.routing.picks():
+            if pick.to == pick.department:
+                continue
+            try:
+                await self.reroute(pick)
+            except Refused:
+                continue  # taken or moved meanwhile
+            moved += 1
+            conversation = await self.store.get_conversation(pick.conversation_id)
+            if conversation is not None and conversation.owner is Owner.QUEUE:
+                await self.notices.waiting(conversation, conversation.department)
+        return moved
+
+    async def serve(self) -> None:
+        """Free seats are filled (AUTO_ASSIGN) or offered: see `assign` and `offer`."""
+        if self.settings.auto_assign:
+            await self.assign()
+        else:
+            await self.offer()
 
     async def reroute(self, pick: Pick) -> None:
         """A chat waiting where nobody free serves it moves to the department of someone free,
@@ -177,8 +202,7 @@ class Moves:
             await self.released(before.agent, before.id)
 
     async def released(self, agent_name: str, conversation_id: str) -> None:
-        """The agent's seat is free: their console is told, and auto-assignment may fill it."""
+        """The agent's seat is free: their console is told, and it is filled or offered
+        (`serve`), with the longest-waiting chat anyone free may take."""
         await self.notices.released(agent_name, conversation_id)
-        agent = await self.store.get_agent(agent_name)
-        if agent and self.settings.auto_assign:
-            await self.assign(agent.department)
+        await self.serve()

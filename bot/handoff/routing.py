@@ -94,28 +94,38 @@ class Routing:
 
     async def free_agents(self) -> list[Agent]:
         """Online agents with room for another chat, the least busy (for their capacity) first."""
+        return [agent for agent, _ in (await self.seats())]
+
+    async def seats(self) -> list[tuple[Agent, int]]:
+        """Free agents with their load (chats held), the least busy for their capacity first."""
         agents = await self.online_agents()
         loads = await self.store.agent_loads(a.name for a in agents)
         ordered = sorted(agents, key=lambda a: (loads[a.name] / max(a.capacity, 1), a.name))
-        return [a for a in ordered if loads[a.name] < a.capacity]
+        return [(a, loads[a.name]) for a in ordered if loads[a.name] < a.capacity]
 
     async def picks(self) -> list[Pick]:
-        """Every waiting chat (the front of each queue) someone free may take, longest-waiting
-        first whatever its department, each with whom it is offered to: the least busy free
-        agent who serves its department, or, where nobody free does, the least busy free agent
-        of all (`access.takes_from`). Whoever waited longest is served first."""
-        free = await self.free_agents()
-        if not free:
+        """Who gets which free seat: the waiting chats (the front of each queue) in waiting
+        order whatever their department, each given a seat of the least busy free agent who may
+        take it (counting the seats given before it): one who serves its department, or, where
+        nobody free does, any free agent (`access.takes_from`); until the seats run out.
+        Whoever waited longest gets the first seat."""
+        seats = await self.seats()
+        if not seats:
             return []
-        served = {d for a in free for d in access.departments_of(a, self.departments)}
+        load = {a.name: held for a, held in seats}
+        served = {d for a, _ in seats for d in access.departments_of(a, self.departments)}
         waiting = []
         for d in self.departments:
             waiting += [(score, cid, d) for cid, score in await self.store.queue_scores(d, 0, HEAD)]
-        waiting.sort()
         picks = []
-        for score, cid, department in waiting:
-            takers = [a for a in free if department in access.takes_from(a, self.departments, served)]
+        for score, cid, department in sorted(waiting):
+            takers = sorted((a for a, _ in seats if load[a.name] < a.capacity
+                             and department in access.takes_from(a, self.departments, served)),
+                            key=lambda a: (load[a.name] / max(a.capacity, 1), a.name))
+            if not takers:
+                continue
             own = [a for a in takers if department in access.departments_of(a, self.departments)]
             agent = (own or takers)[0]
+            load[agent.name] += 1
             picks.append(Pick(cid, department, score, agent, department if own else agent.department))
         return picks
