@@ -67,3 +67,48 @@ async def test_an_agent_coming_online_takes_the_oldest_chat_not_a_newcomer(
             await visitor.close()
         for agent in people:
             await agent.close()
+
+
+async def test_without_auto_assignment_the_oldest_chat_is_offered_to_who_comes_online(
+        isolated, make_agent) -> None:
+    """The same desk, agents claiming by hand: when Rui goes Online, the chat that waited longest
+    moves to his queue (he is alerted, the visitor hears their new place); the other stays next
+    in Tickets, as many moved as Rui has free seats."""
+    url, redis_url = isolated(AUTO_ASSIGN="false")
+    people: list[AgentClient] = []
+    for department, name, presence in [("tickets_billing", "Ava", "online"),
+                                       ("website_technical", "Rui", "offline")]:
+        agent = AgentClient(url)
+        await agent.connect(*make_agent(department, capacity=1, display_name=name,
+                                        redis_url=redis_url))
+        await agent.must("presence", {"status": presence})
+        people.append(agent)
+    ava, rui = people
+    visitors = [Visitor(url) for _ in range(3)]
+    try:
+        for visitor in visitors:
+            await visitor.connect()
+            await queue_visitor(visitor, "tickets_billing")
+        first, older, younger = visitors
+        await ava.must("claim", {"conversation_id": first.conversation_id})
+        await eventually(lambda: (place(older), place(younger)) == (1, 2),
+                         what="two wait in Tickets, in order")
+
+        await rui.must("presence", {"status": "online"})
+        offered = await rui.seen.wait_for("handoff", timeout=15)
+        assert offered["conversation"]["id"] == older.conversation_id
+        assert offered["conversation"]["department"] == "website_technical"
+        await eventually(lambda: older.seen.of("queue_position")[-1] == {
+            "position": 1, "eta_seconds": 180, "department": "website_technical"},
+            what="the visitor hears their place in the Website queue")
+        await eventually(lambda: place(younger) == 1, what="the other one is next in Tickets")
+        listed = (await rui.must("queue", {"department": "website_technical"}))["waiting"]
+        assert [c["id"] for c in listed] == [older.conversation_id]
+        assert len(rui.seen.of("handoff")) == 1  # one free seat, one chat offered
+        await rui.must("claim", {"conversation_id": older.conversation_id})
+        await eventually(lambda: joined(older) == "Rui", what="Rui takes it")
+    finally:
+        for visitor in visitors:
+            await visitor.close()
+        for agent in people:
+            await agent.close()
