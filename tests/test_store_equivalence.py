@@ -330,6 +330,8 @@ class StoreMachine(RuleBasedStateMachine):
     def queue_reads(self, department: str, offset: int, limit: int, cid: str) -> None:
         async def reads(s: Any, _: int) -> Any:
             return [await s.queue(department, offset, limit), await s.queue_length(department),
+                    [{"id": member, "ts": score}  # a score is a time (or 0: the front)
+                     for member, score in await s.queue_scores(department, offset, limit)],
                     await s.queue_position(cid, department)]
 
         self.both(reads)

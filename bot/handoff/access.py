@@ -25,6 +25,14 @@ def departments_of(agent: Agent, departments: Collection[str]) -> list[str]:
     return list(departments) if agent.role is Role.SUPERVISOR else [agent.department]
 
 
+def takes_from(agent: Agent, departments: Collection[str], served: Collection[str]) -> list[str]:
+    """The queues a free agent may be given chats from: their own departments', and those of
+    departments that nobody free serves (`served`: the departments of free agents, by
+    `departments_of`), as routing sends a new chat where someone is free (`Routing.route`)."""
+    own = departments_of(agent, departments)
+    return [d for d in departments if d in own or d not in served]
+
+
 def rooms_of(agent: Agent, departments: Collection[str]) -> set[str]:
     """The rooms of agents' consoles an agent's role and department entitle them to (least
     privilege)."""

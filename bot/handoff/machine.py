@@ -78,6 +78,10 @@ MOVES: tuple[Move, ...] = (
         agents="`handoff` to the department and supervisors"),
     row("claim", [QUEUE], AGENT,
         visitor="<agent> joined", agents="`assigned` to the agent"),
+    row("reroute", [QUEUE], QUEUE, "department",
+        visitor="routed to <department>, where someone is free; keeping your place",
+        agents="consoles updated; then claimed for the free agent, or (no auto-assignment) "
+               "`handoff` to their department"),
     row("transfer_to_agent", [AGENT], AGENT,
         visitor="transferred to <agent>, <agent> joined",
         agents="a note; `assigned` to the new agent, `released` to the old one"),
