@@ -129,10 +129,14 @@ MIN_PASSWORD = 8  # characters
 MAX_AGENTS = 500  # accounts in all: the list every console and the sweeper read stays bounded
 
 
+PASSWORD_LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+PASSWORD_LENGTH = 16  # 16 of 57 letters: about 93 random bits
+
+
 def new_password() -> str:
-    """A password for a new or reset account (about 96 random bits), to be shown once to the
-    supervisor who asked: it is kept only as its hash and never logged."""
-    return secrets.token_urlsafe(12)
+    """A password for a new or reset account, read aloud or copied without mistaking a letter,
+    to be shown once to the supervisor who asked: it is kept only as its hash, never logged."""
+    return "".join(secrets.choice(PASSWORD_LETTERS) for _ in range(PASSWORD_LENGTH))
 
 
 async def hash_async(password: str) -> str:

@@ -111,6 +111,9 @@ async def test_reset_and_removal_sign_the_open_console_out(stack: Stack, make_ag
     assert await connect_refusal(stack.bridge_url, pat.token) == "session_ended"
     assert (await login(stack.bridge_url, name, reset["password"]))[0] == 401
     assert (await boss.call("agent_remove", {"name": name}))["error"]["code"] == "unknown_agent"
+    # The name added again revives none of the old sessions: they ended, not just the account.
+    await boss.must("agent_add", {"name": name, "display_name": "Pat", "department": "general"})
+    assert await connect_refusal(stack.bridge_url, pat.token) == "session_ended"
     await boss.close()
 
 
