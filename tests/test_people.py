@@ -116,6 +116,14 @@ async def test_reset_and_removal_sign_the_open_console_out(stack: Stack, make_ag
     assert await connect_refusal(stack.bridge_url, pat.token) == "session_ended"
     await boss.close()
 
+    # The bridge logs who did what, never a password.
+    def logged() -> str:
+        return "".join(p.log.read_text(errors="replace") for p in stack.processes
+                       if p.name == "bridge")
+
+    await eventually(lambda: f"reset the password of {name}" in logged(), what="the audit line")
+    assert first not in logged() and reset["password"] not in logged()
+
 
 @pytest.mark.parametrize(("event", "payload", "code"), [
     ("agent_add", {"name": "Pat Smith", "display_name": "Pat", "department": "general"},
