@@ -60,7 +60,7 @@ class PeopleDesk(Desk):
     async def do_agent_reset(self, sid: str, agent: Agent, payload: AgentNamed) -> Result:
         """A new password, answered this once; every session of the old one ends."""
         access.check_supervisor(agent, "reset passwords")
-        access.check_not_self(agent, payload.name, "reset the password of")
+        access.check_not_self(agent, payload.name, "reset your own password")
         password = accounts.new_password()
         ended = await accounts.reset(self.store, payload.name, password)
         log.info("%s reset the password of %s; %d session(s) ended", agent.name, payload.name,

@@ -70,7 +70,7 @@ def check_supervisor(agent: Agent, what: str) -> None:
 def check_not_self(agent: Agent, name: str, what: str) -> None:
     """Refused when a supervisor would do `what` to their own account from the console."""
     if agent.name == name:
-        raise Refused("forbidden", f"You cannot {what} yourself here: ask another supervisor, "
+        raise Refused("forbidden", f"You cannot {what} here: ask another supervisor, "
                                    "or use the command line.")
 
 
