@@ -75,6 +75,22 @@ def check_supervisor(agent: Agent, what: str) -> None:
         raise Refused("forbidden", f"Only supervisors {what}.")
 
 
+def check_not_self(agent: Agent, name: str, what: str) -> None:
+    """Refused when a supervisor would do `what` to their own account from the console."""
+    if agent.name == name:
+        raise Refused("forbidden", f"You cannot {what} here: ask another supervisor, "
+                                   "or use the command line.")
+
+
+def check_supervisor_remains(agents: Collection[Agent], name: str, role: Role | None) -> None:
+    """Refused (`last_supervisor`) when `name` leaving (`role` None) or taking `role` would
+    leave no supervisor: the team can always manage its people from the console."""
+    others = [a for a in agents if a.role is Role.SUPERVISOR and a.name != name]
+    if not others and role is not Role.SUPERVISOR:
+        raise Refused("last_supervisor", "This would leave no supervisor; make someone else a "
+                                         "supervisor first.")
+
+
 def check_ticket(agent: Agent, ticket: Ticket) -> None:
     """Agents act on their own department's tickets; supervisors on every one."""
     if agent.role is not Role.SUPERVISOR and ticket.department != agent.department:

@@ -2,11 +2,12 @@
 // request is answered by an acknowledgement (docs/protocol.md). All text goes in with
 // textContent (through el()), never as HTML. Laid out as Rocket.Chat Livechat is: console/state.js
 // (who is signed in, queues, chats), console/connection.js (the socket and its acknowledgements),
-// one module per view (queues, chats, reply, canned, tickets, insights).
+// one module per view (queues, chats, reply, canned, tickets, insights, people).
 import { beep } from "./console/alerts.js";
 import { renderCanned } from "./console/canned.js";
 import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
+import { forgetPassword, loadPeople } from "./console/people.js";
 import { $, TOKEN, me } from "./console/state.js";
 import { startModel, stopModel } from "./console/model.js";
 import { loadTickets, ticketCount } from "./console/tickets.js";
@@ -48,9 +49,11 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "canned", "insights", "model"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "canned", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
   stopModel();
+  forgetPassword(); // a new password is shown once
+  if (name === "people") loadPeople();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
   if (name === "canned") renderCanned();
   if (name === "insights") startInsights();

@@ -5,6 +5,7 @@ import { alertAgent, capWaiting, setupNotifyButton, showWaiting } from "./alerts
 import { canned, fillCanned, loadCanned, renderCanned } from "./canned.js";
 import { addMessage, assignedToMe, changed, openChat, released, showVisitorTyping } from "./chats.js";
 import { stopInsights } from "./insights.js";
+import { forgetPassword, setupPeople } from "./people.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
 import { loadTickets, ticketCount } from "./tickets.js";
@@ -114,6 +115,7 @@ async function hello() {
   for (const id of mine) await openChat(id, { mine: true, focus: !session.activeId });
   for (const id of chats.keys()) if (!mine.has(id)) await openChat(id, { mine: false });
   loadCanned();
+  setupPeople();
 }
 
 $("presence").addEventListener("change", async (e) => {
@@ -124,6 +126,7 @@ $("presence").addEventListener("change", async (e) => {
 export function signOut(message) {
   sessionStorage.removeItem(TOKEN);
   stopInsights();
+  forgetPassword();
   if (session.socket) { session.socket.off(); session.socket.disconnect(); session.socket = null; }
   chats.clear();
   session.activeId = "";
