@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,25 @@ async def train(settings: Settings, examples: list[Example]) -> dict[str, str]:
         return await store.trainer_status()
     finally:
         await store.close()
+
+
+def test_the_model_server_needs_its_token_and_answers_304(stack: Stack) -> None:
+    token = Settings.from_env(stack.env).model_token
+    newest = model_files(Path("models") / stack.env["SITE"])[0]
+
+    def get(query: str, etag: str = "") -> tuple[int, str, int]:
+        request = urllib.request.Request(f"{stack.bridge_url}/models/live{query}",
+                                         headers={"If-None-Match": etag} if etag else {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("ETag", ""), len(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("ETag", ""), 0
+
+    assert get("")[0] == 401 and get("?token=wrong")[0] == 401
+    assert get(f"?token={token}") == (200, newest.name, newest.stat().st_size)
+    assert get(f"?token={token}", etag=newest.name)[:2] == (304, newest.name)
+    assert get(f"?token={token}", etag="older.tar.gz")[0] == 200
 
 
 async def test_taught_examples_go_live_on_a_running_worker_and_roll_back(rollout) -> None:
