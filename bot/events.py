@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from .answer_text import MAX_ANSWER_CHARS, MAX_BUTTONS, Button
 from .errors import STATUS, Refused
 from .models import Presence
 from .protocol import EMAIL, SESSION_ID, detail, encodable
@@ -37,6 +38,7 @@ from .protocol import EMAIL, SESSION_ID, detail, encodable
 DEFAULT_MAX_CHARS = 2000  # MAX_MESSAGE_CHARS, when no context says otherwise
 TICKET_REPLY_CHARS = 20_000  # an emailed answer may be longer than a chat message
 CANNED_KEY = "Give a department and a key (1-40 chars)."
+HISTORY_KEPT = 20  # edits of an answer kept (the latest); bot/answers.py
 
 
 class Refusal:
@@ -374,6 +376,35 @@ class TicketReply(Event):
     text: LongText
 
 
+def _answer_text(text: str, info: ValidationInfo) -> str:
+    return _said(text, info.field_name, MAX_ANSWER_CHARS)
+
+
+TopicName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$"),
+                      Refusal("unknown_topic", "There is no such topic.")]
+BUTTONS_REFUSED = (f"'buttons' is a list of at most {MAX_BUTTONS}, each a title (1-40 "
+                   "characters) and either a url (http:// or https://) or a topic.")
+
+
+class AnswerTopic(Event):
+    """A topic's history (`answer_history`); `answer_revert` undoes the edit at `index` of it
+    (0, the latest: the answer becomes what it was before that edit)."""
+
+    topic: TopicName
+    index: Annotated[int, Field(ge=0, lt=HISTORY_KEPT, strict=True),
+                     Refusal("invalid_payload", f"'index' is a whole number, 0 to {HISTORY_KEPT - 1}.")] = 0
+
+
+class AnswerSet(Event):
+    """A topic's new answer: text (web links as [words](https://...)) and buttons."""
+
+    topic: TopicName
+    text: Annotated[str, BeforeValidator(_string), AfterValidator(_answer_text),
+                    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_ANSWER_CHARS})]
+    buttons: Annotated[list[Button], Field(max_length=MAX_BUTTONS),
+                       Refusal("invalid_payload", BUTTONS_REFUSED)] = []
+
+
 AGENT: dict[str, type[Event]] = {
     "hello": Event,
     "presence": PresenceChange,
@@ -394,6 +425,10 @@ AGENT: dict[str, type[Event]] = {
     "tickets": Tickets,
     "ticket_transcript": TicketTranscript,
     "ticket_reply": TicketReply,
+    "answers": Event,
+    "answer_set": AnswerSet,
+    "answer_history": AnswerTopic,
+    "answer_revert": AnswerTopic,
 }
 
 
