@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 WEB = re.compile(r"^https?://[^\s<>\"'`]{1,500}$", re.IGNORECASE)
 _DESTINATION = r"(?:[^()\s]|\([^()\s]*\))*"  # one level of parentheses, as in bot/protocol.py
 LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\(\s*(" + _DESTINATION + r")\s*\)")
+BARE = r"(https?://[^\s<>\"'`\[\]()]+)"
+PIECE = re.compile(LINK.pattern + "|" + BARE, re.IGNORECASE)
 MAX_BUTTONS = 4
 MAX_ANSWER_CHARS = 1500
 
@@ -32,14 +34,19 @@ def is_web(target: str) -> bool:
 
 
 def parts(text: str) -> list[tuple[str, str]]:
-    """The text as (words, link) pieces in order: link is "" for plain words. Only Markdown
-    links to http(s) targets are links; others are their words."""
+    """The text as (words, link) pieces in order, as the widget shows it (widget/src/shared/
+    text.js, `answerParts`): link is "" for plain words. A Markdown link to an http(s) target
+    and a bare http(s) address are links; any other link is its words."""
     found: list[tuple[str, str]] = []
     at = 0
-    for match in LINK.finditer(text):
+    for match in PIECE.finditer(text):
         found.append((text[at:match.start()], ""))
-        label, target = match.group(1), match.group(2)
-        found.append((label, target if is_web(target) else ""))
+        if match.group(3):  # a bare address, without the punctuation that ends a sentence
+            address = match.group(3).rstrip(".,;:!?")
+            found += [(address, address), (match.group(3)[len(address):], "")]
+        else:
+            label, target = match.group(1), match.group(2)
+            found.append((label, target if is_web(target) else ""))
         at = match.end()
     found.append((text[at:], ""))
     merged: list[tuple[str, str]] = []
@@ -52,9 +59,9 @@ def parts(text: str) -> list[tuple[str, str]]:
 
 
 def clean(text: str) -> str:
-    """The text with every link that is not http(s) reduced to its words: what is stored and
+    """The text with every Markdown link that is not http(s) reduced to its words: what is
     sent (rasa-webchat renders the Markdown links that are left)."""
-    return "".join(f"[{words}]({link})" if link else words for words, link in parts(text))
+    return LINK.sub(lambda m: m.group(0) if is_web(m.group(2)) else m.group(1), text)
 
 
 def unsafe_links(text: str) -> list[str]:
