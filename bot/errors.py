@@ -15,7 +15,8 @@ STATUS: dict[str, int] = {
     # the payload
     "invalid_payload": 400, "missing_field": 400, "message_not_string": 400, "message_empty": 400,
     "message_too_long": 400, "invalid_text": 400, "invalid_message_id": 400, "invalid_email": 400,
-    "invalid_status": 400, "invalid_link": 400, "unknown_event": 400, "reserved_event": 400, "file_empty": 400,
+    "invalid_status": 400, "invalid_link": 400, "unknown_event": 400, "reserved_event": 400,
+    "file_empty": 400,
     "json_required": 415, "file_type": 415, "file_too_large": 413,
     # who is asking
     "auth_required": 401, "token_invalid": 401, "token_expired": 401, "session_ended": 401,

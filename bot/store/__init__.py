@@ -55,7 +55,8 @@ from .tickets import Tickets
 from .transcripts import Appended, NotOwner, Page, Transcripts, Turn
 
 __all__ = [
-    "AnswerEdit", "Answers", "Agents", "Appended", "Canned", "Conversations", "Coordination", "Erasure", "Expect",
+    "Agents", "AnswerEdit", "Answers", "Appended", "Canned", "Conversations", "Coordination",
+    "Erasure", "Expect",
     "Insights", "Move", "NotOwner", "Outcome", "Page", "Queues", "StaffSessions", "Store",
     "Tickets", "Transcripts", "Turn",
 ]
