@@ -71,3 +71,19 @@ async def test_a_javascript_link_in_an_answer_is_never_a_link(
     await expect(bubble.locator("a")).to_have_attribute("href", "https://x.example/a")
     assert await widget.page.locator("a[href^='javascript' i]").count() == 0
     assert widget.dialogs == []
+
+
+async def test_rasa_webchat_shows_the_edited_answer_with_its_link_and_link_button(
+        stack, new_context, redis: aioredis.Redis, pricing_kept: None) -> None:
+    await redis.set("fd:answer:pricing", json.dumps({
+        "text": f"Every seat is £20. [Book online]({BOOK}).",
+        "buttons": [{"title": "Book now", "url": BOOK}, {"title": "Refunds", "topic": "refunds"}]}))
+    page = await (await new_context()).new_page()
+    await page.goto(stack.bridge_url + "/webchat")
+    await page.locator(".rw-launcher").click()
+    await page.locator(".rw-new-message").fill("how much are tickets")
+    await page.locator(".rw-new-message").press("Enter")
+    answer = page.locator(".rw-response", has_text="Every seat is £20.")
+    await expect(answer.locator(f"a[href='{BOOK}']")).to_have_text("Book online")
+    await expect(page.locator(f"a.rw-reply[href='{BOOK}']")).to_have_text("Book now")
+    await expect(page.locator("div.rw-reply", has_text="Refunds")).to_be_visible()
