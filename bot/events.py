@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from .answer_text import MAX_ANSWER_CHARS, MAX_BUTTONS, Button
 from .errors import STATUS, Refused
 from .models import Presence, Role
 from .protocol import EMAIL, SESSION_ID, detail, encodable
@@ -40,6 +41,7 @@ CANNED_KEY = "Give a department and a key (1-40 chars)."
 LOGIN_NAME = r"^[a-z0-9][a-z0-9._-]{1,31}$"  # what the console may create (the command line: any)
 DISPLAY_NAME_CHARS = 60
 CAPACITY_MAX = 20  # chats at once
+HISTORY_KEPT = 20  # edits of an answer kept (the latest); bot/answers.py
 
 
 class Refusal:
@@ -445,6 +447,33 @@ class AgentNamed(Event):
     """An existing account: to remove, or to give a new password."""
 
     name: AgentName
+def _answer_text(text: str, info: ValidationInfo) -> str:
+    return _said(text, info.field_name, MAX_ANSWER_CHARS)
+
+
+TopicName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$"),
+                      Refusal("unknown_topic", "There is no such topic.")]
+BUTTONS_REFUSED = (f"'buttons' is a list of at most {MAX_BUTTONS}, each a title (1-40 "
+                   "characters) and either a url (http:// or https://) or a topic.")
+
+
+class AnswerTopic(Event):
+    """A topic's history (`answer_history`); `answer_revert` undoes the edit at `index` of it
+    (0, the latest: the answer becomes what it was before that edit)."""
+
+    topic: TopicName
+    index: Annotated[int, Field(ge=0, lt=HISTORY_KEPT, strict=True),
+                     Refusal("invalid_payload", f"'index' is a whole number, 0 to {HISTORY_KEPT - 1}.")] = 0
+
+
+class AnswerSet(Event):
+    """A topic's new answer: text (web links as [words](https://...)) and buttons."""
+
+    topic: TopicName
+    text: Annotated[str, BeforeValidator(_string), AfterValidator(_answer_text),
+                    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_ANSWER_CHARS})]
+    buttons: Annotated[list[Button], Field(max_length=MAX_BUTTONS),
+                       Refusal("invalid_payload", BUTTONS_REFUSED)] = []
 
 
 AGENT: dict[str, type[Event]] = {
@@ -474,6 +503,10 @@ AGENT: dict[str, type[Event]] = {
     "agent_edit": AgentEdit,
     "agent_remove": AgentNamed,
     "agent_reset": AgentNamed,
+    "answers": Event,
+    "answer_set": AnswerSet,
+    "answer_history": AnswerTopic,
+    "answer_revert": AnswerTopic,
 }
 
 

@@ -7,8 +7,9 @@
 Both models parse the pack's check sentences (sites/<pack>/eval.jsonl) and the base's safety set
 (sites/common/safety.jsonl: "are you real?", a person, out of scope, out of domain; written for
 the gate, in no training file). The candidate passes only if no safety figure is worse than the
-live model's and FAQ accuracy (the right topic answered or among the buttons) is not lower. The JSON says which figure fell, the sentences the
-live model got right and the candidate does not, and the taught examples (`--taught`: a list of
+live model's and FAQ accuracy (the right topic answered or among the buttons) is not lower. The
+JSON says which figure fell, the sentences the live model got right and the candidate does not,
+and the taught examples (`--taught`: a list of
 {"text", "intent"}) labelled with the intents the candidate wrongly gave them: the likely cause.
 Exit 0 when it passes, 1 when it is held back.
 """

@@ -393,6 +393,21 @@ class StoreMachine(RuleBasedStateMachine):
 
         self.both(change)
 
+    @rule(topic=st.sampled_from(["prices", "hours"]),
+          answer=st.sampled_from(["", '{"text": "A"}', '{"text": "B", "buttons": []}']),
+          by=st.sampled_from(AGENTS), keep=st.integers(1, 3),
+          expect=st.sampled_from([None, "", '{"text": "A"}']), limit=st.integers(0, 4))
+    def answers(self, topic: str, answer: str, by: str, keep: int, expect: str | None,
+                limit: int) -> None:
+        at = round(time.time(), 3)
+
+        async def edit(s: Any, _: int) -> Any:
+            done = await s.edit_answer(topic, answer, by, at, keep, expect)
+            return (done, await s.live_answer(topic), await s.live_answers(["prices", "hours"]),
+                    await s.answer_history(topic, limit))
+
+        self.both(edit)
+
     @rule(field=st.sampled_from(["handoffs", "abandoned"]), amount=st.integers(0, 3),
           sample=st.sampled_from(["queue_wait", "first_response"]),
           value=st.floats(0, 1000, allow_nan=False), days=st.integers(1, 3))

@@ -24,6 +24,7 @@ from ..limits import Who, per_connection
 from ..models import Agent, Conversation, Presence
 from ..relay import AGENT_NS, Relay, agent_room, conversation_room
 from ..store import Store
+from .answers import AnswerDesk
 from .canned import CannedDesk
 from .chats import ChatDesk
 from .desk import Desk, Result, refused
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, PeopleDesk,
-                                 TrainingDesk)
+                                 AnswerDesk, TrainingDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 

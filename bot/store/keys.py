@@ -122,6 +122,16 @@ def canned(department: str) -> str:
     return f"{PREFIX}canned:{department}"
 
 
+def answer(topic: str) -> str:
+    """A FAQ topic's edited answer (JSON); bounded by the pack's topics, no TTL: it is content."""
+    return f"{PREFIX}answer:{topic}"
+
+
+def answer_history(topic: str) -> str:
+    """A topic's answer edits, newest first, trimmed to the latest few (bot/answers.py)."""
+    return f"{PREFIX}answer_history:{topic}"
+
+
 def stats(date: str) -> str:
     """One day's tallies (YYYY-MM-DD, UTC)."""
     return f"{PREFIX}stats:{date}"

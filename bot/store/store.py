@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from .answers import Answers
 from .canned import Canned
 from .conversations import Conversations
 from .coordination import Coordination
@@ -17,7 +18,7 @@ from .transcripts import Transcripts
 
 
 class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
-            Insights, Coordination, Erasure, Rollout, Protocol):
+            Insights, Coordination, Erasure, Rollout, Answers, Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
     A function that needs only one concept may ask for its narrow interface instead (e.g.

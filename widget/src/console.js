@@ -2,8 +2,9 @@
 // request is answered by an acknowledgement (docs/protocol.md). All text goes in with
 // textContent (through el()), never as HTML. Laid out as Rocket.Chat Livechat is: console/state.js
 // (who is signed in, queues, chats), console/connection.js (the socket and its acknowledgements),
-// one module per view (queues, chats, reply, canned, tickets, insights, people).
+// one module per view (queues, chats, reply, canned, answers, tickets, insights, people, model).
 import { beep } from "./console/alerts.js";
+import { loadAnswers } from "./console/answers.js";
 import { renderCanned } from "./console/canned.js";
 import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
@@ -49,13 +50,14 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "canned", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "canned", "answers", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
   stopModel();
   forgetPassword(); // a new password is shown once
   if (name === "people") loadPeople();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
   if (name === "canned") renderCanned();
+  if (name === "answers") loadAnswers();
   if (name === "insights") startInsights();
   if (name === "model") startModel();
 }

@@ -11,6 +11,7 @@ Nothing is shared between processes; every method runs without yielding, so each
 
 from __future__ import annotations
 
+from .answers import MemoryAnswers
 from .base import MemoryPart
 from .conversations import MemoryConversations
 from .coordination import MemoryCoordination
@@ -25,6 +26,6 @@ __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "Mem
 
 
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
-                  MemoryErasure, MemoryCoordination, MemoryRollout):
+                  MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
     (`MemoryErasure` brings `MemoryTickets` with it)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...config import Settings
+from .answers import RedisAnswers
 from .canned import RedisCanned
 from .connection import RedisPart, connection_options
 from .conversations import RedisConversations
@@ -19,7 +20,7 @@ __all__ = ["RedisPart", "RedisStore", "RedisTurn", "connection_options"]
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
                  RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
-                 RedisRollout):
+                 RedisRollout, RedisAnswers):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` with it."""
 

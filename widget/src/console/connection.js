@@ -2,6 +2,7 @@
 // acknowledgement (docs/protocol.md); server events are handed to the views.
 import { io } from "socket.io-client";
 import { alertAgent, capWaiting, setupNotifyButton, showWaiting } from "./alerts.js";
+import { answerChanged, showAnswersTab } from "./answers.js";
 import { canned, fillCanned, loadCanned, renderCanned } from "./canned.js";
 import { addMessage, assignedToMe, changed, openChat, released, showVisitorTyping } from "./chats.js";
 import { stopInsights } from "./insights.js";
@@ -71,6 +72,7 @@ export function start(token) {
     renderCanned();
     for (const chat of chats.values()) fillCanned(chat);
   });
+  socket.on("answer", answerChanged);
   socket.on("visitor_typing", ({ conversation_id, on }) => {
     const chat = chats.get(conversation_id);
     if (chat) showVisitorTyping(chat, on);
@@ -116,6 +118,7 @@ async function hello() {
   for (const id of chats.keys()) if (!mine.has(id)) await openChat(id, { mine: false });
   loadCanned();
   setupPeople();
+  showAnswersTab();
 }
 
 $("presence").addEventListener("change", async (e) => {

@@ -48,6 +48,8 @@ button{font:inherit;cursor:pointer}
 .replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .chip{min-height:36px;padding:6px 14px;border:1.5px solid ${ink};border-radius:18px;background:#fff;color:${ink};font-size:14px}
 .chip:hover{background:#f1f4f7}
+a.chip{display:inline-flex;align-items:center;text-decoration:none}
+.bubble a{color:inherit;text-decoration:underline}
 .queue{margin:0 12px 6px;padding:8px 12px;border-radius:8px;background:#e8f0fa;color:#173a5e;font-size:13px;font-weight:600}
 .typing{padding:2px 16px 6px;font-size:13px;color:#454545;display:flex;align-items:center;gap:8px}
 .dots{display:inline-flex;gap:3px}
