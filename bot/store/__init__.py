@@ -13,6 +13,7 @@ Interfaces (this package, one module per concept; typing.Protocol, no code):
   canned.py         Canned         a department's ready answers
   insights.py       Insights       daily tallies and recent measurements
   coordination.py   Coordination   limits, leases and once-only marks between processes
+  teaching.py       Teaching       messages the bot did not answer, and the examples taught
   erasure.py        Erasure        a conversation's keys by exact name, and erasing them
   store.py          Store          all of them together (plus ping and close): what the domain
                                    code receives. A function may ask for a narrow one instead.
@@ -49,11 +50,12 @@ from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
 from .store import Store
+from .teaching import Teaching
 from .tickets import Tickets
 from .transcripts import Appended, NotOwner, Page, Transcripts, Turn
 
 __all__ = [
     "Agents", "Appended", "Canned", "Conversations", "Coordination", "Erasure", "Expect",
     "Insights", "Move", "NotOwner", "Outcome", "Page", "Queues", "StaffSessions", "Store",
-    "Tickets", "Transcripts", "Turn",
+    "Teaching", "Tickets", "Transcripts", "Turn",
 ]

@@ -120,6 +120,24 @@ def canned(department: str) -> str:
     return f"{PREFIX}canned:{department}"
 
 
+def unanswered(entry_id: str) -> str:
+    """A message the bot did not answer (JSON), kept as long as its conversation."""
+    return f"{PREFIX}teach:{entry_id}"
+
+
+def unanswered_index(department: str) -> str:
+    """A department's unanswered messages by time, bounded (TEACH_CAP) and with a TTL."""
+    return f"{PREFIX}teach_index:{department}"
+
+
+def unanswered_of(conversation_id: str) -> str:
+    """The ids of a conversation's unanswered messages (for erasure)."""
+    return f"{PREFIX}teach_of:{conversation_id}"
+
+
+LEARNED = f"{PREFIX}learned"  # hash: normalised words -> taught example (JSON), bounded
+
+
 def stats(date: str) -> str:
     """One day's tallies (YYYY-MM-DD, UTC)."""
     return f"{PREFIX}stats:{date}"
