@@ -26,10 +26,11 @@ STATUS: dict[str, int] = {
     "link_invalid": 403, "link_expired": 403,
     # what they name
     "unknown_conversation": 404, "not_found": 404, "unknown_agent": 400,
-    "unknown_department": 400, "unknown_ticket": 400,
+    "unknown_department": 400, "unknown_ticket": 400, "unknown_topic": 400,
     # the state of things: the move is not possible now
     "state_changed": 409, "already_taken": 409, "already_closed": 409, "at_capacity": 409,
     "not_with_people": 409, "same_agent": 409, "no_exchange": 409,
+    "learned_full": 409,
     # too much, or too many
     "rate_limited": 429, "transcript_limit": 429,
     # our side

@@ -28,12 +28,13 @@ from .canned import CannedDesk
 from .chats import ChatDesk
 from .desk import Desk, Result, refused
 from .moves import MoveDesk
+from .teaching import TeachDesk
 from .tickets import TicketDesk
 
 log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
-DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk)
+DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, TeachDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 
