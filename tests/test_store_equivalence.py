@@ -30,7 +30,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from bot.models import (
-    Agent, Conversation, Learned, Message, Owner, Presence, Role, Sender, Ticket, Unanswered,
+    Agent,
+    Conversation,
+    Learned,
+    Message,
+    Owner,
+    Presence,
+    Role,
+    Sender,
+    Ticket,
+    Unanswered,
 )
 from bot.store import Expect, NotOwner
 from bot.store.memory import MemoryStore
