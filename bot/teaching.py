@@ -87,6 +87,12 @@ def group(entries: list[Unanswered]) -> list[Group]:
     return list(groups.values())
 
 
+def topics(site: Site) -> list[dict[str, str]]:
+    """What a message can be taught as: the pack's topics (intent and button title)."""
+    return [{"intent": f"{FAQ}{name}", "title": topic.title or name.replace("_", " ").capitalize()}
+            for name, topic in site.topics.items()]
+
+
 def learned_example(text: str, intent: str, by: str) -> tuple[Learned, str]:
     """A taught example (one line of words) and its key in the learned data."""
     line = " ".join(text.split())

@@ -15,6 +15,7 @@ import yaml
 
 from bot.pack import held_back, written
 from bot.site import SITES
+
 from clients import AgentClient, Visitor
 from stack import ROOT, Stack
 from waiting import eventually

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .. import teaching
 from ..errors import Refused
 from ..events import AgentHistory, ConversationEvent, Event, PresenceChange, Queue
 from ..handoff import access
@@ -25,6 +26,7 @@ class ChatDesk(Desk):
             agent=agent.public(), presence=presence.value, departments=self.departments,
             chats=sorted(await self.store.agent_chats(agent.name)), queues=queues,
             teach=access.may_teach(agent, self.settings.teach_agents),
+            topics=teaching.topics(self.settings.site),
         )
 
     async def waiting(self, department: str, offset: int = 0,

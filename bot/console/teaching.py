@@ -16,12 +16,6 @@ SCAN = 500  # the newest entries grouped for the view (each department keeps TEA
 
 
 class TeachDesk(Desk):
-    def topics(self) -> list[dict[str, str]]:
-        """What a message can be taught as: the pack's topics (intent and title)."""
-        return [{"intent": f"{teaching.FAQ}{name}",
-                 "title": topic.title or name.replace("_", " ").capitalize()}
-                for name, topic in self.settings.site.topics.items()]
-
     def intent_of(self, label: str) -> str:
         """The intent a label teaches ('' for ignore); a topic the pack does not have is refused."""
         if label == teaching.IGNORE:
@@ -37,7 +31,8 @@ class TeachDesk(Desk):
         groups = teaching.group(await self.store.unanswered(departments, SCAN))
         page = groups[payload.offset:payload.offset + PAGE]
         return ok(groups=[g.to_dict() for g in page], total=len(groups), offset=payload.offset,
-                  more=payload.offset + PAGE < len(groups), topics=self.topics())
+                  more=payload.offset + PAGE < len(groups),
+                  topics=teaching.topics(self.settings.site))
 
     async def learn(self, agent: Agent, texts: list[str], intent: str) -> int:
         """Keep each text as an example of `intent`; how many were kept."""

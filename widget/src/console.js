@@ -2,12 +2,13 @@
 // request is answered by an acknowledgement (docs/protocol.md). All text goes in with
 // textContent (through el()), never as HTML. Laid out as Rocket.Chat Livechat is: console/state.js
 // (who is signed in, queues, chats), console/connection.js (the socket and its acknowledgements),
-// one module per view (queues, chats, reply, canned, tickets, insights).
+// one module per view (queues, chats, reply, canned, tickets, teaching, insights).
 import { beep } from "./console/alerts.js";
 import { renderCanned } from "./console/canned.js";
 import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
 import { $, TOKEN, me } from "./console/state.js";
+import { loadTeach } from "./console/teaching.js";
 import { loadTickets, ticketCount } from "./console/tickets.js";
 
 $("login-form").addEventListener("submit", async (e) => {
@@ -47,9 +48,10 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "canned", "insights"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "teach", "canned", "insights"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
+  if (name === "teach") loadTeach();
   if (name === "canned") renderCanned();
   if (name === "insights") startInsights();
 }

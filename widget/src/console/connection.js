@@ -7,6 +7,7 @@ import { addMessage, changed, openChat, released, showVisitorTyping } from "./ch
 import { stopInsights } from "./insights.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
+import { showTeachTab } from "./teaching.js";
 import { loadTickets, ticketCount } from "./tickets.js";
 import { fmtWait } from "../shared/time.js";
 
@@ -87,6 +88,8 @@ async function hello() {
   me.agent = answer.agent;
   me.departments = answer.departments;
   me.presence = answer.presence;
+  me.topics = answer.topics || [];
+  showTeachTab(!!answer.teach);
   const before = localStorage.getItem(PRESENCE);
   localStorage.removeItem(PRESENCE);
   if (answer.presence === "offline" && (before === "online" || before === "away")) {
