@@ -73,6 +73,11 @@ async def test_unanswered_questions_are_taught_and_exported(
                                                   "label": "faq_no_such_topic"})
         assert unknown["error"]["code"] == "unknown_topic"
 
+        # The first message of a chat, labelled from the chat (ignored: nothing learned).
+        first = await boss.must("teach_first", {"conversation_id": visitor.conversation_id,
+                                                "label": "ignore"})
+        assert first["text"] == PRICE and first["learned"] == 0
+
         # One click each: learned (who, when), and gone from the list.
         other = next(g for g in board["groups"] if GIBBERISH[1] in g["texts"])
         done = await boss.must("teach_label", {"entries": other["entries"],
