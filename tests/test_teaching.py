@@ -22,6 +22,7 @@ from waiting import eventually
 
 GIBBERISH = ["florp quazzle wibbet snorkdang", "vrimble oxtaff glunder pazzik"]
 PRICE = "how much are tickets?"
+CLOSE = "tickets for the wrong date"  # two close topics: "did you mean" (test_assistant.py)
 
 
 def texts(result: dict[str, Any]) -> list[str]:
@@ -36,9 +37,14 @@ async def test_unanswered_questions_are_taught_and_exported(
     await boss.connect(boss_name, boss_password)
     await billing.connect(*make_agent("tickets_billing", redis_url=redis_url))
     await web.connect(*make_agent("website_technical", redis_url=redis_url))
-    visitor = Visitor(url)
+    visitor, declining = Visitor(url), Visitor(url)
     await visitor.connect()
+    await declining.connect()
     try:
+        # "Did you mean" turned down ("Something else: talk to a person").
+        asked = await declining.ask(CLOSE)
+        assert asked["quick_replies"][-1]["payload"] == "/human_handoff"
+        await declining.say("/human_handoff")
         # A thumbs-down on a FAQ answer (once per answer; only the bot's answers).
         answer = await visitor.ask(PRICE)
         assert "£" in answer["text"]
@@ -50,13 +56,16 @@ async def test_unanswered_questions_are_taught_and_exported(
 
         async def listed() -> dict[str, Any] | None:
             found = await boss.must("teach_list")
-            return found if {PRICE, GIBBERISH[1]} <= set(texts(found)) else None
+            return found if {PRICE, GIBBERISH[1], CLOSE} <= set(texts(found)) else None
 
         board = await eventually(listed, 30, what="the supervisor's To-teach list")
         price = next(g for g in board["groups"] if g["text"] == PRICE)
         assert price["kinds"] == {"rejected": 1} and price["guesses"] == ["faq_pricing"]
         assert price["departments"] == ["tickets_billing"]
         assert {"intent": "faq_pricing", "title": "Pricing"} in board["topics"]
+        close = next(g for g in board["groups"] if g["text"] == CLOSE)
+        offered = [q["payload"][1:] for q in asked["quick_replies"][:-1]]
+        assert close["kinds"] == {"declined": 1} and close["guesses"] == offered
 
         # Never across departments: the billing agent sees the price question, the website
         # agent does not, and neither sees what belongs to no department or another one.
@@ -95,7 +104,7 @@ async def test_unanswered_questions_are_taught_and_exported(
         assert f'"by":"{boss_name}"' in learned[GIBBERISH[1]]
         assert '"intent":"faq_pricing"' in learned[PRICE]
     finally:
-        for client in (visitor, boss, billing, web):
+        for client in (visitor, declining, boss, billing, web):
             await client.close()
 
     # Export into a copy of the pack: Rasa's NLU format, held-back questions left out.
