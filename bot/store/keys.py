@@ -23,6 +23,7 @@ touches together live in different hash slots.
   MULTI: save/remove agent       agent:{name} agents agents_version presence
   MULTI: save ticket, erasure    ticket:{id} tickets tickets:{dept} (and a conversation's keys)
   MULTI: staff sessions          staff:{session} staff_of:{name}
+  MULTI: unanswered (teaching)   teach_index:{dept} teach_of:{id} teach:{entry}
 
 For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
 and so on (the turn scripts then work as they are). The resume key is found by the secret
