@@ -23,7 +23,7 @@ from typing import Any
 from .handoff.request import HandoffRequest
 from .models import Learned, Sender, Unanswered
 from .site import Site
-from .store import Store
+from .store import Store, Teaching
 
 KINDS = ("unsure", "declined", "handoff", "rejected")
 HANDED_FOR = ("low_confidence", "out_of_scope")
@@ -97,6 +97,11 @@ def learned_example(text: str, intent: str, by: str) -> tuple[Learned, str]:
     """A taught example (one line of words) and its key in the learned data."""
     line = " ".join(text.split())
     return Learned(line, intent, by, round(time.time(), 3)), line.lower()
+
+
+async def taught(store: Teaching) -> list[dict[str, str]]:
+    """The learned examples as a trainer takes them: `{"text", "intent"}` each."""
+    return [{"text": e.text, "intent": e.intent} for e in await store.learned()]
 
 
 class Teacher:

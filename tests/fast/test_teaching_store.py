@@ -3,9 +3,10 @@ stepped clock), its erasure (`python -m bot data erase`), and a department's cap
 
 from __future__ import annotations
 
-from bot.models import Conversation, Message, Owner, Sender, Unanswered
+from bot.models import Conversation, Learned, Message, Owner, Sender, Unanswered
 from bot.privacy import erase, plan
 from bot.store.memory import ManualClock, MemoryStore
+from bot.teaching import learned_example, taught
 
 DAY = 86400
 C1, C2 = "1" * 32, "2" * 32
@@ -45,3 +46,13 @@ async def test_a_department_keeps_its_newest_entries_up_to_the_cap() -> None:
     await store.add_unanswered(entry("c1", 9, clock(), department="other"), cap=3)
     assert [e.message_id for e in await store.unanswered(["general"], 10)] == ["4-0", "3-0", "2-0"]
     assert not await store.add_unanswered(entry("c1", 4, clock() + 4), cap=3)  # once per message
+
+
+async def test_a_label_of_the_same_words_replaces_the_earlier_one_within_the_cap() -> None:
+    store = MemoryStore(ManualClock())
+    example, key = learned_example("  Is the  bar open? ", "faq_a", "sam")
+    assert (example.text, key) == ("Is the bar open?", "is the bar open?")
+    assert await store.learn(example, key, cap=1)
+    assert await store.learn(Learned("is the bar open?", "out_of_scope", "kim", 2.0), key, cap=1)
+    assert not await store.learn(Learned("another", "faq_a", "kim", 3.0), "another", cap=1)
+    assert await taught(store) == [{"text": "is the bar open?", "intent": "out_of_scope"}]
