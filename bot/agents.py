@@ -1,4 +1,5 @@
-"""Agent accounts: password hashing (argon2), signed expiring tokens, and the command line."""
+"""Agent accounts: password hashing (argon2), signed expiring tokens, adding, resetting and
+removing accounts (with the sessions they end), and the command line."""
 
 from __future__ import annotations
 
@@ -122,6 +123,62 @@ async def login(store: Store, name: str, password: str) -> Agent | None:
     return agent if agent is not None and right else None
 
 
+# --- accounts: what the command line and the console's People desk both do ------------------
+
+MIN_PASSWORD = 8  # characters
+MAX_AGENTS = 500  # accounts in all: the list every console and the sweeper read stays bounded
+
+
+PASSWORD_LETTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
+PASSWORD_LENGTH = 16  # 16 of 57 letters: about 93 random bits
+
+
+def new_password() -> str:
+    """A password for a new or reset account, read aloud or copied without mistaking a letter,
+    to be shown once to the supervisor who asked: it is kept only as its hash, never logged."""
+    return "".join(secrets.choice(PASSWORD_LETTERS) for _ in range(PASSWORD_LENGTH))
+
+
+async def hash_async(password: str) -> str:
+    """argon2 in the password checks' threads, off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_hashing, hash_password, password)
+
+
+async def existing(store: Store, name: str) -> Agent:
+    agent = await store.get_agent(name)
+    if agent is None:
+        raise Refused("unknown_agent", f"No agent named {name!r}.")
+    return agent
+
+
+async def add(store: Store, agent: Agent, password: str) -> None:
+    """Create the account, with this password; Refused (`agent_exists`) if the name is taken."""
+    if await store.get_agent(agent.name):
+        raise Refused("agent_exists", f"An agent named {agent.name!r} exists already.")
+    if len(await store.agents()) >= MAX_AGENTS:
+        raise Refused("agent_limit", f"There are {MAX_AGENTS} agents already; remove one first.")
+    agent.password_hash = await hash_async(password)
+    await store.save_agent(agent)
+
+
+async def reset(store: Store, name: str, password: str) -> int:
+    """A new password; every session signed in with the old one ends (their consoles are signed
+    out within a second, on every bridge). Returns how many ended."""
+    agent = await existing(store, name)
+    agent.password_hash = await hash_async(password)
+    await store.save_agent(agent)
+    return await store.end_staff_sessions(name)
+
+
+async def remove(store: Store, name: str) -> int:
+    """Remove the account and end every session of it; returns how many ended."""
+    await existing(store, name)
+    ended = await store.end_staff_sessions(name)
+    if not await store.remove_agent(name):
+        raise Refused("unknown_agent", f"No agent named {name!r}.")
+    return ended
+
+
 # --- command line: python -m bot agents add|list|remove|reset-password ----------------------
 
 
@@ -160,49 +217,40 @@ def _read_password(from_stdin: bool) -> str:
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
     store = RedisStore.from_settings(settings)
     try:
-        command = args.agents_command
-        if command == "list":
-            for agent in await store.agents():
-                print(f"{agent.name}\t{agent.role.value}\t{agent.department}\t"
-                      f"capacity {agent.capacity}\t{agent.display_name}")
-            return 0
-        if command == "remove":
-            ended = await store.end_staff_sessions(args.name)
-            if not await store.remove_agent(args.name):
-                print(f"No agent named {args.name!r}.", file=sys.stderr)
-                return 1
-            print(f"Removed {args.name}; {ended} session(s) ended.")
-            return 0
-        if command == "sign-out":
-            print(f"{await store.end_staff_sessions(args.name)} session(s) of {args.name} ended.")
-            return 0
+        return await _command(store, args)
+    except Refused as error:
+        print(error.message, file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+
+
+async def _command(store: Store, args: argparse.Namespace) -> int:
+    command = args.agents_command
+    if command == "list":
+        for agent in await store.agents():
+            print(f"{agent.name}\t{agent.role.value}\t{agent.department}\t"
+                  f"capacity {agent.capacity}\t{agent.display_name}")
+    elif command == "remove":
+        print(f"Removed {args.name}; {await remove(store, args.name)} session(s) ended.")
+    elif command == "sign-out":
+        print(f"{await store.end_staff_sessions(args.name)} session(s) of {args.name} ended.")
+    else:
         password = _read_password(args.password_stdin)
-        if len(password) < 8:
-            print("The password must have at least 8 characters.", file=sys.stderr)
-            return 1
+        if len(password) < MIN_PASSWORD:
+            raise Refused("invalid_payload",
+                          f"The password must have at least {MIN_PASSWORD} characters.")
         if command == "add":
-            if await store.get_agent(args.name):
-                print(f"An agent named {args.name!r} exists already.", file=sys.stderr)
-                return 1
             agent = Agent(
                 name=args.name, display_name=args.display_name.strip() or "Team member",
                 department=args.department, role=Role(args.role), capacity=args.capacity,
             )
-        else:
-            found = await store.get_agent(args.name)
-            if found is None:
-                print(f"No agent named {args.name!r}.", file=sys.stderr)
-                return 1
-            agent = found
-        agent.password_hash = hash_password(password)
-        await store.save_agent(agent)
-        if command != "add":  # a new password ends every session signed in with the old one
-            print(f"{await store.end_staff_sessions(agent.name)} session(s) ended.")
-        print(f"{'Added' if command == 'add' else 'Updated'} {agent.name} ({agent.role.value}, "
-              f"{agent.department}).")
-        return 0
-    finally:
-        await store.close()
+            await add(store, agent, password)
+            print(f"Added {agent.name} ({agent.role.value}, {agent.department}).")
+        else:  # a new password ends every session signed in with the old one
+            print(f"{await reset(store, args.name, password)} session(s) ended.")
+            print(f"Updated {args.name}.")
+    return 0
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -24,6 +24,7 @@ from .cors import ANY_SITE, Cors
 from .dialogue import Dialogue
 from .errors import Refused
 from .handoff import Handoff
+from .model_server import model_route
 from .rasa import RasaClient
 from .relay import Relay
 from .store.manager import socketio_manager
@@ -146,6 +147,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_post("/api/login", login_route(store, tokens, settings))
     app.router.add_post("/api/logout", logout_route(store, tokens, agents))
     app.router.add_get("/api/insights", insights_route(store, tokens))
+    app.router.add_get("/models/live", model_route(store, settings))
     uploads.add_routes(app)
     if DIST.is_dir():
         app.router.add_static("/static/", DIST)

@@ -167,6 +167,11 @@ class Environment(BaseSettings):
     rasa_venv: Path | None = None  # default: .venv-rasa
     site: str = DEFAULT_SITE
     rasa_model_dir: Path | None = None  # default: models/SITE
+    model_token: str = ""  # default: generated once into the data folder
+    model_server_url: str = ""  # default: http://127.0.0.1:FRONTDESK_PORT/models/live
+    model_pull_every: AtLeastOne = 10
+    train_after_examples: AtLeastOne = 5
+    train_after: Seconds = 600
     action_port: Port = 5055
     max_message_chars: AtLeastOne = 2000
     allowed_origins: str = ""
@@ -346,6 +351,11 @@ class Settings:
     rasa_venv: Path
     site_name: str
     model_dir: Path
+    model_token: str  # what Rasa workers show to pull the live model from the bridge
+    model_server_url: str
+    model_pull_every: int  # seconds between a Rasa worker's pulls (304 while unchanged)
+    train_after_examples: int  # the trainer retrains once this many new examples are taught...
+    train_after: float  # ...or once the oldest untrained one has waited this many seconds
     action_port: int
     secret_key: str
     max_message_chars: int
@@ -440,6 +450,8 @@ class Settings:
             rasa_venv=given.rasa_venv or ROOT / ".venv-rasa",
             site_name=given.site,
             model_dir=given.rasa_model_dir or ROOT / "models" / given.site,
+            model_token=given.model_token or _persistent_secret(data_dir, "model-token"),
+            model_server_url=given.model_server_url or f"http://127.0.0.1:{port}/models/live",
             secret_key=given.frontdesk_secret or _persistent_secret(data_dir, "secret-key"),
             allowed_origins=_origins(given.allowed_origins, public_url, port),
             metrics_token=given.metrics_token or _persistent_secret(data_dir, "metrics-token"),

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from . import metrics, protocol, wording
+from .answers import LiveAnswers
 from .config import Settings
 from .handoff import Handoff, HandoffRequest, responder
 from .handoff.responder import BOT_GUARD, Answer
@@ -47,6 +48,7 @@ class Dialogue:
         self.handoff = handoff
         self.settings = settings
         self.teacher = Teacher(store, settings.site, settings.teach_cap)
+        self.answers = LiveAnswers(store, settings.site)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def local_lock(self, conversation_id: str) -> asyncio.Lock:
@@ -191,6 +193,7 @@ class Dialogue:
             log.warning("Rasa gave no handoff for %s's request for a person", conversation_id)
             await self.hand_over(conversation_id, HandoffRequest("requested", text=text))
             return
+        replies = await self.answers.substitute(replies)
         if not replies:
             replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
         for reply in replies:
@@ -250,4 +253,6 @@ def bot_data(reply: BotReply) -> dict[str, Any]:
         data["image"] = reply.image
     if reply.custom:
         data["custom"] = reply.custom
+    if reply.topic:
+        data["answer"] = {"topic": reply.topic}
     return data

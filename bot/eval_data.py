@@ -69,3 +69,15 @@ def check(path: Path, topics: Mapping[str, str], shown: str = "") -> List[Dict[s
         raise EvalDataError("\n".join(problems[:MAX_PROBLEMS]
                                       + ([f"{shown}: ... and {more} more"] if more > 0 else [])))
     return rows
+
+
+def held_back(folder: Path) -> set[str]:
+    """The sentences of a pack (its folder) that are never trained on: its natural questions
+    and check sentences, lower case and trimmed (scripts/drop_overlap.py, bot/trainer.py)."""
+    texts: set[str] = set()
+    for name in ("natural.jsonl", "eval.jsonl"):
+        path = folder / name
+        if path.exists():
+            texts |= {json.loads(line)["text"].lower().strip()
+                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return texts

@@ -30,13 +30,18 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from .answer_text import MAX_ANSWER_CHARS, MAX_BUTTONS, Button
 from .errors import STATUS, Refused
-from .models import Presence
+from .models import Presence, Role
 from .protocol import EMAIL, SESSION_ID, detail, encodable
 
 DEFAULT_MAX_CHARS = 2000  # MAX_MESSAGE_CHARS, when no context says otherwise
 TICKET_REPLY_CHARS = 20_000  # an emailed answer may be longer than a chat message
 CANNED_KEY = "Give a department and a key (1-40 chars)."
+LOGIN_NAME = r"^[a-z0-9][a-z0-9._-]{1,31}$"  # what the console may create (the command line: any)
+DISPLAY_NAME_CHARS = 60
+CAPACITY_MAX = 20  # chats at once
+HISTORY_KEPT = 20  # edits of an answer kept (the latest); bot/answers.py
 
 
 class Refusal:
@@ -129,6 +134,26 @@ def _trimmed(value: Any) -> str:
     return _stated(value).strip()
 
 
+def _display_name(value: Any) -> Any:
+    """A name visitors see: trimmed, 1-60 printable characters (no line breaks)."""
+    if not isinstance(value, str):
+        return value  # refused as not a string
+    value = value.strip()
+    if not value or len(value) > DISPLAY_NAME_CHARS or not value.isprintable() \
+            or not encodable(value):
+        raise PydanticCustomError("invalid_display_name", DISPLAY_NAME_REFUSED)
+    return value
+
+
+def _known_department(value: Any, info: ValidationInfo) -> Any:
+    if value is not None and value not in (info.context or {}).get("departments", (value,)):
+        raise PydanticCustomError("unknown_department", "There is no such department.")
+    return value
+
+
+DISPLAY_NAME_REFUSED = (f"A display name is 1-{DISPLAY_NAME_CHARS} characters of text on one "
+                        "line.")
+
 # Text a person writes (a message, a reply, a note): 1 to MAX_MESSAGE_CHARS characters, not blank.
 Text = Annotated[str, BeforeValidator(_string), AfterValidator(_chat_text),
                  Field(json_schema_extra={"minLength": 1, "maxLength": DEFAULT_MAX_CHARS})]
@@ -152,6 +177,22 @@ Department = Annotated[str | None, BeforeValidator(_falsy_is_none),
 Offset = Annotated[int, Field(ge=0, strict=True),  # 5.0, "5" and true are not whole numbers
                    Refusal("invalid_payload", "'{field}' must be a whole number, 0 or more.")]
 Switch = Annotated[bool, BeforeValidator(bool)]  # anything truthy is on
+# People (supervisors' `agent_*` events): a login name to create, one that exists, and the
+# fields of an account; `| None` where an edit leaves the field as it is.
+LoginName = Annotated[str, Field(pattern=LOGIN_NAME, strict=True), Refusal(
+    "invalid_name", "A login name is 2-32 lower-case letters, digits, '.', '_' or '-', starting "
+                    "with a letter or a digit.")]
+AgentName = Annotated[str, Field(min_length=1, max_length=100, strict=True),
+                      Refusal("unknown_agent", "There is no such agent.")]
+DisplayName = Annotated[str | None, BeforeValidator(_display_name),
+                        Field(json_schema_extra={"minLength": 1,
+                                                 "maxLength": DISPLAY_NAME_CHARS}),
+                        Refusal("invalid_display_name", DISPLAY_NAME_REFUSED)]
+KnownDepartment = Annotated[str | None, Field(strict=True), AfterValidator(_known_department),
+                            Refusal("unknown_department", "There is no such department.")]
+AgentRole = Annotated[Role | None, Refusal("invalid_role", "role is agent or supervisor.")]
+Capacity = Annotated[int | None, Field(ge=1, le=CAPACITY_MAX, strict=True), Refusal(
+    "invalid_capacity", f"capacity is a whole number from 1 to {CAPACITY_MAX}.")]
 
 
 # --- the base ----------------------------------------------------------------------------------
@@ -410,6 +451,67 @@ class TeachFirst(ConversationEvent):
     label: Label
 
 
+class AgentAdd(Event):
+    """A new account (supervisors); its password is made by the bridge and answered once."""
+
+    name: LoginName
+    display_name: DisplayName
+    department: KnownDepartment
+    role: AgentRole = Role.AGENT
+    capacity: Capacity = 3
+
+    @model_validator(mode="after")
+    def _complete(self) -> AgentAdd:
+        if self.display_name is None:
+            raise PydanticCustomError("invalid_display_name", DISPLAY_NAME_REFUSED)
+        if self.department is None:
+            raise PydanticCustomError("unknown_department", "There is no such department.")
+        return self
+
+
+class AgentEdit(Event):
+    """Change an account (supervisors): the fields given, the others as they are."""
+
+    name: AgentName
+    display_name: DisplayName = None
+    department: KnownDepartment = None
+    role: AgentRole = None
+    capacity: Capacity = None
+
+
+class AgentNamed(Event):
+    """An existing account: to remove, or to give a new password."""
+
+    name: AgentName
+def _answer_text(text: str, info: ValidationInfo) -> str:
+    return _said(text, info.field_name, MAX_ANSWER_CHARS)
+
+
+TopicName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$"),
+                      Refusal("unknown_topic", "There is no such topic.")]
+BUTTONS_REFUSED = (f"'buttons' is a list of at most {MAX_BUTTONS}, each a title (1-40 "
+                   "characters) and either a url (http:// or https://) or a topic.")
+
+
+class AnswerTopic(Event):
+    """A topic's history (`answer_history`); `answer_revert` undoes the edit at `index` of it
+    (0, the latest: the answer becomes what it was before that edit)."""
+
+    topic: TopicName
+    index: Annotated[int, Field(ge=0, lt=HISTORY_KEPT, strict=True),
+                     Refusal("invalid_payload", f"'index' is a whole number, 0 to {HISTORY_KEPT - 1}.")] = 0
+
+
+class AnswerSet(Event):
+    """A topic's new answer: text (web links as [words](https://...)) and buttons."""
+
+    topic: TopicName
+    text: Annotated[str, BeforeValidator(_string), AfterValidator(_answer_text),
+                    Field(json_schema_extra={"minLength": 1, "maxLength": MAX_ANSWER_CHARS})]
+    buttons: Annotated[list[Button], Field(max_length=MAX_BUTTONS),
+                       Refusal("invalid_payload", BUTTONS_REFUSED)] = []
+
+
 AGENT: dict[str, type[Event]] = {
     "hello": Event,
     "presence": PresenceChange,
@@ -433,6 +535,17 @@ AGENT: dict[str, type[Event]] = {
     "teach_list": TeachList,
     "teach_label": TeachLabel,
     "teach_first": TeachFirst,
+    "model": Event,
+    "model_train": Event,
+    "model_rollback": Event,
+    "agent_add": AgentAdd,
+    "agent_edit": AgentEdit,
+    "agent_remove": AgentNamed,
+    "agent_reset": AgentNamed,
+    "answers": Event,
+    "answer_set": AnswerSet,
+    "answer_history": AnswerTopic,
+    "answer_revert": AnswerTopic,
 }
 
 

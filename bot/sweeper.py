@@ -1,6 +1,7 @@
 """Periodic duties: keep agents' connections marked alive, and (on one bridge at a time) remind
-agents of waiting chats, escalate to supervisors, offer a message on long waits, retry
-auto-assignment, and requeue the chats of agents gone longer than the grace period."""
+agents of waiting chats (bot/reminders.py), escalate to supervisors, offer a message on long
+waits, retry auto-assignment, and requeue the chats of agents gone longer than the grace
+period."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from .attachments import Files, sweep
 from .config import Settings
 from .handoff import Handoff
 from .periodic import Periodic
-from .relay import SUPERVISORS, department_room
+from .relay import SUPERVISORS
+from .reminders import Due, Reminders
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class Sweeper(Periodic):
         self.holder = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.gone_since: dict[str, float] = {}
         self.had: set[str] = set()  # `once` keys this process already saw set
+        self.reminders = Reminders(store, handoff.relay, settings)
 
     async def tick(self) -> None:
         ttl = max(3.0, min(self.settings.agent_grace, 10.0))
@@ -48,8 +51,11 @@ class Sweeper(Periodic):
         await self.store.keep_connected(self.agents.local_names(), ttl=ttl)
         if not await self.store.lead("sweeper", self.holder, ttl=5 * self.interval):
             return
+        due: list[Due] = []
         for department in self.handoff.departments:
-            await self.waiting(department)
+            due += await self.waiting(department)
+        await self.reminders.send(due)
+        await self.handoff.serve()  # every queue at once: the longest-waiting first
         await self.departed()
         await self.expired_files()
 
@@ -66,8 +72,10 @@ class Sweeper(Periodic):
         if gone := await sweep(self.files, exists):
             log.info("files of %d expired conversation(s) deleted", gone)
 
-    async def waiting(self, department: str) -> None:
-        now, s = time.time(), self.settings
+    async def waiting(self, department: str) -> list[Due]:
+        """Escalate, offer a message on long waits, close abandoned chats; the chats due a
+        reminder (bot/reminders.py sends them, once an interval per agent)."""
+        now, s, due = time.time(), self.settings, []
         queue = await self.store.queue(department)
         metrics.QUEUED.labels(department).set(len(queue))
         for conversation in await self.store.get_conversations(queue):  # one round trip
@@ -80,9 +88,8 @@ class Sweeper(Periodic):
             waited = now - since
             payload = {"conversation_id": conversation_id, "waited_seconds": round(waited),
                        "department": department}
-            round_ = int(waited // s.remind_every)
-            if round_ >= 1 and await self.once(f"remind:{stay}:{round_}", 3600):
-                await self.handoff.relay.to_agents(department_room(department), "reminder", payload)
+            if waited >= s.remind_every:
+                due.append(Due(conversation_id, department, waited))
             if waited >= s.escalate_after and await self.once(f"escalate:{stay}", 86400):
                 await self.handoff.relay.to_agents(SUPERVISORS, "escalation", payload)
             if waited >= s.max_queue_wait and await self.once(f"longwait:{stay}", 86400):
@@ -90,9 +97,7 @@ class Sweeper(Periodic):
             gone = now - conversation.visitor_left_at
             if conversation.visitor_tabs <= 0 and conversation.visitor_left_at and gone >= s.abandon_after:
                 await self.handoff.abandoned(conversation)
-        if queue and s.auto_assign:
-            while await self.handoff.assign(department):
-                pass
+        return due
 
     async def once(self, key: str, ttl: float) -> bool:
         """`Store.once`, remembered here: a key already had costs no Redis call next second."""

@@ -2,6 +2,7 @@
 """Build the Rasa project of one site pack: the base (data/, domain.yml) plus sites/<pack>/.
 
     .venv/bin/python scripts/build_site.py lantern-street     # -> build/lantern-street/
+    .venv/bin/python scripts/build_site.py lantern-street --out DIR   # -> DIR/lantern-street/
 
 Writes build/<pack>/config.yml (config.yml with the topics' own words for the judge),
 build/<pack>/domain.yml (the base domain with the business's name, plus one intent and one answer
@@ -182,16 +183,19 @@ def build(name: str, out: Path = BUILD) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    out = BUILD
+    if len(argv) == 3 and argv[1] == "--out":  # the trainer builds beside the live build
+        argv, out = argv[:1], Path(argv[2]).resolve()
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        target = build(argv[0])
+        target = build(argv[0], out)
     except (SiteError, EvalDataError) as error:
         for line in str(error).splitlines():
             print(f"error: {line}", file=sys.stderr)
         return 1
-    print(f"built {target.relative_to(ROOT)}")
+    print(f"built {target}")
     return 0
 
 

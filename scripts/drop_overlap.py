@@ -7,25 +7,18 @@ example that is also in the pack's natural.jsonl or eval.jsonl (lower case, trim
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
-SITES = Path(__file__).resolve().parent.parent / "sites"
+ROOT = Path(__file__).resolve().parent.parent
+SITES = ROOT / "sites"
+sys.path.insert(0, str(ROOT))
 
-
-def held_back(pack: str) -> set[str]:
-    texts: set[str] = set()
-    for name in ("natural.jsonl", "eval.jsonl"):
-        path = SITES / pack / name
-        if path.exists():
-            texts |= {json.loads(line)["text"].lower().strip()
-                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-    return texts
+from bot.eval_data import held_back
 
 
 def main(pack: str, nlu: Path) -> int:
-    held = held_back(pack)
+    held = held_back(SITES / pack)
     kept: list[str] = []
     dropped: list[str] = []
     for line in nlu.read_text(encoding="utf-8").splitlines():

@@ -65,3 +65,26 @@ def test_departments_rooms_and_tickets() -> None:
         access.check_ticket(ANA, ticket)
     with pytest.raises(Refused, match="Only supervisors"):
         access.check_supervisor(ANA, "manage canned responses")
+
+
+@pytest.mark.parametrize("team,name,role,allowed", [
+    ([SUE, ANA], "sue", Role.AGENT, False),  # the only supervisor steps down
+    ([SUE, ANA], "sue", None, False),  # ...or leaves
+    ([SUE, ANA], "sue", Role.SUPERVISOR, True),  # stays one (another field changes)
+    ([SUE, ANA], "ana", None, True),  # an agent leaves
+    ([SUE, Agent("tom", "Tom", "billing", Role.SUPERVISOR)], "sue", None, True),  # Tom remains
+])
+def test_a_supervisor_always_remains(team: list[Agent], name: str, role: Role | None,
+                                     allowed: bool) -> None:
+    if allowed:
+        access.check_supervisor_remains(team, name, role)
+    else:
+        with pytest.raises(Refused) as refused:
+            access.check_supervisor_remains(team, name, role)
+        assert refused.value.code == "last_supervisor"
+
+
+def test_no_resetting_oneself_in_the_console() -> None:
+    access.check_not_self(SUE, "ana", "reset your own password")
+    with pytest.raises(Refused, match="cannot reset your own password here"):
+        access.check_not_self(SUE, "sue", "reset your own password")

@@ -15,7 +15,7 @@ def test_the_graph_is_the_table() -> None:
     assert {
         BOT: {TRIAGE, QUEUE, CLOSED},
         TRIAGE: {QUEUE, BOT, CLOSED},
-        QUEUE: {AGENT, BOT, CLOSED},
+        QUEUE: {QUEUE, AGENT, BOT, CLOSED},  # QUEUE: a reroute to where someone is free
         AGENT: {AGENT, QUEUE, BOT, CLOSED},
         CLOSED: {BOT},
     } == machine.TRANSITIONS
@@ -25,7 +25,7 @@ def test_the_graph_is_the_table() -> None:
 
 @pytest.mark.parametrize("owners,to", [
     ((CLOSED,), AGENT), ((BOT,), AGENT), ((CLOSED,), QUEUE), ((TRIAGE,), AGENT),
-    ((QUEUE,), QUEUE), ((BOT, CLOSED), BOT), ((), BOT),
+    ((TRIAGE,), TRIAGE), ((BOT, CLOSED), BOT), ((), BOT),
 ])
 def test_a_move_not_in_the_table_is_refused(owners: tuple[Owner, ...], to: Owner) -> None:
     """An exception, not an `assert`: it holds under `python -O` too."""

@@ -423,7 +423,7 @@ async def test_embedded_redis_needs_its_password_and_its_files_are_private(stack
 def test_secrets_are_created_once_by_many_processes_at_once(tmp_path: Path) -> None:
     script = ("import sys; from bot.config import Settings; s = Settings.from_env({"
               f"'FRONTDESK_DATA_DIR': {str(tmp_path / 'var')!r}}}); "
-              "print(s.secret_key, s.rasa_token, s.redis_url, s.metrics_token)")
+              "print(s.secret_key, s.rasa_token, s.redis_url, s.metrics_token, s.model_token)")
     processes = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
                                   text=True) for _ in range(8)]
     outputs = {p.communicate(timeout=60)[0] for p in processes}
@@ -431,7 +431,7 @@ def test_secrets_are_created_once_by_many_processes_at_once(tmp_path: Path) -> N
     folder = tmp_path / "var"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert {p.name for p in folder.iterdir()} == {"secret-key", "rasa-token", "redis-password",
-                                                  "metrics-token"}
+                                                  "metrics-token", "model-token"}
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
 
 

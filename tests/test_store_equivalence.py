@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -341,6 +341,8 @@ class StoreMachine(RuleBasedStateMachine):
     def queue_reads(self, department: str, offset: int, limit: int, cid: str) -> None:
         async def reads(s: Any, _: int) -> Any:
             return [await s.queue(department, offset, limit), await s.queue_length(department),
+                    [{"id": member, "ts": score}  # a score is a time (or 0: the front)
+                     for member, score in await s.queue_scores(department, offset, limit)],
                     await s.queue_position(cid, department)]
 
         self.both(reads)
@@ -401,6 +403,21 @@ class StoreMachine(RuleBasedStateMachine):
             return done, await s.canned(department)
 
         self.both(change)
+
+    @rule(topic=st.sampled_from(["prices", "hours"]),
+          answer=st.sampled_from(["", '{"text": "A"}', '{"text": "B", "buttons": []}']),
+          by=st.sampled_from(AGENTS), keep=st.integers(1, 3),
+          expect=st.sampled_from([None, "", '{"text": "A"}']), limit=st.integers(0, 4))
+    def answers(self, topic: str, answer: str, by: str, keep: int, expect: str | None,
+                limit: int) -> None:
+        at = round(time.time(), 3)
+
+        async def edit(s: Any, _: int) -> Any:
+            done = await s.edit_answer(topic, answer, by, at, keep, expect)
+            return (done, await s.live_answer(topic), await s.live_answers(["prices", "hours"]),
+                    await s.answer_history(topic, limit))
+
+        self.both(edit)
 
     @rule(field=st.sampled_from(["handoffs", "abandoned"]), amount=st.integers(0, 3),
           sample=st.sampled_from(["queue_wait", "first_response"]),
@@ -491,6 +508,25 @@ class StoreMachine(RuleBasedStateMachine):
     def once(self, key: str) -> None:
         self.both(lambda s, _: s.once(key, 3600))
 
+    # the live model and the trainer ------------------------------------------------------------
+
+    @rule(name=st.sampled_from(["m1.tar.gz", "m2.tar.gz", "m3.tar.gz"]),
+          back=st.booleans(), by=st.sampled_from(["trainer", "sam"]))
+    def rollout(self, name: str, back: bool, by: str) -> None:
+        async def move(s: Any, _: int) -> Any:
+            done = await (s.roll_back(by, 1.5) if back else s.promote(name, by, 1.5))
+            return done, await s.live_model()
+
+        self.both(move)
+
+    @rule(state=st.sampled_from(["", "training", "live"]))
+    def trainer(self, state: str) -> None:
+        async def status(s: Any, _: int) -> Any:
+            await s.set_trainer_status({"state": state, "examples": "3"} if state else {})
+            return await s.trainer_status()
+
+        self.both(status)
+
     # the state both must show after every step -------------------------------------------------
 
     @invariant()
@@ -519,3 +555,42 @@ def test_memory_store_behaves_as_the_redis_store(redis_url: str) -> None:
     run = settings(max_examples=EXAMPLES, stateful_step_count=50, deadline=None,
                    suppress_health_check=list(HealthCheck))(StoreMachine)
     run.TestCase().runTest()
+
+
+ROLLOUTS = st.lists(st.one_of(
+    st.tuples(st.just("promote"), st.sampled_from(["m1.tar.gz", "m2.tar.gz", "m3.tar.gz"])),
+    st.tuples(st.just("roll_back"), st.just("")),
+    st.tuples(st.just("status"), st.sampled_from(["", "training", "live"])),
+), max_size=12)
+
+
+def test_both_stores_promote_and_roll_back_alike(redis_url: str) -> None:
+    """The live model's record and the trainer's status, on sequences of their own (in the
+    machine above they are two rules among many and rarely meet)."""
+    loop = asyncio.new_event_loop()
+    redis = RedisStore(redis_url)
+
+    async def run(store: Any, op: str, arg: str) -> Any:
+        if op == "promote":
+            done = await store.promote(arg, "trainer", 2.5)
+        elif op == "roll_back":
+            done = await store.roll_back("sam", 3.5)
+        else:
+            await store.set_trainer_status({"state": arg} if arg else {})
+            done = await store.trainer_status()
+        return done, await store.live_model()
+
+    @settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(ROLLOUTS)
+    def same(ops: list[tuple[str, str]]) -> None:
+        memory = MemoryStore()
+        loop.run_until_complete(redis.redis.delete("fd:model:live", "fd:trainer"))
+        for op, arg in ops:
+            assert loop.run_until_complete(run(redis, op, arg)) == loop.run_until_complete(
+                run(memory, op, arg)), (op, arg)
+
+    try:
+        same()
+    finally:
+        loop.run_until_complete(redis.close())
+        loop.close()

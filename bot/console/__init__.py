@@ -2,7 +2,8 @@
 
 `namespace.py` is the transport (sign-in, rooms, rates, dispatch); each desk holds the events of
 one concept: `chats.py` what an agent sees, `moves.py` what an agent does to a conversation,
-`canned.py` canned responses, `tickets.py` left messages. `routes.py` holds the HTTP routes.
+`canned.py` canned responses, `tickets.py` left messages,
+`people.py` supervisors' managing of agents. `routes.py` holds the HTTP routes.
 """
 
 from .namespace import DESKS, AgentNamespace

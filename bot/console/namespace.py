@@ -24,17 +24,21 @@ from ..limits import Who, per_connection
 from ..models import Agent, Conversation, Presence
 from ..relay import AGENT_NS, Relay, agent_room, conversation_room
 from ..store import Store
+from .answers import AnswerDesk
 from .canned import CannedDesk
 from .chats import ChatDesk
 from .desk import Desk, Result, refused
 from .moves import MoveDesk
+from .people import PeopleDesk
 from .teaching import TeachDesk
 from .tickets import TicketDesk
+from .training import TrainingDesk
 
 log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
-DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, TeachDesk)
+DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, PeopleDesk,
+                                 AnswerDesk, TrainingDesk, TeachDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 

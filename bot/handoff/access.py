@@ -25,6 +25,14 @@ def departments_of(agent: Agent, departments: Collection[str]) -> list[str]:
     return list(departments) if agent.role is Role.SUPERVISOR else [agent.department]
 
 
+def takes_from(agent: Agent, departments: Collection[str], served: Collection[str]) -> list[str]:
+    """The queues a free agent may be given chats from: their own departments', and those of
+    departments that nobody free serves (`served`: the departments of free agents, by
+    `departments_of`), as routing sends a new chat where someone is free (`Routing.route`)."""
+    own = departments_of(agent, departments)
+    return [d for d in departments if d in own or d not in served]
+
+
 def rooms_of(agent: Agent, departments: Collection[str]) -> set[str]:
     """The rooms of agents' consoles an agent's role and department entitle them to (least
     privilege)."""
@@ -65,6 +73,22 @@ def check_supervisor(agent: Agent, what: str) -> None:
     """Refused unless the agent is a supervisor (`what`: what only supervisors do)."""
     if agent.role is not Role.SUPERVISOR:
         raise Refused("forbidden", f"Only supervisors {what}.")
+
+
+def check_not_self(agent: Agent, name: str, what: str) -> None:
+    """Refused when a supervisor would do `what` to their own account from the console."""
+    if agent.name == name:
+        raise Refused("forbidden", f"You cannot {what} here: ask another supervisor, "
+                                   "or use the command line.")
+
+
+def check_supervisor_remains(agents: Collection[Agent], name: str, role: Role | None) -> None:
+    """Refused (`last_supervisor`) when `name` leaving (`role` None) or taking `role` would
+    leave no supervisor: the team can always manage its people from the console."""
+    others = [a for a in agents if a.role is Role.SUPERVISOR and a.name != name]
+    if not others and role is not Role.SUPERVISOR:
+        raise Refused("last_supervisor", "This would leave no supervisor; make someone else a "
+                                         "supervisor first.")
 
 
 def check_ticket(agent: Agent, ticket: Ticket) -> None:

@@ -21,8 +21,10 @@ from ..relay import Relay
 from ..store import Expect, Move, Outcome, Store
 from . import access, machine
 from .notices import Notices
-from .routing import Routing
+from .routing import Pick, Routing
 from .tickets import Tickets
+
+ASSIGN_ROUNDS = 1000  # assignments one call makes at most (each fills a free seat)
 
 REFUSALS = {
     Outcome.MISSING: ("unknown_conversation", "There is no such conversation."),
@@ -100,21 +102,66 @@ class Moves:
             await self.assign(department)
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
-            await self.notices.waiting(conversation, department)
+            await self.notices.waiting(conversation, conversation.department)
 
-    async def assign(self, department: str) -> bool:
-        """Auto-assign the longest-waiting chat to the least-busy online agent with room."""
-        waiting = await self.store.queue(department)
-        if not waiting:
-            return False
-        for agent in await self.routing.with_room(department):
-            for conversation_id in waiting:
-                try:
-                    await self.claim(conversation_id, agent, department)
-                    return True
-                except Refused:
-                    continue
+    async def assign(self, department: str = "") -> bool:
+        """Auto-assign every waiting chat someone free may take, the longest-waiting first
+        whatever its department (`Routing.picks`); True if any was. A freed seat or an agent
+        coming online anywhere may be filled from any queue that agent may take from, so
+        `department` (where the caller saw the change) only names it for the log."""
+        assigned = False
+        for _ in range(ASSIGN_ROUNDS):
+            if not await self.assign_next():
+                break
+            assigned = True
+        return assigned
+
+    async def assign_next(self) -> bool:
+        """Give the longest-waiting chat someone free may take to them (moved first to their
+        department when nobody free serves its own); False when there is none."""
+        for pick in await self.routing.picks():
+            try:
+                if pick.to != pick.department:
+                    await self.reroute(pick)
+                await self.claim(pick.conversation_id, pick.agent, pick.to)
+                return True
+            except Refused:
+                continue  # taken or moved meanwhile, or the agent filled up: the next one
         return False
+
+    async def offer(self) -> int:
+        """Without auto-assignment: each chat the seat plan (`Routing.picks`) gives to someone
+        free of another department moves to that department's queue, keeping its place, and
+        its agents are alerted (`handoff`), the visitor told their place. How many moved."""
+        moved = 0
+        for pick in await self.routing.picks():
+            if pick.to == pick.department:
+                continue
+            try:
+                await self.reroute(pick)
+            except Refused:
+                continue  # taken or moved meanwhile
+            moved += 1
+            conversation = await self.store.get_conversation(pick.conversation_id)
+            if conversation is not None and conversation.owner is Owner.QUEUE:
+                await self.notices.waiting(conversation, conversation.department)
+        return moved
+
+    async def serve(self) -> None:
+        """Free seats are filled (AUTO_ASSIGN) or offered: see `assign` and `offer`."""
+        if self.settings.auto_assign:
+            await self.assign()
+        else:
+            await self.offer()
+
+    async def reroute(self, pick: Pick) -> None:
+        """A chat waiting where nobody free serves it moves to the department of someone free,
+        keeping its place (its score): ahead of everyone who asked later. The visitor is told."""
+        await self.make("reroute", pick.conversation_id,
+                        Expect((Owner.QUEUE,), department=pick.department),
+                        {"department": pick.to}, score=pick.score)
+        await self.notices.routed_elsewhere(pick.conversation_id, pick.department, pick.to)
+        await self.notices.changed(pick.conversation_id)
 
     async def claim(
         self, conversation_id: str, agent: Agent, department: str | None = None
@@ -155,8 +202,7 @@ class Moves:
             await self.released(before.agent, before.id)
 
     async def released(self, agent_name: str, conversation_id: str) -> None:
-        """The agent's seat is free: their console is told, and auto-assignment may fill it."""
+        """The agent's seat is free: their console is told, and it is filled or offered
+        (`serve`), with the longest-waiting chat anyone free may take."""
         await self.notices.released(agent_name, conversation_id)
-        agent = await self.store.get_agent(agent_name)
-        if agent and self.settings.auto_assign:
-            await self.assign(agent.department)
+        await self.serve()

@@ -20,7 +20,7 @@ Invariants (the same list is checked by tests/test_invariants.py after every ran
    to an agent with `capacity` is refused FULL when the agent's set is that large).
 4. Every stored visitor message is answered or owned by a person: the store's append script
    marks the message pending in the step that stores it when the bot, the triage step or
-   nobody (closed) owns the conversation (`responder.PENDING`, written out in that script), a
+   nobody (closed) owns the conversation (`models.PENDING`, which both stores read), a
    move to a queue or an agent empties the list (the transition script), and bot/dialogue.py
    answers what is pending, one turn at a time, as `responder.answer` says.
 5. Transcript ids strictly increase, and a client message id is stored once. Enforced by the
@@ -78,6 +78,10 @@ MOVES: tuple[Move, ...] = (
         agents="`handoff` to the department and supervisors"),
     row("claim", [QUEUE], AGENT,
         visitor="<agent> joined", agents="`assigned` to the agent"),
+    row("reroute", [QUEUE], QUEUE, "department",
+        visitor="routed to <department>, where someone is free; keeping your place",
+        agents="consoles updated; then claimed for the free agent, or (no auto-assignment) "
+               "`handoff` to their department"),
     row("transfer_to_agent", [AGENT], AGENT,
         visitor="transferred to <agent>, <agent> joined",
         agents="a note; `assigned` to the new agent, `released` to the old one"),

@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from ..models import Message, Owner
+from ..models import PENDING, Message, Owner
 
 RATING = re.compile(r"^/rate\s+(\w+)$")
 
-# Owners whose visitor messages the bridge answers (the store's append marks them pending).
-PENDING = frozenset({Owner.BOT, Owner.TRIAGE, Owner.CLOSED})
+__all__ = ["BOT_GUARD", "PENDING", "WITH_PEOPLE", "Answer", "answer", "rating"]
 # Owners in which a person (not the bot) is responsible for answering the visitor.
 WITH_PEOPLE = (Owner.TRIAGE, Owner.QUEUE, Owner.AGENT)
 # The store's append guard of the bot's messages: stored only while the bot owns the chat.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,22 @@ from .. import hours
 from ..config import Settings
 from ..models import Agent, Presence, Role
 from ..store import Store
+from . import access
+
+HEAD = 50  # the front of each queue read to merge queues in waiting order (a page)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A waiting chat someone free may take: where it waits, its place (queue score), who is
+    offered it, and the department it is taken in (`to`: its own, or, when nobody free serves
+    that one, the agent's: it moves there first, keeping its place)."""
+
+    conversation_id: str
+    department: str
+    score: float
+    agent: Agent
+    to: str
 
 
 class Routing:
@@ -89,10 +106,40 @@ class Routing:
         """Seconds until a person picks up the chat at `position`, with `agents` answering."""
         return int(position * self.settings.avg_handle_seconds / max(1, agents))
 
-    async def with_room(self, department: str) -> list[Agent]:
-        """Who auto-assignment offers the department's longest-waiting chat to, in order: the
-        least busy (for their capacity) first, those with no room left out."""
-        agents = await self.available_agents(department)
+    async def free_agents(self) -> list[Agent]:
+        """Online agents with room for another chat, the least busy (for their capacity) first."""
+        return [agent for agent, _ in (await self.seats())]
+
+    async def seats(self) -> list[tuple[Agent, int]]:
+        """Free agents with their load (chats held), the least busy for their capacity first."""
+        agents = await self.online_agents()
         loads = await self.store.agent_loads(a.name for a in agents)
         ordered = sorted(agents, key=lambda a: (loads[a.name] / max(a.capacity, 1), a.name))
-        return [a for a in ordered if loads[a.name] < a.capacity]
+        return [(a, loads[a.name]) for a in ordered if loads[a.name] < a.capacity]
+
+    async def picks(self) -> list[Pick]:
+        """Who gets which free seat: the waiting chats (the front of each queue) in waiting
+        order whatever their department, each given a seat of the least busy free agent who may
+        take it (counting the seats given before it): one who serves its department, or, where
+        nobody free does, any free agent (`access.takes_from`); until the seats run out.
+        Whoever waited longest gets the first seat."""
+        seats = await self.seats()
+        if not seats:
+            return []
+        load = {a.name: held for a, held in seats}
+        served = {d for a, _ in seats for d in access.departments_of(a, self.departments)}
+        waiting = []
+        for d in self.departments:
+            waiting += [(score, cid, d) for cid, score in await self.store.queue_scores(d, 0, HEAD)]
+        picks = []
+        for score, cid, department in sorted(waiting):
+            takers = sorted((a for a, _ in seats if load[a.name] < a.capacity
+                             and department in access.takes_from(a, self.departments, served)),
+                            key=lambda a: (load[a.name] / max(a.capacity, 1), a.name))
+            if not takers:
+                continue
+            own = [a for a in takers if department in access.departments_of(a, self.departments)]
+            agent = (own or takers)[0]
+            load[agent.name] += 1
+            picks.append(Pick(cid, department, score, agent, department if own else agent.department))
+        return picks

@@ -11,6 +11,7 @@ Interfaces (this package, one module per concept; typing.Protocol, no code):
                     StaffSessions  staff sign-in sessions
   tickets.py        Tickets        messages left when nobody could answer, and the replies
   canned.py         Canned         a department's ready answers
+  answers.py        Answers        FAQ answers as supervisors edited them, and their edits
   insights.py       Insights       daily tallies and recent measurements
   coordination.py   Coordination   limits, leases and once-only marks between processes
   teaching.py       Teaching       messages the bot did not answer, and the examples taught
@@ -42,6 +43,7 @@ Import the interfaces from here (`from bot.store import Store, Expect`), the Red
 
 from __future__ import annotations
 
+from .answers import AnswerEdit, Answers
 from .canned import Canned
 from .conversations import Conversations, Expect, Move, Outcome
 from .coordination import Coordination
@@ -55,7 +57,8 @@ from .tickets import Tickets
 from .transcripts import Appended, NotOwner, Page, Transcripts, Turn
 
 __all__ = [
-    "Agents", "Appended", "Canned", "Conversations", "Coordination", "Erasure", "Expect",
+    "Agents", "AnswerEdit", "Answers", "Appended", "Canned", "Conversations", "Coordination",
+    "Erasure", "Expect",
     "Insights", "Move", "NotOwner", "Outcome", "Page", "Queues", "StaffSessions", "Store",
     "Teaching", "Tickets", "Transcripts", "Turn",
 ]

@@ -47,6 +47,8 @@ AGENTS = f"{PREFIX}agents"  # set of agent names
 AGENTS_VERSION = f"{PREFIX}agents_version"  # a new random value whenever an agent changes
 PRESENCE = f"{PREFIX}presence"  # hash: agent name -> presence
 TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation time
+LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
+TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 
@@ -137,6 +139,16 @@ def unanswered_of(conversation_id: str) -> str:
 
 
 LEARNED = f"{PREFIX}learned"  # hash: normalised words -> taught example (JSON), bounded
+
+
+def answer(topic: str) -> str:
+    """A FAQ topic's edited answer (JSON); bounded by the pack's topics, no TTL: it is content."""
+    return f"{PREFIX}answer:{topic}"
+
+
+def answer_history(topic: str) -> str:
+    """A topic's answer edits, newest first, trimmed to the latest few (bot/answers.py)."""
+    return f"{PREFIX}answer_history:{topic}"
 
 
 def stats(date: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from .answers import Answers
 from .canned import Canned
 from .conversations import Conversations
 from .coordination import Coordination
@@ -11,13 +12,14 @@ from .erasure import Erasure
 from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
+from .rollout import Rollout
 from .teaching import Teaching
 from .tickets import Tickets
 from .transcripts import Transcripts
 
 
 class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
-            Insights, Coordination, Erasure, Teaching, Protocol):
+            Insights, Coordination, Erasure, Rollout, Answers, Teaching, Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
     A function that needs only one concept may ask for its narrow interface instead (e.g.

@@ -6,39 +6,9 @@ allowed on its element with the children it needs (the console's tabs and tab pa
 
 from __future__ import annotations
 
-import json
+from playwright.async_api import expect
 
-from playwright.async_api import Page, expect
-
-from stack import ROOT
-from webui import SCREENSHOTS, Console, Widget
-
-AXE = ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
-MUST_PASS = ("page-has-heading-one", "aria-required-children", "aria-allowed-role")
-
-
-async def audit(page: Page) -> tuple[list[dict], dict[str, str]]:
-    """The serious or critical violations, and the outcome of each rule of MUST_PASS."""
-    await page.add_script_tag(path=str(AXE))
-    return await page.evaluate("""async (rules) => {
-        const result = await axe.run(document, { resultTypes: ["violations", "passes"] });
-        const outcome = {};
-        for (const kind of ["violations", "passes", "incomplete", "inapplicable"]) {
-          for (const r of result[kind]) if (rules.includes(r.id)) outcome[r.id] = kind;
-        }
-        const serious = result.violations
-          .filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
-                         nodes: v.nodes.slice(0, 3).map((n) => n.target) }));
-        return [serious, outcome];
-    }""", list(MUST_PASS))
-
-
-def check(where: str, serious: list[dict], outcome: dict[str, str], applies: tuple[str, ...]) -> None:
-    assert not serious, where + ": " + json.dumps(serious, indent=1)
-    for rule in MUST_PASS:
-        expected = "passes" if rule in applies else ("passes", "inapplicable")
-        assert outcome.get(rule) in expected, f"{where}: {rule} {outcome.get(rule)}"
+from webui import MUST_PASS, SCREENSHOTS, Console, Widget, audit, check
 
 
 async def test_widget_and_console_pass_axe(stack, new_context, make_agent) -> None:

@@ -1,7 +1,9 @@
-"""Page objects for the browser tests: the visitor widget (in its shadow root) and the console."""
+"""Page objects for the browser tests: the visitor widget (in its shadow root) and the console;
+and the axe-core audit (test_accessibility.py says what it checks)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,32 @@ ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 667}
 W = "#frontdesk-widget"  # the widget's host element; Playwright's CSS pierces its shadow root
+AXE = ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+MUST_PASS = ("page-has-heading-one", "aria-required-children", "aria-allowed-role")
+
+
+async def audit(page: Page) -> tuple[list[dict], dict[str, str]]:
+    """The serious or critical violations, and the outcome of each rule of MUST_PASS."""
+    await page.add_script_tag(path=str(AXE))
+    return await page.evaluate("""async (rules) => {
+        const result = await axe.run(document, { resultTypes: ["violations", "passes"] });
+        const outcome = {};
+        for (const kind of ["violations", "passes", "incomplete", "inapplicable"]) {
+          for (const r of result[kind]) if (rules.includes(r.id)) outcome[r.id] = kind;
+        }
+        const serious = result.violations
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+                         nodes: v.nodes.slice(0, 3).map((n) => n.target) }));
+        return [serious, outcome];
+    }""", list(MUST_PASS))
+
+
+def check(where: str, serious: list[dict], outcome: dict[str, str], applies: tuple[str, ...]) -> None:
+    assert not serious, where + ": " + json.dumps(serious, indent=1)
+    for rule in MUST_PASS:
+        expected = "passes" if rule in applies else ("passes", "inapplicable")
+        assert outcome.get(rule) in expected, f"{where}: {rule} {outcome.get(rule)}"
 
 
 class Watched:

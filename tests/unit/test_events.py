@@ -12,11 +12,13 @@ import pytest
 from bot import events
 from bot.console import DESKS
 from bot.errors import STATUS, Refused
+from bot.models import Role
 from bot.visitor import VisitorNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTEXT = events.context(2000, {"general": "General", "sales": "Sales"})
 CONVERSATION = "c" * 20
+NEW = {"name": "alex", "display_name": "Alex", "department": "general"}
 
 
 def code_of(model: type[events.Event], data: Any) -> tuple[str, str]:
@@ -120,6 +122,24 @@ def test_visitor_history_and_leave_message() -> None:
     (events.TicketReply, {"ticket_id": "t", "text": "x" * 20_001}, "message_too_long"),
     (events.TicketTranscript, {"before": ["x"]}, "invalid_message_id"),
     (events.AgentUpload, {"message_id": "ok"}, "missing_field"),
+    (events.AgentAdd, {**NEW, "name": "Alex"}, "invalid_name"),
+    (events.AgentAdd, {**NEW, "name": "a"}, "invalid_name"),
+    (events.AgentAdd, {**NEW, "name": "al ex"}, "invalid_name"),
+    (events.AgentAdd, {**NEW, "name": 12}, "invalid_name"),
+    (events.AgentAdd, {**NEW, "display_name": "  "}, "invalid_display_name"),
+    (events.AgentAdd, {**NEW, "display_name": "A\nB"}, "invalid_display_name"),
+    (events.AgentAdd, {**NEW, "display_name": "x" * 61}, "invalid_display_name"),
+    (events.AgentAdd, {"name": "alex", "department": "general"}, "invalid_display_name"),
+    (events.AgentAdd, {**NEW, "department": "nowhere"}, "unknown_department"),
+    (events.AgentAdd, {"name": "alex", "display_name": "Alex"}, "unknown_department"),
+    (events.AgentAdd, {**NEW, "role": "admin"}, "invalid_role"),
+    (events.AgentAdd, {**NEW, "capacity": 0}, "invalid_capacity"),
+    (events.AgentAdd, {**NEW, "capacity": 21}, "invalid_capacity"),
+    (events.AgentAdd, {**NEW, "capacity": "3"}, "invalid_capacity"),
+    (events.AgentEdit, {"name": "alex", "role": "root"}, "invalid_role"),
+    (events.AgentEdit, {"name": "alex", "department": "nowhere"}, "unknown_department"),
+    (events.AgentEdit, {}, "unknown_agent"),
+    (events.AgentNamed, {"name": ["alex"]}, "unknown_agent"),
 ])
 def test_agent_refusals(model: type[events.Event], data: dict, code: str) -> None:
     assert code_of(model, data)[0] == code
@@ -133,6 +153,10 @@ def test_agent_payloads_as_read() -> None:
                                           "delete": True}, CONTEXT).text is None
     assert events.read(events.Queue, {"department": ""}).department is None
     assert events.read(events.AgentTyping, {"conversation_id": CONVERSATION, "on": 0}).on is False
+    added = events.read(events.AgentAdd, {**NEW, "display_name": " Alex K. "}, CONTEXT)
+    assert (added.display_name, added.role, added.capacity) == ("Alex K.", Role.AGENT, 3)
+    edit = events.read(events.AgentEdit, {"name": "Alex", "capacity": 5}, CONTEXT)
+    assert (edit.name, edit.capacity, edit.role, edit.department) == ("Alex", 5, None, None)
 
 
 @pytest.mark.parametrize("body", [b"[" * 5000 + b"]" * 5000, b'{"name": ' + b"1" * 5000 + b"}",

@@ -43,3 +43,17 @@ test("a payload shows as its button's title", () => {
   assert.equal(buttonTitle("/department nope", titles, { sales: "Sales" }), "");
   assert.equal(buttonTitle("/unknown", titles), "");
 });
+
+test("an answer's web links are links, any other link is its words", async () => {
+  const { answerParts } = await import("../src/shared/text.js");
+  assert.deepEqual(answerParts("Book [online](https://x.example/book) or at https://x.example/t."), [
+    { text: "Book ", href: "" }, { text: "online", href: "https://x.example/book" },
+    { text: " or at ", href: "" }, { text: "https://x.example/t", href: "https://x.example/t" },
+    { text: ".", href: "" },
+  ]);
+  for (const target of ["javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,x", "mailto:a@x.example", "/relative", "//x.example/a", 'https://x.example/"a']) {
+    assert.deepEqual(answerParts(`Click [here](${target}) now`), [{ text: "Click here now", href: "" }], target);
+  }
+  assert.deepEqual(answerParts(undefined), []);
+  assert.deepEqual(answerParts("plain"), [{ text: "plain", href: "" }]);
+});

@@ -11,6 +11,7 @@ Nothing is shared between processes; every method runs without yielding, so each
 
 from __future__ import annotations
 
+from .answers import MemoryAnswers
 from .base import MemoryPart
 from .conversations import MemoryConversations
 from .coordination import MemoryCoordination
@@ -18,12 +19,13 @@ from .erasure import MemoryErasure
 from .insights import MemoryInsights
 from .keyspace import Clock, Keyspace, ManualClock
 from .people import MemoryPeople
+from .rollout import MemoryRollout
 from .transcripts import MemoryTranscripts, MemoryTurn
 
 __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "MemoryTurn"]
 
 
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
-                  MemoryErasure, MemoryCoordination):
+                  MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
     (`MemoryErasure` brings `MemoryTickets` and `MemoryTeaching` with it)."""

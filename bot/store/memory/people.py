@@ -19,6 +19,13 @@ class MemoryPeople(MemoryPart):
         stop = -1 if limit < 0 else offset + limit - 1
         return index_range(self._ranked(f"{PREFIX}queue:{department}"), offset, stop)
 
+    async def queue_scores(self, department: str, offset: int = 0,
+                           limit: int = -1) -> list[tuple[str, float]]:
+        stop = -1 if limit < 0 else offset + limit - 1
+        scores = self._zset(f"{PREFIX}queue:{department}")
+        ranked = index_range(self._ranked(f"{PREFIX}queue:{department}"), offset, stop)
+        return [(member, float(scores[member])) for member in ranked]
+
     async def queue_length(self, department: str) -> int:
         return len(self._zset(f"{PREFIX}queue:{department}"))
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from ...models import Conversation, Message, Sender
+from ...models import PENDING, Conversation, Message, Sender
 from .. import Appended, NotOwner, Page
 from ..keys import PREFIX
 from ..transcripts import RESEND_WINDOW, SNAPSHOT
@@ -58,7 +58,7 @@ class MemoryTranscripts(MemoryPart):
         message.id = self.keys.make(f"{PREFIX}msgs:{conversation_id}", Stream).add(
             self.clock(), message.to_fields())
         first = pending = 0
-        if kind == "visitor" and owner in ("bot", "closed", "triage"):
+        if kind == "visitor" and owner in PENDING:
             waiting = self.keys.make(f"{PREFIX}pending:{conversation_id}", list)
             waiting.append(message.id)
             pending = len(waiting)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...config import Settings
+from .answers import RedisAnswers
 from .canned import RedisCanned
 from .connection import RedisPart, connection_options
 from .conversations import RedisConversations
@@ -11,13 +12,15 @@ from .erasure import RedisErasure
 from .insights import RedisInsights
 from .people import RedisAgents, RedisStaffSessions
 from .queues import RedisQueues
+from .rollout import RedisRollout
 from .transcripts import RedisTranscripts, RedisTurn
 
 __all__ = ["RedisPart", "RedisStore", "RedisTurn", "connection_options"]
 
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
-                 RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination):
+                 RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
+                 RedisRollout, RedisAnswers):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` and `RedisTeaching` with it."""
 

@@ -13,6 +13,12 @@ class RedisQueues(RedisPart):
         ids: list[str] = await self.redis.zrange(keys.queue(department), offset, stop)
         return ids
 
+    async def queue_scores(self, department: str, offset: int = 0,
+                           limit: int = -1) -> list[tuple[str, float]]:
+        stop = -1 if limit < 0 else offset + limit - 1
+        pairs = await self.redis.zrange(keys.queue(department), offset, stop, withscores=True)
+        return [(member, float(score)) for member, score in pairs]
+
     async def queue_length(self, department: str) -> int:
         length: int = await self.redis.zcard(keys.queue(department))
         return length

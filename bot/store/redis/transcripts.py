@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
-from ...models import Conversation, Message, Sender
+from ...models import PENDING, Conversation, Message, Sender
 from .. import keys
 from ..transcripts import RESEND_WINDOW, SNAPSHOT, Appended, NotOwner, Page
 from .connection import RedisPart
@@ -33,10 +33,11 @@ log = logging.getLogger(__name__)
 #   1 if it was the handoff's first response, how many visitor messages are pending, 1 if it
 #   was the visitor's first message, then the conversation's SNAPSHOT fields.
 # Keeps: a message is stored only while its guard holds; a visitor message to the bot (or to
-#   the triage step, or to a closed conversation) is pending until answered, one to a person
+#   the triage step, or to a closed conversation: models.PENDING) is pending until answered, one to a person
 #   never is (a move to a queue or an agent empties the list, so it costs no read of it); every
 #   write keeps the conversation's keys (its resume key too) for the retention time from now.
 APPEND = keys.DECLARED + """
+local PENDING_OWNERS = {PENDING}
 local snap = redis.call('HMGET', KEYS[2], 'owner', 'agent', 'department', 'queued_at',
                         'first_response_at', 'leaving', 'written', 'kept_until')
 for i = 1, 8 do snap[i] = snap[i] or '' end
@@ -70,7 +71,7 @@ for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
 local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 local first, pending = 0, 0
 if kind == 'visitor' then
-  if snap[1] == 'bot' or snap[1] == 'closed' or snap[1] == 'triage' then
+  if PENDING_OWNERS[snap[1]] then
     pending = redis.call('RPUSH', KEYS[3], id)
     if pending == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end  -- a new list: bounded too
   end
@@ -86,7 +87,8 @@ if refresh then
   redis.call('HSET', KEYS[2], 'kept_until', tostring(now + ttl))
 end
 return {id, 1, first, pending, first_write, unpack(snap)}
-""".replace("RESEND_WINDOW", str(RESEND_WINDOW)).replace("UNDECLARED", str(keys.UNDECLARED))
+""".replace("RESEND_WINDOW", str(RESEND_WINDOW)).replace("UNDECLARED", str(keys.UNDECLARED)).replace(
+    "{PENDING}", "{" + ", ".join(f"{owner.value}=true" for owner in sorted(PENDING)) + "}")
 
 # The turn of a conversation: had (SET NX with an expiry) together with the oldest pending
 # message, and given up together with marking a message answered.

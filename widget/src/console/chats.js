@@ -1,11 +1,11 @@
 // The open chats: tabs, transcripts in id order, the state of each conversation.
-import { beep } from "./alerts.js";
+import { alertAgent, beep } from "./alerts.js";
 import { fillCanned } from "./canned.js";
 import { buildChat } from "./chat-view.js";
 import { call } from "./connection.js";
 import { messageRow, renderDetails } from "./messages.js";
 import { flushPending, toggleTransfer } from "./reply.js";
-import { $, CLOSED_LINGER_MS, TOKEN, chats, me, newMessageId, session, shown, visitorLabel } from "./state.js";
+import { $, CLOSED_LINGER_MS, TOKEN, chats, deptTitle, me, newMessageId, session, shown, visitorLabel } from "./state.js";
 import { el } from "../shared/dom.js";
 import { cmpId } from "../shared/time.js";
 
@@ -32,6 +32,30 @@ export async function openChat(id, { mine, focus } = {}) {
   if (!answer.ok) { addSystem(chat, answer.error.message); return; }
   loaded(chat, answer);
   if (focus) activate(id);
+}
+
+/** Whether the agent is writing in the chat on screen (a reply or a transfer note with text):
+ * an assignment must not take it from under their fingers. */
+export function writing() {
+  const chat = chats.get(session.activeId);
+  return !!chat && [chat.input, chat.transferNote].some((box) => box.value.trim() !== "");
+}
+
+/**
+ * A chat was given to me (auto-assignment, a transfer, routing): alerted like a new chat (sound,
+ * title, desktop notification), and its tab brought forward unless I am writing in another one
+ * (then it waits as a tab marked new). A chat I claimed myself here is only opened.
+ * @param {string} id
+ */
+export async function assignedToMe(id) {
+  const mine = session.claiming.has(id);
+  const forward = !writing() || session.activeId === id;
+  await openChat(id, { mine: true, focus: forward });
+  if (mine) return;
+  const chat = chats.get(id);
+  const c = chat && chat.conversation;
+  alertAgent("Chat assigned to you", `${visitorLabel(c || { id })}${c ? ` · ${deptTitle(c.department)}` : ""}`, id, { quiet: false });
+  if (chat && !forward) { chat.unread = Math.max(chat.unread, 1); updateTab(chat); }
 }
 
 /** @param {import("./chat-view.js").Chat} chat */

@@ -1,10 +1,12 @@
 // The console's connection to the /agent namespace: every request is answered by an
 // acknowledgement (docs/protocol.md); server events are handed to the views.
 import { io } from "socket.io-client";
-import { alertAgent, setupNotifyButton } from "./alerts.js";
+import { alertAgent, capWaiting, setupNotifyButton, showWaiting } from "./alerts.js";
+import { answerChanged, showAnswersTab } from "./answers.js";
 import { canned, fillCanned, loadCanned, renderCanned } from "./canned.js";
-import { addMessage, changed, openChat, released, showVisitorTyping } from "./chats.js";
+import { addMessage, assignedToMe, changed, openChat, released, showVisitorTyping } from "./chats.js";
 import { stopInsights } from "./insights.js";
+import { forgetPassword, setupPeople } from "./people.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
 import { showTeachTab } from "./teaching.js";
@@ -50,10 +52,19 @@ export function start(token) {
       alertAgent("New chat waiting", `${REASONS[h.reason] || "Handoff"} · ${deptTitle(conversation.department)}${h.text ? ` · ${said(h.text)}` : ""}`, conversation.id);
     }
   });
-  socket.on("queue", ({ department }) => refreshQueue(department));
-  socket.on("reminder", (r) => alertAgent("Chat still waiting", `${deptTitle(r.department)} · waiting ${fmtWait(r.waited_seconds)}`, r.conversation_id));
+  socket.on("queue", ({ department, length }) => {
+    queueLengths[department] = length;
+    capWaiting(Object.values(queueLengths).reduce((a, b) => a + b, 0)); // no more waiting than queued
+    refreshQueue(department);
+  });
+  socket.on("reminder", (r) => { // once an interval, only while I can take a chat: one sound
+    showWaiting(r.waiting || 1);
+    const more = r.waiting > 1 ? `${r.waiting} chats waiting · longest: ` : "";
+    alertAgent("Chat still waiting", `${more}${deptTitle(r.department)} · waiting ${fmtWait(r.waited_seconds)}`, "reminder", { quiet: false, count: false });
+  });
+  socket.on("waiting", (w) => showWaiting(w.waiting)); // Away or at capacity: the count, no noise
   socket.on("escalation", (r) => alertAgent("Escalation: chat waiting too long", `${deptTitle(r.department)} · waiting ${fmtWait(r.waited_seconds)}`, r.conversation_id));
-  socket.on("assigned", ({ conversation_id }) => openChat(conversation_id, { mine: true, focus: !session.activeId }));
+  socket.on("assigned", ({ conversation_id }) => assignedToMe(conversation_id));
   socket.on("released", ({ conversation_id }) => released(conversation_id));
   socket.on("message", ({ conversation_id, message }) => addMessage(conversation_id, message, true));
   socket.on("conversation", ({ conversation }) => changed(conversation));
@@ -62,6 +73,7 @@ export function start(token) {
     renderCanned();
     for (const chat of chats.values()) fillCanned(chat);
   });
+  socket.on("answer", answerChanged);
   socket.on("visitor_typing", ({ conversation_id, on }) => {
     const chat = chats.get(conversation_id);
     if (chat) showVisitorTyping(chat, on);
@@ -73,6 +85,8 @@ export function start(token) {
   });
 }
 
+/** @type {Record<string, number>} department -> length of its queue, as last told */
+const queueLengths = {};
 const recentAlerts = new Map();
 function alerted(id) { // supervisors get a handoff once per room they are in: alert once
   const now = Date.now();
@@ -99,12 +113,15 @@ async function hello() {
   if (me.presence === "offline") notice("You are Offline: no chats are assigned to you. Change your status to receive chats.");
   $("me-name").textContent = `${answer.agent.display_name} · ${deptTitle(answer.agent.department)}${answer.agent.role === "supervisor" ? " · supervisor" : ""}`;
   $("presence").value = me.presence;
+  $("model-tab").hidden = answer.agent.role !== "supervisor";
   for (const [department, waiting] of Object.entries(answer.queues)) setQueue(department, waiting);
   renderQueues();
   const mine = new Set(answer.chats);
   for (const id of mine) await openChat(id, { mine: true, focus: !session.activeId });
   for (const id of chats.keys()) if (!mine.has(id)) await openChat(id, { mine: false });
   loadCanned();
+  setupPeople();
+  showAnswersTab();
 }
 
 $("presence").addEventListener("change", async (e) => {
@@ -115,6 +132,7 @@ $("presence").addEventListener("change", async (e) => {
 export function signOut(message) {
   sessionStorage.removeItem(TOKEN);
   stopInsights();
+  forgetPassword();
   if (session.socket) { session.socket.off(); session.socket.disconnect(); session.socket = null; }
   chats.clear();
   session.activeId = "";

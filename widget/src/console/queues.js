@@ -2,7 +2,7 @@
 import { seen } from "./alerts.js";
 import { activate, ensureChat, loaded, openChat } from "./chats.js";
 import { call } from "./connection.js";
-import { $, REASONS, chats, deptTitle, me, queues, said, visitorLabel } from "./state.js";
+import { $, REASONS, chats, deptTitle, me, queues, said, session, visitorLabel } from "./state.js";
 import { el } from "../shared/dom.js";
 import { fmtWait } from "../shared/time.js";
 
@@ -77,7 +77,8 @@ setInterval(() => { // the waited times tick
 export async function claimChat(id, button) {
   seen();
   if (button) button.disabled = true;
-  const answer = await call("claim", { conversation_id: id });
+  session.claiming.add(id); // its `assigned` event comes before the answer: no alert for it
+  const answer = await call("claim", { conversation_id: id }).finally(() => session.claiming.delete(id));
   if (!answer.ok) {
     if (button) button.disabled = false;
     notice(answer.error.message);

@@ -17,8 +17,8 @@ export const me = { agent: null, departments: {}, presence: "online", topics: []
 export const queues = {};
 /** @type {Map<string, any>} conversation id -> chat (see buildChat) */
 export const chats = new Map();
-/** @type {{activeId: string, socket: import("socket.io-client").Socket | null}} */
-export const session = { activeId: "", socket: null };
+/** @type {{activeId: string, socket: import("socket.io-client").Socket | null, claiming: Set<string>}} claiming: chats this console is claiming by hand (no alert for those) */
+export const session = { activeId: "", socket: null, claiming: new Set() };
 
 let counter = 0;
 /** @param {string} prefix a message id for a reply or a file, sent again unchanged after a reconnect */

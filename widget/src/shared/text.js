@@ -35,3 +35,43 @@ export function buttonTitle(payload, titles, departments = {}) {
   const department = /^\/department\s+(\w+)$/.exec(payload);
   return titles[payload] || (department && departments[department[1]]) || "";
 }
+
+// An answer of the bot (a message with `answer`, from the bridge): web links as in Markdown,
+// [words](https://...), and bare http(s) addresses are links; any other link is its words. The
+// same rules as bot/answer_text.py `parts`. Agents' and visitors' text is never read this way.
+const ANSWER_PIECE = /\[([^[\]\n]{1,200})\]\(\s*((?:[^()\s]|\([^()\s]*\))*)\s*\)|(https?:\/\/[^\s<>"'`[\]()]+)/gi;
+
+/** @param {unknown} url an http(s) address with no spaces, quotes or angle brackets */
+export const isWebUrl = (url) => typeof url === "string" && /^https?:\/\/[^\s<>"'`]{1,500}$/i.test(url);
+
+/**
+ * An answer's text as pieces in order: `href` is "" for plain words.
+ * @param {unknown} text
+ * @returns {{text: string, href: string}[]}
+ */
+export function answerParts(text) {
+  const source = typeof text === "string" ? text : "";
+  /** @type {{text: string, href: string}[]} */
+  const pieces = [];
+  /** @param {string} words @param {string} href */
+  const push = (words, href) => {
+    const last = pieces[pieces.length - 1];
+    if (!words) return;
+    if (!href && last && !last.href) last.text += words;
+    else pieces.push({ text: words, href });
+  };
+  let at = 0;
+  for (const m of source.matchAll(ANSWER_PIECE)) {
+    push(source.slice(at, m.index), "");
+    if (m[3]) {
+      const address = m[3].replace(/[.,;:!?]+$/, "");
+      push(address, address);
+      push(m[3].slice(address.length), "");
+    } else {
+      push(m[1], isWebUrl(m[2]) ? m[2] : "");
+    }
+    at = (m.index || 0) + m[0].length;
+  }
+  push(source.slice(at), "");
+  return pieces;
+}

@@ -53,6 +53,8 @@ button{font:inherit;cursor:pointer}
 .reject:hover,.reject:focus-visible{border-color:#767676}
 .reject[aria-pressed=true]{color:#b3261e;cursor:default}
 .reject[aria-pressed=true] .svg{fill:#f9dedc}
+a.chip{display:inline-flex;align-items:center;text-decoration:none}
+.bubble a{color:inherit;text-decoration:underline}
 .queue{margin:0 12px 6px;padding:8px 12px;border-radius:8px;background:#e8f0fa;color:#173a5e;font-size:13px;font-weight:600}
 .typing{padding:2px 16px 6px;font-size:13px;color:#454545;display:flex;align-items:center;gap:8px}
 .dots{display:inline-flex;gap:3px}

@@ -1,7 +1,7 @@
 // One message of the visitor's conversation as DOM: who wrote it, the text (as text), a file by
 // a link the rules of shared/text.js allow, the time, the quick replies.
 import { el, svgIcon } from "../shared/dom.js";
-import { isImageSrc, safeFile, fileSize } from "../shared/text.js";
+import { isImageSrc, safeFile, fileSize, answerParts, isWebUrl } from "../shared/text.js";
 
 /**
  * One message as a row of the conversation; its quick replies call `onReply`, their titles are
@@ -28,7 +28,8 @@ export function renderMessage(msg, sender, titles, onReply) {
     const clicked = sender === "visitor" && /^\//.test(msg.text || "") && titles[msg.text];
     const text = clicked || msg.text;
     const file = fileView(msg.file);
-    const bubble = el("div", { class: "bubble" + (file ? " file" : "") }, file || text || "");
+    const answer = sender === "bot" && msg.answer ? answerView(text) : null;
+    const bubble = el("div", { class: "bubble" + (file ? " file" : "") }, file || answer || text || "");
     if (sender !== "visitor") bubble.prepend(el("span", { class: "sr" }, who + ": "));
     row.appendChild(bubble);
     const src = msg.attachment && msg.attachment.payload && msg.attachment.payload.src;
@@ -42,6 +43,10 @@ export function renderMessage(msg, sender, titles, onReply) {
   if (replies.length) {
     const group = el("div", { class: "replies", role: "group", "aria-label": "Suggested replies" });
     for (const q of replies) {
+      if (q.type === "web_url") {
+        if (isWebUrl(q.url)) group.appendChild(el("a", { class: "chip link", href: q.url, target: "_blank", rel: "noopener noreferrer" }, q.title));
+        continue;
+      }
       titles[q.payload] = q.title;
       const b = el("button", { type: "button", class: "chip", "data-payload": q.payload }, q.title);
       b.addEventListener("click", () => onReply(q));
@@ -50,6 +55,12 @@ export function renderMessage(msg, sender, titles, onReply) {
     row.appendChild(group);
   }
   return row;
+}
+
+// A bot's answer: its words as text, its web links as links (shared/text.js says which).
+/** @param {string} text */
+function answerView(text) {
+  return answerParts(text).map((p) => (p.href ? el("a", { href: p.href, target: "_blank", rel: "noopener noreferrer" }, p.text) : p.text));
 }
 
 // A file: a thumbnail that opens the image, or a link that downloads the PDF (signed links
