@@ -152,6 +152,16 @@ class Teacher:
         if entries and entries[-1].kind == "unsure" and entries[-1].guesses:
             await self.store.relabel_unanswered(entries[-1].id, "declined")
 
+    def topic_answered(self, data: dict[str, Any], text: str) -> str:
+        """The FAQ intent a bot message answered: as the bridge noted it (`answer.topic`, live
+        answers), else the pack's answer with the same text; '' for none."""
+        noted = data.get("answer")
+        name = noted.get("topic") if isinstance(noted, dict) else None
+        if isinstance(name, str) and name in self.site.topics:
+            return f"{FAQ}{name}"
+        return next((f"{FAQ}{n}" for n, t in self.site.topics.items()
+                     if t.answer.strip() == text.strip()), "")
+
     async def rejected(self, conversation_id: str, message_id: str) -> bool:
         """A thumbs-down on a bot answer: its question (the visitor's message before it) is
         kept, with the answer's topic as the guess; False if that is not a bot's answer."""
@@ -166,8 +176,7 @@ class Teacher:
                  and not m.text.startswith("/")]
         if not asked:
             return False
-        topic = next((f"{FAQ}{name}" for name, t in self.site.topics.items()
-                      if t.answer.strip() == answer.text.strip()), "")
+        topic = self.topic_answered(answer.data, answer.text)
         entry = Unanswered(conversation_id, message_id, asked[-1].text.strip(), "rejected",
                            self.department_of([topic]), [topic] if topic else [],
                            round(time.time(), 3))

@@ -58,3 +58,15 @@ def test_export_drops_held_back_questions_pack_duplicates_and_unknown_topics(tmp
     written = render(kept, pack)
     assert "  - intent: faq_opening_hours\n    examples: |\n      - is the bar open" in written
     assert "  - intent: out_of_scope" in written
+
+
+def test_a_rejected_answer_names_its_topic_as_the_bridge_noted_it() -> None:
+    from bot.store.memory import MemoryStore
+    from bot.teaching import Teacher
+
+    site = load("lantern-street")
+    teacher = Teacher(MemoryStore(), site, 10)
+    edited = "Prices changed: see the website."  # a live answer edited in the console
+    assert teacher.topic_answered({"answer": {"topic": "pricing"}}, edited) == "faq_pricing"
+    assert teacher.topic_answered({}, site.topics["parking"].answer) == "faq_parking"
+    assert teacher.topic_answered({"answer": {"topic": "nope"}}, edited) == ""
