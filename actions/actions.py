@@ -146,7 +146,9 @@ def response_text(domain: Dict[Text, Any], name: str) -> str:
 class ActionClarify(Action):
     """Not sure: ask "did you mean" with the likely topics as buttons (at most three, from the
     `suggestions` of actions/judge.py) and one that offers a person; a click answers at once,
-    its payload being the topic's intent. With no likely topic, ask to rephrase."""
+    its payload being the topic's intent. With no likely topic, ask to rephrase. Either way a
+    custom message {"unsure": {"suggestions": [...]}} follows, which the bridge keeps for
+    teaching (bot/teaching.py) and shows nobody."""
 
     def name(self) -> Text:
         return "action_clarify"
@@ -158,9 +160,11 @@ class ActionClarify(Action):
         likely = [s for s in message.get("suggestions") or [] if s in SITE["topics"]][:3]
         if not likely:
             dispatcher.utter_message(response="utter_ask_rephrase")
-            return []
-        buttons = [{"title": topic_title(s), "payload": f"/{s}"} for s in likely]
-        buttons.append({"title": response_text(domain, "utter_clarify_other"),
-                        "payload": "/human_handoff"})
-        dispatcher.utter_message(text=response_text(domain, "utter_clarify"), buttons=buttons)
+        else:
+            buttons = [{"title": topic_title(s), "payload": f"/{s}"} for s in likely]
+            buttons.append({"title": response_text(domain, "utter_clarify_other"),
+                            "payload": "/human_handoff"})
+            dispatcher.utter_message(text=response_text(domain, "utter_clarify"), buttons=buttons)
+        # For the bridge alone (it shows no text): the bot did not answer this message.
+        dispatcher.utter_message(json_message={"unsure": {"suggestions": likely}})
         return []

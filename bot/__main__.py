@@ -1,14 +1,15 @@
 """Command line: `python -m bot run NAME` starts one process (`supervise NAME`: and restarts it
 when it dies, as the Procfile does); `python -m bot agents ...` manages
-agent accounts; `python -m bot data ...` exports or erases a visitor's data; `python -m bot prepare`
-creates the secrets."""
+agent accounts; `python -m bot data ...` exports or erases a visitor's data; `python -m bot pack
+export` writes the examples taught in the console into the pack; `python -m bot prepare` creates
+the secrets."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import agents, privacy
+from . import agents, pack, privacy
 from .config import ConfigError, Settings
 from .processes import LAUNCHERS, run
 
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
                         "the processes start (make run does this)")
     agents.add_arguments(commands.add_parser("agents", help="manage agents and supervisors"))
     privacy.add_arguments(commands.add_parser("data", help="export or erase a visitor's data"))
+    pack.add_arguments(commands.add_parser("pack", help="write what was taught into the pack"))
     args = parser.parse_args(argv)
     try:  # creates any missing secret, atomically, 0600 in a 0700 folder
         settings = Settings.from_env()
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "agents":
         return agents.main(args, settings)
+    if args.command == "pack":
+        return pack.main(args, settings)
     if args.command == "data":
         return privacy.main(args, settings)
     run("bridge" if args.command == "serve" else args.name, settings)

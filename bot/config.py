@@ -220,6 +220,9 @@ class Environment(BaseSettings):
     transcript_emails_per_address: Count = 10
     transcript_emails_per_hour: Count = 100
     transcript_max_chars: AtLeastOne = 100_000
+    teach_cap: AtLeastOne = 1000
+    teach_agents: Flag = False
+    learned_cap: AtLeastOne = 5000
 
     @classmethod
     def read(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -403,6 +406,9 @@ class Settings:
     transcript_emails_per_address: int  # an hour, from one network address
     transcript_emails_per_hour: int  # the whole site
     transcript_max_chars: int  # of one emailed transcript (the latest messages; a note says so)
+    teach_cap: int  # unanswered messages kept per department for teaching (the oldest go)
+    teach_agents: bool  # agents (not only supervisors) see and label their department's
+    learned_cap: int  # taught examples kept in Redis (beyond it a new one is refused)
 
     @property
     def site(self) -> Site:

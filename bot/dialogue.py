@@ -28,6 +28,7 @@ from .models import Conversation, Message, Owner, Sender
 from .rasa import BotReply, RasaClient, RasaUnavailable
 from .relay import Relay
 from .store import Appended, NotOwner, Store
+from .teaching import Teacher
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Dialogue:
         self.relay = relay
         self.handoff = handoff
         self.settings = settings
+        self.teacher = Teacher(store, settings.site, settings.teach_cap)
         self.answers = LiveAnswers(store, settings.site)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -158,7 +160,7 @@ class Dialogue:
             await self.handoff.choose_department(conversation_id, choice.group(1) if choice else "")
         elif who is Answer.BOT:
             meta = message.data.get("metadata") or {}
-            await self.ask_bot(conversation_id, message.text, meta)
+            await self.ask_bot(conversation_id, message.text, meta, message.id)
         # QUEUE, AGENT, SEEN: a person answers, or has seen it; the bridge says nothing.
 
     async def file_received(self, conversation_id: str) -> None:
@@ -170,8 +172,13 @@ class Dialogue:
         except NotOwner:
             log.info("file acknowledgement in %s dropped: a person owns it now", conversation_id)
 
-    async def ask_bot(self, conversation_id: str, text: str, meta: dict[str, Any]) -> None:
+    async def ask_bot(self, conversation_id: str, text: str, meta: dict[str, Any],
+                      message_id: str = "") -> None:
+        """Rasa's answers to one visitor message, as the visitor sees them; what the bot could
+        not answer is noted for teaching (bot/teaching.py)."""
         asked_for_person = text.strip() == HANDOFF_PAYLOAD
+        if asked_for_person:
+            await self.teacher.declined(conversation_id)
         try:
             async with self.typing(conversation_id):
                 replies = await self.rasa.send(conversation_id, text, meta)
@@ -193,7 +200,12 @@ class Dialogue:
             if reply.handoff is not None:
                 request = HandoffRequest.from_signal(reply.handoff, self.handoff.departments)
                 request.text = request.text or text
+                await self.teacher.handed_over(conversation_id, message_id, text, request)
                 await self.hand_over(conversation_id, request)
+                continue
+            if "unsure" in reply.custom and not reply.text:  # action_clarify's signal
+                await self.teacher.unsure(conversation_id, message_id, text,
+                                          reply.custom["unsure"])
                 continue
             try:  # the bot only speaks while it owns the conversation
                 await self.relay.post(

@@ -315,6 +315,13 @@ class EmailTranscript(VisitorEvent):
     email: Trimmed = ""
 
 
+class RejectAnswer(VisitorEvent):
+    """A thumbs-down on one of the bot's answers (its message id): kept for teaching."""
+
+    message_id: Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$"),
+                          Refusal("invalid_message_id", "'message_id' must be a message id.")]
+
+
 VISITOR: dict[str, type[Event]] = {
     "session_request": SessionRequest,
     "user_uttered": UserUttered,
@@ -322,6 +329,7 @@ VISITOR: dict[str, type[Event]] = {
     "history": VisitorHistory,
     "leave_message": LeaveMessage,
     "email_transcript": EmailTranscript,
+    "reject_answer": RejectAnswer,
 }
 
 
@@ -415,6 +423,34 @@ class TicketReply(Event):
     text: LongText
 
 
+# What a person teaches: a FAQ intent (faq_<topic>), out_of_scope, or ignore (checked by the
+# desk against the pack's topics).
+Label = Annotated[str, Field(pattern=r"^(faq_[a-z0-9_]{1,60}|out_of_scope|ignore)$"),
+                  Refusal("unknown_topic", "'label' is faq_<topic>, out_of_scope or ignore.")]
+EntryId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,100}:\d{1,20}-\d{1,20}$")]
+
+
+class TeachList(Event):
+    """A page of the To-teach view: groups of unanswered messages, newest first."""
+
+    offset: Offset = 0
+    department: Department = None  # supervisors: every department without it
+
+
+class TeachLabel(Event):
+    """Label a group's entries (their ids, as listed): a topic, out of scope, or ignore."""
+
+    entries: Annotated[list[EntryId], Field(min_length=1, max_length=100),
+                       Refusal("invalid_payload", "'entries' lists 1-100 entry ids.")]
+    label: Label
+
+
+class TeachFirst(ConversationEvent):
+    """Label the message that started a handed-off chat (its first visitor message)."""
+
+    label: Label
+
+
 class AgentAdd(Event):
     """A new account (supervisors); its password is made by the bridge and answered once."""
 
@@ -496,6 +532,9 @@ AGENT: dict[str, type[Event]] = {
     "tickets": Tickets,
     "ticket_transcript": TicketTranscript,
     "ticket_reply": TicketReply,
+    "teach_list": TeachList,
+    "teach_label": TeachLabel,
+    "teach_first": TeachFirst,
     "model": Event,
     "model_train": Event,
     "model_rollback": Event,

@@ -79,6 +79,8 @@ def visitor_rules(rate: int, address_factor: int) -> Rules:
         "typing": [("connection", Window(30, 10))],
         # the hourly caps of transcripts are counted in Redis, for every bridge (bot/transcript_mail.py)
         "email_transcript": [("connection", Window(3, 60))],
+        # one entry per bot answer is kept anyway; this bounds the reads
+        "reject_answer": [("connection", Window(10, 60)), ("conversation", Window(20, 3600))],
         "*": [("connection", Window(30, 10))],  # anything else, unknown events included
     }
 

@@ -262,3 +262,47 @@ class Ticket:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Unanswered:
+    """A visitor message the bot did not answer (or whose answer the visitor rejected), kept
+    for teaching: `kind` is unsure, declined, handoff or rejected; `guesses` the bot's likely
+    topics, best first."""
+
+    conversation_id: str
+    message_id: str
+    text: str
+    kind: str
+    department: str = ""
+    guesses: list[str] = field(default_factory=list)
+    ts: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.conversation_id}:{self.message_id}"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Unanswered:
+        return cls(**json.loads(raw))
+
+
+@dataclass
+class Learned:
+    """An example taught in the console: the words and what they mean (a FAQ intent or
+    out_of_scope), who taught it and when; no visitor identity."""
+
+    text: str
+    intent: str
+    by: str
+    at: float
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Learned:
+        return cls(**json.loads(raw))

@@ -20,6 +20,7 @@ from .errors import Refused, unexpected
 from .events import (
     EmailTranscript,
     LeaveMessage,
+    RejectAnswer,
     SessionRequest,
     UserUttered,
     VisitorEvent,
@@ -262,6 +263,13 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 await self.direct(sid, "transcript_sent", {"email": email})
 
         self.spawn(deliver(), f"transcript of {conversation_id}")
+
+    async def on_reject_answer(self, sid: str, payload: RejectAnswer) -> None:
+        """A thumbs-down on a bot answer: its question is kept for teaching (bot/teaching.py)."""
+        conversation_id = await self.bound_conversation(sid, payload)
+        if not await self.dialogue.teacher.rejected(conversation_id, payload.message_id):
+            raise Refused("not_found", "There is no such answer of the assistant.")
+        await self.direct(sid, "answer_rejected", {"message_id": payload.message_id})
 
     async def on_reserved_event(self, sid: str, *args: Any) -> None:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")

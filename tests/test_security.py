@@ -141,7 +141,7 @@ def agents_cli(stack: Stack, *args: str, stdin: str = "") -> None:
 # --- other department: every /agent event and HTTP route ------------------------------------
 
 EVENTS = ["open", "history", "claim", "note", "reply", "typing", "transfer", "hand_back", "close",
-          "queue", "canned", "canned_set", "ticket_reply"]
+          "queue", "canned", "canned_set", "ticket_reply", "teach_list", "teach_first"]
 
 
 def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict[str, Any]:
@@ -159,6 +159,8 @@ def payload(event: str, conversation_id: str, department: str, ticket_id: str) -
         "canned": {"department": department},
         "canned_set": {"department": department, "key": "x", "text": "y"},
         "ticket_reply": {"ticket_id": ticket_id, "text": "answer"},
+        "teach_list": {"department": department},
+        "teach_first": {"conversation_id": conversation_id, "label": "out_of_scope"},
     }
     return payloads[event]
 

@@ -29,7 +29,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from bot.models import Agent, Conversation, Message, Owner, Presence, Role, Sender, Ticket
+from bot.models import (
+    Agent,
+    Conversation,
+    Learned,
+    Message,
+    Owner,
+    Presence,
+    Role,
+    Sender,
+    Ticket,
+    Unanswered,
+)
 from bot.store import Expect, NotOwner
 from bot.store.memory import MemoryStore
 from bot.store.redis import RedisStore
@@ -419,6 +430,41 @@ class StoreMachine(RuleBasedStateMachine):
 
         self.both(tally)
 
+    # teaching -----------------------------------------------------------------------------------
+
+    @rule(cid=st.sampled_from(IDS), mid=st.sampled_from(["1-0", "2-0", "3-0"]),
+          kind=st.sampled_from(["unsure", "handoff"]), department=st.sampled_from(["", *DEPARTMENTS]),
+          age=st.sampled_from([0.0, 10.0, 10.0, 200 * 86400]), cap=st.integers(1, 3))
+    def unanswered(self, cid: str, mid: str, kind: str, department: str, age: float,
+                   cap: int) -> None:
+        entry = Unanswered(cid, mid, "what is " + mid, kind, department, ["faq_a"],
+                           round(time.time() - age, 3))
+        self.both(lambda s, _: s.add_unanswered(dataclasses.replace(entry), cap))
+
+    @rule(entry=st.sampled_from(["c1:1-0", "c2:2-0", "c1:3-0", "c9:1-0"]),
+          kind=st.sampled_from(["declined", ""]), cid=st.sampled_from(IDS),
+          limit=st.integers(0, 4))
+    def unanswered_reads(self, entry: str, kind: str, cid: str, limit: int) -> None:
+        async def reads(s: Any, _: int) -> Any:
+            changed = await s.relabel_unanswered(entry, kind) if kind else None
+            return [changed, await s.get_unanswered(entry), await s.unanswered_of(cid),
+                    await s.unanswered(["", *DEPARTMENTS], limit),
+                    await s.unanswered([DEPARTMENTS[0]], limit)]
+
+        self.both(reads)
+
+    @rule(entries=st.lists(st.sampled_from(["c1:1-0", "c2:2-0", "c1:3-0", "c9:1-0"]), max_size=3))
+    def unanswered_removed(self, entries: list[str]) -> None:
+        self.both(lambda s, _: s.remove_unanswered(entries))
+
+    @rule(key=st.sampled_from(["a", "b", "c"]), intent=st.sampled_from(["faq_a", "out_of_scope"]),
+          at=st.sampled_from([1.0, 2.0]), cap=st.integers(1, 3))
+    def learn(self, key: str, intent: str, at: float, cap: int) -> None:
+        async def taught(s: Any, _: int) -> Any:
+            return await s.learn(Learned(key, intent, "ana", at), key, cap), await s.learned()
+
+        self.both(taught)
+
     # sessions and coordination -------------------------------------------------------------------
 
     @rule(name=st.sampled_from(AGENTS))
@@ -497,6 +543,8 @@ class StoreMachine(RuleBasedStateMachine):
                 await s.presences(),
                 await s.connected(AGENTS),
                 await s.tickets(),
+                await s.unanswered(["", *DEPARTMENTS], 100),
+                await s.learned(),
             ]
 
         self.both(state)

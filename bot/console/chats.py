@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .. import teaching
 from ..errors import Refused
 from ..events import AgentHistory, ConversationEvent, Event, PresenceChange, Queue
 from ..handoff import access
@@ -17,13 +18,15 @@ QUEUE_PAGE = 50  # waiting chats per `queue` answer (and per department in `hell
 
 class ChatDesk(Desk):
     async def do_hello(self, sid: str, agent: Agent, payload: Event) -> Result:
-        """Who am I, my open chats, the queues I serve, departments."""
+        """Who am I, my open chats, the queues I serve, departments, whether I may teach."""
         departments = access.departments_of(agent, self.departments)
         queues = {d: await self.waiting(d) for d in departments}
         presence = (await self.store.presences()).get(agent.name, Presence.ONLINE)
         return ok(
             agent=agent.public(), presence=presence.value, departments=self.departments,
             chats=sorted(await self.store.agent_chats(agent.name)), queues=queues,
+            teach=access.may_teach(agent, self.settings.teach_agents),
+            topics=teaching.topics(self.settings.site),
         )
 
     async def waiting(self, department: str, offset: int = 0,

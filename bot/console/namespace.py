@@ -30,6 +30,7 @@ from .chats import ChatDesk
 from .desk import Desk, Result, refused
 from .moves import MoveDesk
 from .people import PeopleDesk
+from .teaching import TeachDesk
 from .tickets import TicketDesk
 from .training import TrainingDesk
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, PeopleDesk,
-                                 AnswerDesk, TrainingDesk)
+                                 AnswerDesk, TrainingDesk, TeachDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from typing import Any
 
 from ..errors import Refused
-from ..models import Agent, Conversation, Owner, Role, Ticket
+from ..models import Agent, Conversation, Owner, Role, Ticket, Unanswered
 from ..relay import SUPERVISORS, department_room
 
 
@@ -105,3 +105,33 @@ def ticket_department(agent: Agent, asked: str, departments: Collection[str]) ->
     if asked:
         check_serves(agent, asked, departments)
     return asked
+
+
+def may_teach(agent: Agent, agents_may: bool) -> bool:
+    """The To-teach view: supervisors; agents too where the setting (TEACH_AGENTS) allows."""
+    return agent.role is Role.SUPERVISOR or agents_may
+
+
+def check_teaches(agent: Agent, agents_may: bool) -> None:
+    """Refused unless the agent may use the To-teach view (`may_teach`)."""
+    if not may_teach(agent, agents_may):
+        raise Refused("forbidden", "Only supervisors teach the bot here.")
+
+
+def teach_departments(agent: Agent, asked: str | None, departments: Collection[str]) -> list[str]:
+    """The departments whose unanswered messages the agent sees: their own; a supervisor's
+    choice, or every one and those of no department."""
+    if agent.role is not Role.SUPERVISOR:
+        if asked and asked != agent.department:
+            raise Refused("not_yours", "That is another department's.")
+        return [agent.department]
+    if asked:
+        check_serves(agent, asked, departments)
+        return [asked]
+    return [*departments, ""]
+
+
+def check_teaches_entry(agent: Agent, entry: Unanswered) -> None:
+    """Agents label their own department's entries; supervisors every one."""
+    if agent.role is not Role.SUPERVISOR and entry.department != agent.department:
+        raise Refused("not_yours", "That message belongs to another department.")

@@ -14,6 +14,7 @@ Interfaces (this package, one module per concept; typing.Protocol, no code):
   answers.py        Answers        FAQ answers as supervisors edited them, and their edits
   insights.py       Insights       daily tallies and recent measurements
   coordination.py   Coordination   limits, leases and once-only marks between processes
+  teaching.py       Teaching       messages the bot did not answer, and the examples taught
   erasure.py        Erasure        a conversation's keys by exact name, and erasing them
   store.py          Store          all of them together (plus ping and close): what the domain
                                    code receives. A function may ask for a narrow one instead.
@@ -51,6 +52,7 @@ from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
 from .store import Store
+from .teaching import Teaching
 from .tickets import Tickets
 from .transcripts import Appended, NotOwner, Page, Transcripts, Turn
 
@@ -58,5 +60,5 @@ __all__ = [
     "Agents", "AnswerEdit", "Answers", "Appended", "Canned", "Conversations", "Coordination",
     "Erasure", "Expect",
     "Insights", "Move", "NotOwner", "Outcome", "Page", "Queues", "StaffSessions", "Store",
-    "Tickets", "Transcripts", "Turn",
+    "Teaching", "Tickets", "Transcripts", "Turn",
 ]

@@ -23,6 +23,7 @@ touches together live in different hash slots.
   MULTI: save/remove agent       agent:{name} agents agents_version presence
   MULTI: save ticket, erasure    ticket:{id} tickets tickets:{dept} (and a conversation's keys)
   MULTI: staff sessions          staff:{session} staff_of:{name}
+  MULTI: unanswered (teaching)   teach_index:{dept} teach_of:{id} teach:{entry}
 
 For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
 and so on (the turn scripts then work as they are). The resume key is found by the secret
@@ -120,6 +121,24 @@ def department_tickets(department: str) -> str:
 
 def canned(department: str) -> str:
     return f"{PREFIX}canned:{department}"
+
+
+def unanswered(entry_id: str) -> str:
+    """A message the bot did not answer (JSON), kept as long as its conversation."""
+    return f"{PREFIX}teach:{entry_id}"
+
+
+def unanswered_index(department: str) -> str:
+    """A department's unanswered messages by time, bounded (TEACH_CAP) and with a TTL."""
+    return f"{PREFIX}teach_index:{department}"
+
+
+def unanswered_of(conversation_id: str) -> str:
+    """The ids of a conversation's unanswered messages (for erasure)."""
+    return f"{PREFIX}teach_of:{conversation_id}"
+
+
+LEARNED = f"{PREFIX}learned"  # hash: normalised words -> taught example (JSON), bounded
 
 
 def answer(topic: str) -> str:

@@ -13,12 +13,13 @@ from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
 from .rollout import Rollout
+from .teaching import Teaching
 from .tickets import Tickets
 from .transcripts import Transcripts
 
 
 class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
-            Insights, Coordination, Erasure, Rollout, Answers, Protocol):
+            Insights, Coordination, Erasure, Rollout, Answers, Teaching, Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
     A function that needs only one concept may ask for its narrow interface instead (e.g.

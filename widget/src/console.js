@@ -2,7 +2,7 @@
 // request is answered by an acknowledgement (docs/protocol.md). All text goes in with
 // textContent (through el()), never as HTML. Laid out as Rocket.Chat Livechat is: console/state.js
 // (who is signed in, queues, chats), console/connection.js (the socket and its acknowledgements),
-// one module per view (queues, chats, reply, canned, answers, tickets, insights, people, model).
+// one module per view (queues, chats, reply, canned, answers, tickets, teaching, insights, people, model).
 import { beep } from "./console/alerts.js";
 import { loadAnswers } from "./console/answers.js";
 import { renderCanned } from "./console/canned.js";
@@ -10,6 +10,7 @@ import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
 import { forgetPassword, loadPeople } from "./console/people.js";
 import { $, TOKEN, me } from "./console/state.js";
+import { loadTeach } from "./console/teaching.js";
 import { startModel, stopModel } from "./console/model.js";
 import { loadTickets, ticketCount } from "./console/tickets.js";
 
@@ -50,12 +51,13 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "canned", "answers", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "teach", "canned", "answers", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
   stopModel();
   forgetPassword(); // a new password is shown once
   if (name === "people") loadPeople();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
+  if (name === "teach") loadTeach();
   if (name === "canned") renderCanned();
   if (name === "answers") loadAnswers();
   if (name === "insights") startInsights();

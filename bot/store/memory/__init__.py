@@ -28,4 +28,4 @@ __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "Mem
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
                   MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
-    (`MemoryErasure` brings `MemoryTickets` with it)."""
+    (`MemoryErasure` brings `MemoryTickets` and `MemoryTeaching` with it)."""

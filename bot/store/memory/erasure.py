@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from ...models import Ticket
+from .. import keys as names_of
 from ..keys import PREFIX
+from .teaching import MemoryTeaching
 from .tickets import MemoryTickets
 
 
-class MemoryErasure(MemoryTickets):
+class MemoryErasure(MemoryTickets, MemoryTeaching):
     """`Erasure` in memory (it brings `MemoryTickets`: erasing finds the tickets of a conversation)."""
 
     async def tickets_where(self, email: str = "", conversation_id: str = "") -> list[Ticket]:
@@ -35,12 +37,16 @@ class MemoryErasure(MemoryTickets):
                   f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]
+        names.append(names_of.unanswered_of(conversation_id))
+        for entry_id in sorted(self.keys.get(names_of.unanswered_of(conversation_id)) or set()):
+            names.append(names_of.unanswered(entry_id))
         return [name for name in names if self.keys.exists(name)]
 
     async def erase_conversation(self, conversation_id: str) -> list[str]:
         conv = self._hash(f"{PREFIX}conv:{conversation_id}")
         department, agent = conv.get("department"), conv.get("agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
+        unanswered = await self.unanswered_of(conversation_id)
         keys = await self.conversation_keys(conversation_id)
         for key in keys:
             self.keys.delete(key)
@@ -51,6 +57,8 @@ class MemoryErasure(MemoryTickets):
         for ticket in tickets:
             self._zrem(f"{PREFIX}tickets", ticket.id)
             self._zrem(f"{PREFIX}tickets:{ticket.department}", ticket.id)
+        for entry in unanswered:
+            self._zrem(names_of.unanswered_index(entry.department), entry.id)
         return keys
 
     async def erase_ticket(self, ticket_id: str, department: str = "") -> None:

@@ -22,7 +22,7 @@ class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
                  RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
                  RedisRollout, RedisAnswers):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
-    connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` with it."""
+    connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` and `RedisTeaching` with it."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:

@@ -4,12 +4,13 @@ with the conversation's index entries in one transaction."""
 from __future__ import annotations
 
 from .. import keys
+from .teaching import RedisTeaching
 from .tickets import RedisTickets
 
 
-class RedisErasure(RedisTickets):
+class RedisErasure(RedisTickets, RedisTeaching):
     """`Erasure` (bot/store/erasure.py) on Redis; finds a conversation's tickets as `Tickets`
-    does."""
+    does, and its unanswered messages as `Teaching` does."""
 
     async def conversations_of_user(self, user_id: str) -> list[str]:
         """Conversations of a verified website user (a scan: for the erasure command)."""
@@ -22,7 +23,8 @@ class RedisErasure(RedisTickets):
     async def conversation_keys(self, conversation_id: str) -> list[str]:
         """The keys kept for one conversation that exist now, each by its exact name (no
         pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
-        handoff mark, Rasa's tracker and lock, and its tickets with their replies."""
+        handoff mark, Rasa's tracker and lock, its tickets with their replies, and its
+        unanswered messages kept for teaching."""
         resume, waiting_since = await self.redis.hmget(keys.conv(conversation_id),
                                                        "resume", "waiting_since")
         names = [key(conversation_id) for key in (keys.conv, keys.msgs, keys.pending, keys.turn)]
@@ -37,6 +39,9 @@ class RedisErasure(RedisTickets):
                   keys.rasa_tracker(conversation_id), keys.rasa_lock(conversation_id)]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [keys.ticket(ticket.id), keys.ticket_replies(ticket.id)]
+        names.append(keys.unanswered_of(conversation_id))
+        for entry_id in sorted(await self.redis.smembers(keys.unanswered_of(conversation_id))):
+            names.append(keys.unanswered(entry_id))
         async with self.redis.pipeline(transaction=False) as pipe:
             for name in names:
                 pipe.exists(name)
@@ -49,6 +54,7 @@ class RedisErasure(RedisTickets):
         department, agent = await self.redis.hmget(keys.conv(conversation_id),
                                                     "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
+        unanswered = await self.unanswered_of(conversation_id)
         names = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             if names:
@@ -60,5 +66,7 @@ class RedisErasure(RedisTickets):
             for ticket in tickets:
                 pipe.zrem(keys.TICKETS, ticket.id)
                 pipe.zrem(keys.department_tickets(ticket.department), ticket.id)
+            for entry in unanswered:
+                pipe.zrem(keys.unanswered_index(entry.department), entry.id)
             await pipe.execute()
         return names

@@ -3,6 +3,7 @@ import { fillCanned } from "./canned.js";
 import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
 import { claimChat } from "./queues.js";
 import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
+import { teachFirstControl } from "./teaching.js";
 import { el } from "../shared/dom.js";
 import { BUTTON_TITLES } from "../shared/wording.js";
 
@@ -130,7 +131,7 @@ export function buildChat(id) {
   chat.view = el("article", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
     el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
     chat.transcript, chat.details,
-    el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form));
+    el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form, teachFirstControl(id)));
   return chat;
 }
 

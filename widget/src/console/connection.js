@@ -9,6 +9,7 @@ import { stopInsights } from "./insights.js";
 import { forgetPassword, setupPeople } from "./people.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
+import { showTeachTab } from "./teaching.js";
 import { loadTickets, ticketCount } from "./tickets.js";
 import { fmtWait } from "../shared/time.js";
 
@@ -101,6 +102,8 @@ async function hello() {
   me.agent = answer.agent;
   me.departments = answer.departments;
   me.presence = answer.presence;
+  me.topics = answer.topics || [];
+  showTeachTab(!!answer.teach);
   const before = localStorage.getItem(PRESENCE);
   localStorage.removeItem(PRESENCE);
   if (answer.presence === "offline" && (before === "online" || before === "away")) {

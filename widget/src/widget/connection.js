@@ -147,6 +147,7 @@ export function connect(server, store, views) {
     upload,
     leaveMessage: (payload) => socket.emit("leave_message", payload),
     emailTranscript: (email) => socket.emit("email_transcript", { session_id: saved.session, email }),
+    rejectAnswer: (messageId) => socket.emit("reject_answer", { session_id: saved.session, message_id: messageId }),
     start: () => socket.connect(),
   };
 }

@@ -48,6 +48,11 @@ button{font:inherit;cursor:pointer}
 .replies{display:flex;flex-wrap:wrap;gap:6px;margin-top:8px}
 .chip{min-height:36px;padding:6px 14px;border:1.5px solid ${ink};border-radius:18px;background:#fff;color:${ink};font-size:14px}
 .chip:hover{background:#f1f4f7}
+.reject{align-self:flex-start;display:inline-flex;align-items:center;justify-content:center;width:28px;height:28px;margin-top:2px;padding:0;border:1px solid transparent;border-radius:14px;background:none;color:#454545;cursor:pointer}
+.reject .svg{width:16px;height:16px}
+.reject:hover,.reject:focus-visible{border-color:#767676}
+.reject[aria-pressed=true]{color:#b3261e;cursor:default}
+.reject[aria-pressed=true] .svg{fill:#f9dedc}
 a.chip{display:inline-flex;align-items:center;text-decoration:none}
 .bubble a{color:inherit;text-decoration:underline}
 .queue{margin:0 12px 6px;padding:8px 12px;border-radius:8px;background:#e8f0fa;color:#173a5e;font-size:13px;font-weight:600}
@@ -89,6 +94,7 @@ a.chip{display:inline-flex;align-items:center;text-decoration:none}
 .agent .bubble{background:#1f3a2a;border-color:#2f5a40}
 .chip,.leave,.bubble.file{background:#24272c;color:#e6e6e6;border-color:#8a9099}
 .chip:hover{background:#2f333a}
+.reject{color:#c8ccd2}
 .queue{background:#1f2e42;color:#cfe0f5}
 .actions,.composer{border-top-color:#33373d}
 .composer textarea,.leave input,.leave textarea,.mail input{background:#15171a;color:#e6e6e6;border-color:#6b7078}

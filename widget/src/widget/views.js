@@ -5,6 +5,7 @@ import { el, svgIcon, textOn, inkOn } from "../shared/dom.js";
 import { LEAVE_MESSAGE, TALK_TO_PERSON, BUTTON_TITLES } from "../shared/wording.js";
 import { widgetCss } from "./css.js";
 import { leaveForm, mailForm } from "./forms.js";
+import { addThumbsDown } from "./feedback.js";
 import { renderMessage, stamp } from "./message.js";
 import {
   WITH_PEOPLE, NOBODY, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
@@ -21,6 +22,7 @@ import {
  * @property {(on: boolean) => void} typing
  * @property {(payload: {name: string, email: string, text: string}) => void} leaveMessage
  * @property {(email: string) => void} emailTranscript
+ * @property {(messageId: string) => void} rejectAnswer
  * @property {(file: File, id: string) => Promise<any>} upload
  */
 /**
@@ -216,6 +218,7 @@ export function createViews(store, opts, net) {
     if (msg.client_id) byClient.set(msg.client_id, row);
     place(row, msg.id || "");
     if (sender === "visitor") clearQuickReplies(row);
+    if (sender === "bot") addThumbsDown(row, msg, net.rejectAnswer);
     facts(msg, live);
     if (msg.id && newest(msg.id)) {
       store.save({ last: msg.id });

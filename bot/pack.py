@@ -1,0 +1,106 @@
+"""`python -m bot pack export`: the examples taught in the console (Redis) into the pack's own
+folder, as sites/<pack>/nlu/learned.yml in Rasa's NLU format (scripts/build_site.py reads every
+nlu/*.yml of a pack), so the pack in git stays the source of truth.
+
+Written whole each time from what Redis holds. An example is left out when its intent is not
+the pack's (a topic since removed), when it is one of the pack's held-back questions
+(natural.jsonl, eval.jsonl: as scripts/drop_overlap.py drops them, lower case and trimmed) or
+when another nlu file of the pack already has it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from pathlib import Path
+
+import yaml
+
+from .config import Settings
+from .models import Learned
+from .site import SITES, load
+from .store.redis import RedisStore
+from .teaching import FAQ, OUT_OF_SCOPE
+
+LEARNED_FILE = "learned.yml"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="pack_command", required=True)
+    export = commands.add_parser("export", help="write the examples taught in the console "
+                                 "into sites/<pack>/nlu/learned.yml")
+    export.add_argument("--pack", help="the pack (default: SITE)")
+    export.add_argument("--sites", type=Path, default=SITES, help=argparse.SUPPRESS)
+
+
+def held_back(folder: Path) -> set[str]:
+    """The pack's held-back questions, lower case and trimmed (as scripts/drop_overlap.py)."""
+    texts: set[str] = set()
+    for name in ("natural.jsonl", "eval.jsonl"):
+        path = folder / name
+        if path.exists():
+            texts |= {json.loads(line)["text"].lower().strip()
+                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return texts
+
+
+def written(folder: Path) -> set[str]:
+    """Examples the pack's other nlu files already have (lower case)."""
+    seen: set[str] = set()
+    for path in sorted((folder / "nlu").glob("*.yml")):
+        if path.name == LEARNED_FILE:
+            continue
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            seen |= {line.strip()[2:].strip().lower()
+                     for line in str(block.get("examples") or "").splitlines()
+                     if line.strip().startswith("- ")}
+    return seen
+
+
+def render(examples: list[Learned], pack: str) -> str:
+    """Rasa NLU YAML: one block per intent, each example with who taught it and when."""
+    by_intent: dict[str, list[Learned]] = {}
+    for example in examples:
+        by_intent.setdefault(example.intent, []).append(example)
+    lines = ['version: "3.1"',
+             f"# Taught in the console, written by `python -m bot pack export` ({pack}).",
+             "# Edit in the console and export again; a line here is training data.", "", "nlu:"]
+    for intent in sorted(by_intent):
+        lines += [f"  - intent: {intent}", "    examples: |"]
+        lines += [f"      - {e.text}" for e in by_intent[intent]]
+    return "\n".join(lines) + "\n"
+
+
+def chosen(examples: list[Learned], folder: Path, topics: set[str]) -> list[Learned]:
+    """The examples to write (see the module docstring), each text once."""
+    skip = held_back(folder) | written(folder)
+    kept: dict[str, Learned] = {}
+    for example in examples:
+        text = " ".join(example.text.split())
+        known = example.intent == OUT_OF_SCOPE or example.intent.removeprefix(FAQ) in topics
+        plain = "](" not in text and not text.startswith(("-", "/"))  # no entity markup
+        if text and known and plain and text.lower() not in skip:
+            kept[text.lower()] = Learned(text, example.intent, example.by, example.at)
+    return list(kept.values())
+
+
+async def export(settings: Settings, pack: str, sites: Path) -> tuple[Path, int, int]:
+    """Write the learned file; (its path, examples written, examples left out)."""
+    site = load(pack, sites)
+    async with RedisStore.from_settings(settings) as store:
+        examples = await store.learned()
+    folder = sites / pack
+    kept = chosen(examples, folder, set(site.topics))
+    target = folder / "nlu" / LEARNED_FILE
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(render(kept, pack), encoding="utf-8")
+    return target, len(kept), len(examples) - len(kept)
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    pack = args.pack or settings.site_name
+    target, count, left = asyncio.run(export(settings, pack, args.sites))
+    print(f"{target}: {count} learned example(s) written, {left} left out "
+          "(held back, already in the pack, or not the pack's topic).")
+    return 0
