@@ -12,7 +12,10 @@ the message shares with each topic's own words (`Evidence`), with the decision t
   (the best ≥ `ask_min`, each ≥ `suggest_min`): the intent becomes `nlu_fallback` and the parse
   result gets `"suggestions": [faq_a, faq_b, ...]` (at most three); `action_clarify` shows them
   as buttons with one that offers a person, and a click answers at once (its payload is the
-  topic's intent);
+  topic's intent). The topic whose own words the message shares most (`Evidence.hint`, cosine
+  ≥ `evidence_button`) is always among the buttons (`with_hint`): the classifier's likely topics
+  are the examples' view, the answer's words a second opinion that costs nothing when wrong
+  (a button is not an answer);
 - **not sure**: `nlu_fallback` without suggestions (ask to rephrase, then a person).
 
 `threshold` is chosen per pack at training (`calibrate`), by cross-validation on the pack's own
@@ -86,6 +89,13 @@ class Evidence:
         scores = (self.docs @ self.vectorizer.transform([text]).T).toarray().ravel()
         return {name: float(score) for name, score in zip(self.names, scores) if score > 0}
 
+    def hint(self, text: str, min_similarity: float) -> Optional[str]:
+        """The topic whose own words the message shares most, if it shares at least
+        `min_similarity` (cosine) with it."""
+        similarity = self.similarity(rewrite(text)) if min_similarity > 0 else {}
+        best = max(similarity, key=similarity.__getitem__, default=None)
+        return best if best is not None and similarity[best] >= min_similarity else None
+
     def weigh(self, ranking: List[Dict[str, Any]], text: str, weight: float) -> List[Dict[str, Any]]:
         """The ranking with each FAQ topic's confidence times (1 + weight × similarity),
         normalised again."""
@@ -119,6 +129,15 @@ def decide(ranking: List[Dict[str, Any]], cal: Dict[str, float]) -> tuple[str, L
             return FALLBACK, faq
         return top[INTENT_NAME_KEY], []
     return FALLBACK, faq
+
+
+def with_hint(decision: tuple[str, List[str]], hint: Optional[str]) -> tuple[str, List[str]]:
+    """A "did you mean" or not-sure decision with the evidence's topic among the buttons (in
+    place of the third likely topic); an answer is left alone."""
+    intent, suggestions = decision
+    if intent != FALLBACK or hint is None or hint in suggestions:
+        return decision
+    return intent, suggestions[:2] + [hint]
 
 
 def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
@@ -212,6 +231,7 @@ class TopicJudge(LogisticRegressionClassifier):
             "ambiguity": 0.1,
             "suggest_min": 0.12,
             "ask_min": 0.25,
+            "evidence_button": 0.1,  # the evidence's best topic is a button from this cosine up
         }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
@@ -268,7 +288,8 @@ class TopicJudge(LogisticRegressionClassifier):
             ranking = self.evidence.weigh(message.get(INTENT_RANKING_KEY) or [],
                                           message.get(TEXT) or "", float(self.config["evidence_weight"]))
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            intent, suggestions = decide(ranking, self.calibration)
+            hint = self.evidence.hint(message.get(TEXT) or "", float(self.config["evidence_button"]))
+            intent, suggestions = with_hint(decide(ranking, self.calibration), hint)
             if intent != FALLBACK:
                 message.set(INTENT, ranking[0], add_to_output=True)
                 continue

@@ -203,6 +203,13 @@ def _without_asking() -> None:
 
     decide = judge.decide
     judge.decide = lambda ranking, cal: (decide(ranking, cal)[0], [])
+    judge.with_hint = lambda decision, hint: decision
+
+
+def _without_evidence_buttons() -> None:
+    from actions import judge
+
+    judge.Evidence.hint = lambda self, text, min_similarity: None  # type: ignore[method-assign]
 
 
 def _without_checks() -> None:
@@ -217,7 +224,7 @@ def _without_checks() -> None:
 
 # Parts of the judgement `--without` switches off at parse time (docs/assistant.md's ablation).
 ABLATIONS = {"focus": _without_focus, "evidence": _without_evidence, "asking": _without_asking,
-             "checks": _without_checks}
+             "evidence-buttons": _without_evidence_buttons, "checks": _without_checks}
 
 
 def model_calibration(model: Path) -> Dict[str, Any] | None:

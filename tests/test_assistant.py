@@ -158,6 +158,15 @@ async def test_unsure_between_topics_the_bot_asks_and_a_click_answers(stack: Sta
         assert answer[0]["text"] in faq_answers[topic], answer
 
 
+async def test_words_only_an_answer_has_put_its_topic_among_the_buttons(stack: Stack) -> None:
+    """The classifier has no likely topic for "rows A and H", but the accessibility answer names
+    them ("wheelchair spaces in rows A and H"): the bot asks, with that topic as a button
+    (actions/judge.py, `Evidence.hint` and `with_hint`), instead of only asking to rephrase."""
+    result = await parse(stack, "rows A and H")
+    assert result["intent"]["name"] == "nlu_fallback", result["intent"]
+    assert "faq_accessibility" in result.get("suggestions", []), result.get("suggestions")
+
+
 async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:
     """"Are you real?" and "I want a person" in wordings no example has come from the base
     (actions/components.py: `BotChallengeDetector`, `PersonRequestDetector`)."""
