@@ -131,7 +131,14 @@ def bridge(settings: Settings) -> None:
     serve(settings)
 
 
-LAUNCHERS = {"redis": redis, "rasa": rasa, "actions": actions, "bridge": bridge}
+def trainer(settings: Settings) -> None:
+    from .trainer import serve
+
+    serve(settings)
+
+
+LAUNCHERS = {"redis": redis, "rasa": rasa, "actions": actions, "bridge": bridge,
+             "trainer": trainer}
 
 
 def run(name: str, settings: Settings) -> None:

@@ -205,3 +205,23 @@ class Trainer(Periodic):
         if process.returncode not in ok:
             tail = output.decode(errors="replace")[-1500:]
             raise TrainingFailed(f"{what} failed (exit {process.returncode}): {tail}")
+
+
+def serve(settings: Settings) -> None:
+    """`python -m bot run trainer`: train what the console taught, until stopped."""
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    from .store.redis import RedisStore
+
+    store = RedisStore.from_settings(settings)
+
+    async def taught() -> list[Example]:
+        return [{"text": e.text, "intent": e.intent} for e in await store.learned()]
+
+    try:
+        await Trainer(store, settings, taught).run()
+    finally:
+        await store.close()
