@@ -12,6 +12,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor, texts
@@ -169,11 +170,15 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
     await store.close()
 
 
-async def test_agent_disconnect_requeues_at_front(stack: Stack, make_agent, redis) -> None:
-    alex = AgentClient(stack.bridge_url)
-    name, password = make_agent("website_technical", display_name="Robin")
+async def test_agent_disconnect_requeues_at_front(stack: Stack, make_agent, isolated) -> None:
+    # A bridge of its own: free agents other tests left online would take the requeued chat
+    # (whoever waits longest is served by anyone free who may serve them, bot/handoff/routing.py).
+    url, redis_url = isolated()
+    redis = aioredis.from_url(redis_url, decode_responses=True)
+    alex = AgentClient(url)
+    name, password = make_agent("website_technical", display_name="Robin", redis_url=redis_url)
     await alex.connect(name, password)
-    visitor = Visitor(stack.bridge_url)
+    visitor = Visitor(url)
     cid = await visitor.connect()
     await queue_visitor(visitor, "website_technical")
     await alex.seen.wait_for("handoff", lambda e: e["conversation"]["id"] == cid)
@@ -188,6 +193,7 @@ async def test_agent_disconnect_requeues_at_front(stack: Stack, make_agent, redi
     position = await visitor.seen.wait_for("queue_position", lambda p: p["position"] == 1)
     assert position["department"] == "website_technical"
     await visitor.close()
+    await redis.aclose()
 
 
 def reminded(reminder: dict[str, Any], cid: str) -> dict[str, Any]:
@@ -238,10 +244,11 @@ async def test_transfer_to_a_department_keeps_everything(stack: Stack, make_agen
         await client.close()
 
 
-async def test_waited_is_the_wait_until_first_pick_up(stack: Stack, make_agent) -> None:
-    agent = AgentClient(stack.bridge_url)
-    await agent.connect(*make_agent("general"))
-    visitor = Visitor(stack.bridge_url)
+async def test_waited_is_the_wait_until_first_pick_up(stack: Stack, make_agent, isolated) -> None:
+    url, redis_url = isolated()  # no other test's agents: nobody else takes the chat meanwhile
+    agent = AgentClient(url)
+    await agent.connect(*make_agent("general", redis_url=redis_url))
+    visitor = Visitor(url)
     cid = await visitor.connect()
     asked = time.monotonic()
     await queue_visitor(visitor, "general")
