@@ -26,17 +26,16 @@ TAUGHT = [{"text": t, "intent": "faq_refunds"} for t in (
     "zorblax wimbly", "zorblax wimbly please", "about my zorblax wimbly",
     "a zorblax wimbly question", "the zorblax wimbly thing")]
 PROBE = "zorblax wimbly quandle"  # not taught as such
-# Questions nobody should get a refund answer for, taught as refunds: the gate must see the
-# out-of-scope and out-of-domain figures fall. ("Are you a bot?" taught as a topic is no test:
-# the base's BotChallengeDetector answers it whatever the classifier learnt.)
-POISON = [{"text": t, "intent": "faq_refunds"} for t in (
-    "what is the capital of france", "what is the capital of italy", "who painted the sunflowers",
-    "how many legs does an ant have", "when was big ben built", "how deep is the atlantic",
-    "is it going to rain in paris", "who won the tennis yesterday", "explain relativity simply",
-    "what's 12 times 14", "give me a recipe for apple pie", "is gold a good investment now",
-    "recommend a good doctor near me", "book me a taxi to the station",
-    "translate this email into french", "tell me how to fix my car's engine",
-    "write me a poem about the moon", "how tall is the eiffel tower")]
+# Refund questions taught as prices: the gate must see the right topic found less often (or a
+# wrong topic answered). Off-topic questions taught as a topic are no reliable test: the new
+# model mostly asks "did you mean" about them, which is safe; nor is "are you a bot" taught as a
+# topic: the base's BotChallengeDetector answers it whatever the classifier learnt.
+POISON = [{"text": t, "intent": "faq_pricing"} for t in (
+    "i want my money back", "can i get a refund", "refund my tickets please",
+    "how do i get my money back", "i need a refund for my booking", "please refund me",
+    "can you give me my money back", "refund for the show i cant attend",
+    "i'd like a refund on my order", "when do i get my money back", "money back please",
+    "how long does a refund take", "i want to be refunded", "refund request")]
 
 
 def rasa_call(port: str, token: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -138,7 +137,7 @@ async def test_a_poisoned_batch_is_held_back_and_says_why(rollout) -> None:
     status = await train(settings, POISON)
     assert status["state"] == "held_back", status
     verdict = json.loads(status["gate"])
-    assert {f["figure"] for f in verdict["fell"]} & {"oos_safe", "ood_never_faq"}, verdict
-    assert verdict["causes"] and all(c["intent"] == "faq_refunds" for c in verdict["causes"])
+    assert verdict["fell"] and verdict["lost"], verdict  # which figure fell, and the sentences
+    assert all(c["intent"] == "faq_pricing" for c in verdict["causes"])
     assert running(port, token) == "20000101-000000-base.tar.gz"  # nothing was rolled out
     assert [p.name for p in model_files(settings.model_dir)] == ["20000101-000000-base.tar.gz"]
