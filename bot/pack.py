@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from pathlib import Path
 
 import yaml
 
 from .config import Settings
+from .eval_data import held_back
 from .models import Learned
 from .site import SITES, load
 from .store.redis import RedisStore
@@ -32,17 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                  "into sites/<pack>/nlu/learned.yml")
     export.add_argument("--pack", help="the pack (default: SITE)")
     export.add_argument("--sites", type=Path, default=SITES, help=argparse.SUPPRESS)
-
-
-def held_back(folder: Path) -> set[str]:
-    """The pack's held-back questions, lower case and trimmed (as scripts/drop_overlap.py)."""
-    texts: set[str] = set()
-    for name in ("natural.jsonl", "eval.jsonl"):
-        path = folder / name
-        if path.exists():
-            texts |= {json.loads(line)["text"].lower().strip()
-                      for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-    return texts
 
 
 def written(folder: Path) -> set[str]:

@@ -13,7 +13,8 @@ from typing import Any
 import redis.asyncio as aioredis
 import yaml
 
-from bot.pack import held_back, written
+from bot.eval_data import held_back
+from bot.pack import written
 from bot.site import SITES
 
 from clients import AgentClient, Visitor
