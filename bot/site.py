@@ -23,6 +23,8 @@ from .answer_text import MAX_BUTTONS, Button
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "sites"
 DEFAULT_SITE = "lantern-street"
+ANSWERS_FILE = "answers.yml"  # answers edited in the console, exported (bot/pack.py)
+EDITABLE = ("answer", "buttons")  # what answers.yml may say about a topic
 
 NAME_RULE = ("1 to 40 characters: lower-case letters a-z, digits and _, starting with a letter "
              "(like bike_hire)")
@@ -289,7 +291,8 @@ def _explain(error: ErrorDetails) -> tuple[tuple[Any, ...], str]:
 
 
 def load(name: str, sites: Path = SITES) -> Site:
-    """The pack sites/<name>/ (site.yml + faq.yml), validated."""
+    """The pack sites/<name>/ (site.yml + faq.yml, and answers.yml over faq.yml's answers
+    when the console's edits were exported), validated."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", name or ""):
         raise SiteError(f"SITE: {name!r} is not a pack name (lower-case letters, digits, '-')")
     folder = sites / name
@@ -298,19 +301,41 @@ def load(name: str, sites: Path = SITES) -> Site:
         raise SiteError(f"SITE: no pack {name!r} in {sites} (there are: {known})")
     site, site_nodes = _read(folder / "site.yml")
     faq, faq_nodes = _read(folder / "faq.yml")
+    edited, edited_nodes = _read(folder / ANSWERS_FILE) if (folder / ANSWERS_FILE).is_file() \
+        else ({}, None)
+    topics = _with_answers(folder, faq.get("topics") or {}, edited.get("topics") or {})
     try:
-        return Site.model_validate({**site, "topics": faq.get("topics") or {}, "id": name})
+        return Site.model_validate({**site, "topics": topics, "id": name})
     except ValidationError as error:
         lines = []
         for problem in error.errors():
             loc, message = _explain(problem)
             path, nodes = (folder / "faq.yml", faq_nodes) if loc[:1] == ("topics",) \
                 else (folder / "site.yml", site_nodes)
+            if loc[:1] == ("topics",) and len(loc) > 2 and loc[2] in EDITABLE \
+                    and loc[1] in (edited.get("topics") or {}):
+                path, nodes = folder / ANSWERS_FILE, edited_nodes
             line = _line(nodes, loc)
             field = ".".join(map(str, loc))
             lines.append(f"{shown(path)}{f':{line}' if line else ''}: "
                          f"{field + ': ' if field else ''}{message}")
         raise SiteError("\n".join(lines)) from None
+
+
+def _with_answers(folder: Path, topics: dict[str, Any], edited: Any) -> dict[str, Any]:
+    """faq.yml's topics with the answers (and buttons) of answers.yml in place of theirs."""
+    where = shown(folder / ANSWERS_FILE)
+    if not isinstance(edited, dict):
+        raise SiteError(f"{where}: expected `topics:` with one entry a topic")
+    merged = dict(topics)
+    for name, answer in edited.items():
+        if name not in topics:
+            raise SiteError(f"{where}: topics.{name}: no topic {name!r} in faq.yml")
+        if not isinstance(answer, dict) or set(answer) - set(EDITABLE) or "answer" not in answer:
+            raise SiteError(f"{where}: topics.{name}: expected `answer:` and maybe `buttons:`, "
+                            "nothing else")
+        merged[name] = {**topics[name], "buttons": [], **answer}
+    return merged
 
 
 @lru_cache(maxsize=8)

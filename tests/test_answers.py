@@ -4,15 +4,21 @@ restart; the edit is in the history; revert brings the pack's answer back; other
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
+from bot.site import ANSWERS_FILE, SITES, load
+
 from clients import AgentClient, Visitor
-from stack import Stack, free_port
+from stack import ROOT, Stack, free_port
 from waiting import eventually
 
 QUESTION = "how much are tickets"
@@ -47,7 +53,8 @@ async def asked(url: str) -> dict[str, Any]:
 
 
 async def test_an_edit_is_the_next_answer_on_another_bridge_and_revert_restores_it(
-        stack: Stack, second: str, make_agent, faq_answers, pricing_kept: None) -> None:
+        stack: Stack, second: str, make_agent, faq_answers, pricing_kept: None,
+        tmp_path: Path) -> None:
     pack = faq_answers["pricing"][0]
     before = await asked(second)
     assert before["text"] == pack and before["metadata"]["answer"] == {"topic": "pricing"}
@@ -79,6 +86,17 @@ async def test_an_edit_is_the_next_answer_on_another_bridge_and_revert_restores_
     assert [(e["before"], e["after"]["text"]) for e in history] == [(None, text)]
     listed = (await supervisor.must("answers"))["topics"]
     assert next(t for t in listed if t["topic"] == "pricing")["live"]["text"] == text
+
+    # `pack export` writes it into the pack (answers.yml), which then reads it as its own answer.
+    sites = tmp_path / "sites"
+    shutil.copytree(SITES / "lantern-street", sites / "lantern-street")
+    shutil.copytree(SITES / "common", sites / "common")
+    subprocess.run([sys.executable, "-m", "bot", "pack", "export", "--sites", str(sites)],
+                   cwd=ROOT, env=stack.env, check=True, capture_output=True, text=True)
+    assert (sites / "lantern-street" / ANSWERS_FILE).is_file()
+    exported = load("lantern-street", sites).topics["pricing"]
+    assert exported.answer == text and [b.title for b in exported.buttons] == ["Book online",
+                                                                               "Refunds"]
 
     await supervisor.must("answer_revert", {"topic": "pricing"})
     assert (await asked(second))["text"] == pack
