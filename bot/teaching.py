@@ -3,9 +3,10 @@
 Four kinds of entry, each one visitor message: `unsure` (the bot asked "did you mean" or to
 rephrase: `action_clarify`'s `unsure` signal), `declined` (an `unsure` whose "did you mean" the
 visitor turned down with "Something else"), `handoff` (handed to a person for low confidence or
-out of scope) and `rejected` (the visitor gave a bot answer a thumbs-down; the entry is the
-question that answer was to). Each keeps the bot's guesses (FAQ intents, best first) and a
-department: the handoff's, else the best guess's topic's, else none (supervisors only).
+out of scope) and `rejected` (the visitor gave a bot answer a thumbs-down, or answered it with
+frustration, "that's not what I asked"; the entry is the question that answer was to). Each
+keeps the bot's guesses (FAQ intents, best first) and a department: the handoff's, else the best
+guess's topic's, else none (supervisors only).
 
 Grouping is by normalised words: lower case, words of two letters or more, common English words
 dropped, a plural or -ing/-ed ending cut, as a sorted set; "How do I get a refund?" and "refund,
@@ -27,6 +28,7 @@ from .store import Store, Teaching
 
 KINDS = ("unsure", "declined", "handoff", "rejected")
 HANDED_FOR = ("low_confidence", "out_of_scope")
+FRUSTRATED = "frustrated"  # a handoff for frustration right after an answer rejects it
 OUT_OF_SCOPE = "out_of_scope"
 IGNORE = "ignore"
 FAQ = "faq_"
@@ -138,7 +140,11 @@ class Teacher:
 
     async def handed_over(self, conversation_id: str, message_id: str, text: str,
                           request: HandoffRequest) -> None:
-        """A handoff for low confidence or out of scope (others are not the bot's failing)."""
+        """A handoff for low confidence or out of scope (others are not the bot's failing); a
+        frustrated one just after a bot answer ("that's not what I asked") rejects that answer."""
+        if request.reason == FRUSTRATED:
+            await self.answer_disowned(conversation_id, message_id)
+            return
         if request.reason not in HANDED_FOR:
             return
         guesses = [str(r["name"]) for r in request.intent_ranking or []
@@ -161,6 +167,20 @@ class Teacher:
             return f"{FAQ}{name}"
         return next((f"{FAQ}{n}" for n, t in self.site.topics.items()
                      if t.answer.strip() == text.strip()), "")
+
+    async def answer_disowned(self, conversation_id: str, message_id: str) -> bool:
+        """The visitor's message `message_id` answered a bot FAQ answer with frustration: as a
+        thumbs-down on that answer (when it is the bot's last message before it)."""
+        try:
+            page = await self.store.page_before(conversation_id, message_id or None, 10)
+        except ValueError:
+            return False
+        last = next((m for m in reversed(page.messages)
+                     if m.sender not in (Sender.SYSTEM, Sender.NOTE)), None)
+        if last is None or last.sender is not Sender.BOT \
+                or not self.topic_answered(last.data, last.text):
+            return False
+        return await self.rejected(conversation_id, last.id)
 
     async def rejected(self, conversation_id: str, message_id: str) -> bool:
         """A thumbs-down on a bot answer: its question (the visitor's message before it) is

@@ -132,3 +132,35 @@ async def test_agents_see_no_to_teach_view_unless_a_supervisor_allows(stack: Sta
         assert (await agent.call("teach_list"))["error"]["code"] == "forbidden"
     finally:
         await agent.close()
+
+
+async def test_that_is_not_what_i_asked_rejects_the_answer_before_it(
+        stack: Stack, isolated, make_agent) -> None:
+    """Typed, not clicked: frustration right after a FAQ answer is a thumbs-down on it (and
+    hands over, as frustration does); frustration after anything else is not."""
+    url, redis_url = isolated()
+    boss = AgentClient(url)
+    await boss.connect(*make_agent("general", role="supervisor", redis_url=redis_url))
+    visitor, other = Visitor(url), Visitor(url)
+    await visitor.connect()
+    await other.connect()
+    try:
+        answer = await visitor.ask(PRICE)
+        assert answer["metadata"]["answer"] == {"topic": "pricing"}
+        handoff = await visitor.ask("that's not what I asked")
+        assert handoff["metadata"]["custom"]["handoff"]["reason"] == "frustrated", handoff
+        greeting = await other.ask("hello")
+        assert not greeting["metadata"].get("answer")
+        await other.ask("this is useless")
+
+        async def listed() -> dict[str, Any] | None:
+            found = await boss.must("teach_list")
+            return found if PRICE in texts(found) else None
+
+        board = await eventually(listed, 30, what="the rejected answer in To teach")
+        price = next(g for g in board["groups"] if g["text"] == PRICE)
+        assert price["kinds"] == {"rejected": 1} and price["guesses"] == ["faq_pricing"]
+        assert texts(board) == [PRICE]  # "hello" was answered by no FAQ: nothing rejected
+    finally:
+        for client in (visitor, other, boss):
+            await client.close()

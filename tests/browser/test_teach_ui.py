@@ -46,3 +46,31 @@ async def test_a_rejected_answer_is_taught_in_one_click(stack: Stack, isolated, 
         assert '"intent":"out_of_scope"' in (await store.hget("fd:learned", QUESTION) or "")
     finally:
         await store.aclose()
+
+
+async def test_an_agent_teaches_the_first_message_of_a_chat(stack: Stack, isolated, new_context,
+                                                           make_agent) -> None:
+    """The chat view's "Teach the bot the first message": the visitor's first question, as
+    the agent who served them labels it (no To-teach view needed: an agent by default)."""
+    url, redis_url = isolated()
+    widget = await Widget.load(await new_context(), url)
+    await widget.open()
+    first = "my seat was double booked with another family"
+    await widget.say(first)
+    conversation_id = await widget.hand_over()
+    console = await Console.login(await new_context(), url,
+                                  *make_agent("tickets_billing", redis_url=redis_url))
+    await expect(console.page.get_by_role("button", name="To teach")).to_be_hidden()
+    chat = await console.claim(conversation_id)
+    control = chat.locator("details.teach-first")
+    await control.locator("summary").click()
+    await control.get_by_role("combobox").select_option("faq_refunds")
+    await control.get_by_role("button", name="Teach").click()
+    await expect(control.get_by_role("status")).to_have_text(f"Taught: “{first}” is Refunds.")
+
+    store = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        learned = await store.hget("fd:learned", first) or ""
+    finally:
+        await store.aclose()
+    assert '"intent":"faq_refunds"' in learned, learned
