@@ -1,5 +1,5 @@
-"""The trainer with the real Rasa: taught examples are trained, gated and rolled out to a
-running Rasa worker through the bridge's model server; a poisoned batch is held back; one
+"""The trainer with the real Rasa: taught examples are trained, gated and rolled out to
+running Rasa workers through the bridge's model server; a poisoned batch is held back; one
 roll-back returns to the previous model."""
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def rasa_call(port: str, token: str, path: str, body: dict[str, Any] | None = No
 
 @pytest.fixture
 def rollout(stack: Stack, isolated, tmp_path: Path):
-    """A bridge on its own Redis database serving a model folder of its own, and a Rasa worker
-    that follows it (pulling every second)."""
+    """A bridge on its own Redis database serving a model folder of its own, and a Rasa server
+    of two worker processes (Sanic workers on one port), each following it (pulling every
+    second)."""
     folder = tmp_path / "models"
     folder.mkdir()
     newest = model_files(Path("models") / stack.env["SITE"])[0]
@@ -57,7 +58,7 @@ def rollout(stack: Stack, isolated, tmp_path: Path):
     url, redis_url = isolated(RASA_MODEL_DIR=str(folder))
     rasa_port = str(free_port())
     rasa = stack.start("rasa", RASA_PORT=rasa_port, REDIS_URL=redis_url,
-                       RASA_MODEL_DIR=str(folder), MODEL_PULL_EVERY="1",
+                       RASA_MODEL_DIR=str(folder), MODEL_PULL_EVERY="1", RASA_WORKERS="2",
                        MODEL_SERVER_URL=f"{url}/models/live")
     token = stack.env["RASA_TOKEN"]
     stack.wait(rasa, lambda: http_ok(f"http://127.0.0.1:{rasa_port}/status?token={token}"), 300)
@@ -69,7 +70,9 @@ def rollout(stack: Stack, isolated, tmp_path: Path):
 
 
 def running(port: str, token: str) -> str:
-    return str(rasa_call(port, token, "/status")["model_file"])
+    """The model every worker runs ("" while they differ): each request reaches one of them."""
+    seen = {str(rasa_call(port, token, "/status")["model_file"]) for _ in range(12)}
+    return seen.pop() if len(seen) == 1 else ""
 
 
 def intent(port: str, token: str, text: str) -> str:
