@@ -49,6 +49,7 @@ PRESENCE = f"{PREFIX}presence"  # hash: agent name -> presence
 TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation time
 LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
 TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
+REPLICATED = f"{PREFIX}replicated"  # written (60 s) before a WAIT that had no write of its own
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 
