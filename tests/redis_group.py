@@ -18,6 +18,14 @@ REDIS_SERVER = "/usr/bin/redis-server"
 MASTER = "frontdesk"
 
 
+def ports(count: int) -> list[int]:
+    """`count` different free ports."""
+    found: set[int] = set()
+    while len(found) < count:
+        found.add(free_port())
+    return sorted(found)
+
+
 @dataclass
 class Node:
     """One redis-server (a data server or a Sentinel)."""
@@ -49,8 +57,8 @@ class RedisGroup:
     @classmethod
     def start(cls, folder: Path, down_after_ms: int = 1000) -> RedisGroup:
         group = cls(folder, down_after_ms=down_after_ms)
-        group.servers = [Node(free_port(), folder / f"server-{i}") for i in range(2)]
-        group.sentinels = [Node(free_port(), folder / f"sentinel-{i}") for i in range(3)]
+        group.servers = [Node(port, folder / f"server-{port}") for port in ports(2)]
+        group.sentinels = [Node(port, folder / f"sentinel-{port}") for port in ports(3)]
         group.run_server(group.servers[0], replica_of=None)
         group.run_server(group.servers[1], replica_of=group.servers[0].port)
         for sentinel in group.sentinels:
@@ -98,7 +106,13 @@ class RedisGroup:
         LOGS.mkdir(parents=True, exist_ok=True)
         log = (LOGS / f"{kind}-{node.port}.log").open("a")
         node.popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-        self.wait(lambda: tcp_open(node.port), f"{kind} on {node.port}")
+
+        def listening() -> bool:
+            if not node.alive():
+                raise RuntimeError(f"{kind} on {node.port} exited: see {log.name}")
+            return tcp_open(node.port)
+
+        self.wait(listening, f"{kind} on {node.port}")
 
     def client(self, node: Node) -> redis.Redis:
         return redis.Redis(port=node.port, password=self.password, socket_timeout=2,

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from functools import partial
+from pathlib import Path
 
 import pytest
 from failover_load import Load, invariants, store_client
 from redis_group import REDIS_SERVER, RedisGroup
 
-from stack import Stack, free_port
+from bot.config import Settings
+from bot.processes import _rasa_endpoints
+
+from stack import ROOT, Stack, free_port
 from waiting import eventually
 
 pytestmark = pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="needs redis-server")
@@ -94,6 +100,11 @@ async def test_a_killed_primary_loses_no_acknowledged_message(
         await settle(load)
         assert await load.check(redis) == (0, 0)  # (lost, duplicated)
         await invariants(redis, load)
+        # The sweeper's duties (queues served, reminders) run on exactly one bridge after it.
+        bridges = {str(p.popen.pid) for p in own.processes if p.name == "bridge"}
+        holder = str(await eventually(lambda: redis.get("fd:lease:sweeper"), timeout=30,
+                                      what="a sweeper lease"))
+        assert holder.split("-")[0] in bridges, (holder, bridges)
     finally:
         await load.close()
         await redis.aclose()
@@ -134,3 +145,27 @@ async def test_a_dead_replica_refuses_writes_until_it_is_back(
     finally:
         await load.close()
         await redis.aclose()
+
+
+def rasa_turn(endpoints: Path, conversation_id: str) -> list[str]:
+    """One turn through the Rasa stores that endpoints file names, in Rasa's environment."""
+    done = subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"),
+                           str(ROOT / "tests" / "rasa_stores_probe.py"), str(endpoints),
+                           conversation_id], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.splitlines()
+
+
+def test_rasa_stores_follow_the_primary(failover: tuple[RedisGroup, Stack, list[str]]) -> None:
+    """Rasa's tracker and lock stores, as `python -m bot run rasa` configures them, find the
+    primary through the Sentinels, before and after a failover."""
+    group, own, _ = failover
+    endpoints = _rasa_endpoints(Settings.from_env(own.env))
+    conversation_id = uuid.uuid4().hex
+    assert rasa_turn(endpoints, conversation_id) == ["SentinelTrackerStore SentinelLockStore",
+                                                     "turns 1"]
+    old, _ = group.kill_primary()
+    group.wait_failover(old)
+    assert rasa_turn(endpoints, conversation_id)[-1] == "turns 2"  # the tracker survived
+    group.rejoin(old)

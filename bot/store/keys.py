@@ -11,8 +11,8 @@ names); the caller calls again with them declared (bot/store/redis/conversations
 transcripts.py). With `expect` naming the agent and department, as `Expect.now` does, the first
 call declares everything.
 
-Frontdesk still needs one Redis server (`REDIS_URL`), not a Cluster: keys one atomic step
-touches together live in different hash slots.
+Frontdesk still needs one Redis primary (`REDIS_URL`, or found through `REDIS_SENTINELS`), not
+a Cluster: keys one atomic step touches together live in different hash slots.
 
   script / transaction           keys touched together
   transition (conversations.py)  conv:{id} msgs:{id} pending:{id} queue:{dept} (old and new)
