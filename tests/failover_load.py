@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -180,6 +181,21 @@ class Load:
                 else:
                     await self.reply(agent_of[talker.conversation_id], talker, client_id, True)
 
+    async def live(self, timeout: float = 60) -> None:
+        """Each visitor's next message reaches its agent's console, and the agent's answer the
+        visitor, live (across bridges: the pub/sub between them is back too)."""
+        for k, visitor in enumerate(self.visitors):
+            console = self.agents[k % len(self.agents)]
+            cid, mark = visitor.conversation_id, len(console.seen.events)
+            await visitor.say("still there?", message_id=f"live-{k}")
+            await console.seen.wait_for("message", partial(_carries, f"live-{k}"),
+                                        timeout=timeout, start=mark)
+            mark = len(visitor.seen.events)
+            await console.must("reply", {"conversation_id": cid, "text": f"yes {k}",
+                                         "message_id": f"live-reply-{k}"})
+            await visitor.seen.wait_for("bot_uttered", partial(_says, f"yes {k}"),
+                                        timeout=timeout, start=mark)
+
     async def check(self, redis: Any) -> tuple[int, int]:
         """Every acknowledged message stored exactly once, at the id it was acknowledged with;
         returns (lost, duplicated)."""
@@ -201,6 +217,14 @@ class Load:
             await visitor.close()
         for agent in self.agents:
             await agent.close()
+
+
+def _carries(client_id: str, event: dict[str, Any]) -> bool:
+    return bool(event["message"].get("client_id") == client_id)
+
+
+def _says(text: str, event: dict[str, Any]) -> bool:
+    return bool(event.get("text") == text)
 
 
 async def invariants(redis: Any, load: Load) -> None:

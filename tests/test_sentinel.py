@@ -100,6 +100,7 @@ async def test_a_killed_primary_loses_no_acknowledged_message(
         await settle(load)
         assert await load.check(redis) == (0, 0)  # (lost, duplicated)
         await invariants(redis, load)
+        await load.live()  # Socket.IO rooms and live consoles work again, across bridges
         # The sweeper's duties (queues served, reminders) run on exactly one bridge after it.
         bridges = {str(p.popen.pid) for p in own.processes if p.name == "bridge"}
         holder = str(await eventually(lambda: redis.get("fd:lease:sweeper"), timeout=30,
