@@ -62,7 +62,8 @@ def _tracker_store(settings: Settings, store: dict[str, object]) -> dict[str, ob
 
 def _rasa_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "FRONTDESK_SECRET", "RASA_TOKEN", "METRICS_TOKEN", "MODEL_TOKEN")}
+           if k not in ("REDIS_URL", "REDIS_SENTINEL_PASSWORD", "FRONTDESK_SECRET", "RASA_TOKEN",
+                        "METRICS_TOKEN", "MODEL_TOKEN")}
     env.update(
         ACTION_PORT=str(settings.action_port),
         SANIC_HOST="127.0.0.1",  # rasa-sdk's action server listens on 0.0.0.0 unless told
