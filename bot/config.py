@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
@@ -26,6 +26,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from . import hours
 from .addresses import HEADERS as FORWARDING_HEADERS
 from .addresses import Network, networks
+from .redis_address import Sentinels
+from .redis_address import hosts as sentinel_hosts
 from .site import DEFAULT_SITE, Site
 from .site import cached as cached_site
 
@@ -155,6 +157,11 @@ class Environment(BaseSettings):
     frontdesk_secret: str = ""  # default: generated once into the data folder
     redis_url: str = ""  # default: the embedded server
     embedded_redis_port: Port = 6380
+    redis_sentinels: str = ""  # host:port,host:port: find the primary through Sentinel
+    redis_sentinel_master: str = "frontdesk"
+    redis_sentinel_password: str = ""
+    redis_min_replicas: Count = 0
+    redis_replica_timeout: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = 0.5
     rasa_url: str = ""  # default: http://127.0.0.1:RASA_PORT
     rasa_port: Port = 5005
     rasa_max_turns: Count = 8
@@ -254,6 +261,21 @@ class Environment(BaseSettings):
             return {k: v for k, v in values.items() if v != "" or k == "business_hours"}
         return values
 
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels_readable(cls, text: str) -> str:
+        if text:
+            sentinel_hosts(text)
+        return text
+
+    @field_validator("redis_url")
+    @classmethod
+    def _plain_url(cls, url: str) -> str:
+        if url and urlparse(url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("should start redis://, rediss:// or unix:// (Sentinels: "
+                             "REDIS_SENTINELS)")
+        return url
+
     @field_validator("site")
     @classmethod
     def _site_exists(cls, name: str) -> str:
@@ -339,6 +361,8 @@ class Settings:
     redis_url: str
     embedded_redis: bool
     embedded_redis_port: int
+    redis_min_replicas: int  # a message is acknowledged once this many replicas have it...
+    redis_replica_timeout: float  # ...within this many seconds, else refused `unavailable`
     rasa_url: str
     rasa_port: int
     rasa_max_turns: int
@@ -435,7 +459,9 @@ class Settings:
         data_dir = (given.frontdesk_data_dir or ROOT / "var").resolve()
         public_url = (given.frontdesk_public_url or f"http://{host}:{port}").rstrip("/")
         redis_url = given.redis_url
-        if not redis_url:  # the embedded server, with a password of its own
+        if given.redis_sentinels:
+            redis_url = _sentinel_url(given)
+        elif not redis_url:  # the embedded server, with a password of its own
             password = _persistent_secret(data_dir, "redis-password")
             redis_url = f"redis://:{password}@127.0.0.1:{given.embedded_redis_port}/0"
         derived = dict(
@@ -444,7 +470,7 @@ class Settings:
             public_url=public_url,
             data_dir=data_dir,
             redis_url=redis_url,
-            embedded_redis=not given.redis_url,
+            embedded_redis=not (given.redis_url or given.redis_sentinels),
             rasa_url=(given.rasa_url or f"http://127.0.0.1:{given.rasa_port}").rstrip("/"),
             rasa_token=given.rasa_token or _persistent_secret(data_dir, "rasa-token"),
             rasa_venv=given.rasa_venv or ROOT / ".venv-rasa",
@@ -467,7 +493,16 @@ class Settings:
 
     def rasa_redis(self) -> dict[str, object]:
         """The Redis URL as Rasa's tracker and lock stores take it: host, port, db, user,
-        password and TLS (`rediss://`)."""
+        password and TLS (`rediss://`), and the Sentinels if any (actions/redis_stores.py)."""
+        sentinels = Sentinels.parse(self.redis_url)
+        if sentinels is not None:
+            return {
+                "url": sentinels.master, "port": 0, "db": sentinels.db,
+                "username": sentinels.username or None, "password": sentinels.password or None,
+                "use_ssl": sentinels.tls, "key_prefix": "rasa",
+                "sentinels": [f"{host}:{port}" for host, port in sentinels.hosts],
+                "sentinel_password": sentinels.sentinel_password or None,
+            }
         url = urlparse(self.redis_url)
         return {
             "url": url.hostname or "127.0.0.1",
@@ -478,6 +513,18 @@ class Settings:
             "use_ssl": url.scheme == "rediss",
             "key_prefix": "rasa",
         }
+
+
+def _sentinel_url(given: Environment) -> str:
+    """REDIS_SENTINELS and REDIS_SENTINEL_MASTER, with the user, password, database and TLS
+    (`rediss://`) of REDIS_URL if given (its host and port are not used), as one URL."""
+    url = urlparse(given.redis_url or "redis://")
+    return Sentinels(
+        hosts=sentinel_hosts(given.redis_sentinels), master=given.redis_sentinel_master,
+        db=int((url.path or "/0").lstrip("/") or 0), username=unquote(url.username or ""),
+        password=unquote(url.password or ""), sentinel_password=given.redis_sentinel_password,
+        tls=url.scheme == "rediss",
+    ).url()
 
 
 _SAME_NAMES = {f.name for f in fields(Settings)} & set(Environment.model_fields)

@@ -9,6 +9,8 @@ logged.
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 STATUS: dict[str, int] = {
@@ -64,6 +66,17 @@ class Refused(Exception):
 
 
 STATE_CHANGED = "state_changed"
+
+
+def logged(log: logging.Logger, what: str, error: BaseException) -> Refused:
+    """`unexpected(error)`, logged: with its traceback, or in one line when it is the store out
+    of reach or short of replicas (`unavailable`: a Redis failover logs one line a request)."""
+    refusal = unexpected(error)
+    if refusal.code == "unavailable":
+        log.warning("%s: unavailable (%s: %s)", what, type(error).__name__, error)
+    else:
+        log.error("%s failed", what, exc_info=error)
+    return refusal
 
 
 def unexpected(error: BaseException) -> Refused:

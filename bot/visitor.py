@@ -16,7 +16,7 @@ from . import attachments, events, metrics, protocol
 from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
-from .errors import Refused, unexpected
+from .errors import Refused, logged
 from .events import (
     EmailTranscript,
     LeaveMessage,
@@ -78,8 +78,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             except Refused as error:
                 await self.error(sid, event, error)
             except Exception as error:
-                log.exception("visitor event %r failed", event)
-                await self.error(sid, event, unexpected(error))
+                await self.error(sid, event, logged(log, f"visitor event {event!r}", error))
 
     def spawn(self, work: Awaitable[None], what: str) -> None:
         """Run `work` beside the connection's events (kept referenced; failures logged)."""

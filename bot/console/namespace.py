@@ -17,7 +17,7 @@ import socketio
 from .. import events, metrics, protocol
 from ..agents import Staff, Tokens
 from ..config import Settings
-from ..errors import Refused, unexpected
+from ..errors import Refused, logged
 from ..events import Event
 from ..handoff import Handoff, access
 from ..limits import Who, per_connection
@@ -202,8 +202,7 @@ class AgentNamespace(socketio.AsyncNamespace):
         except Refused as error:
             return error.to_result()
         except Exception as error:
-            log.exception("agent event %r failed", event)
-            return unexpected(error).to_result()
+            return logged(log, f"agent event {event!r}", error).to_result()
 
     async def reserved(self, sid: str, agent: Agent, payload: Event) -> Result:
         raise Refused("reserved_event", "'connect' and 'disconnect' are not events to send.")

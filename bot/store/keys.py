@@ -11,8 +11,8 @@ names); the caller calls again with them declared (bot/store/redis/conversations
 transcripts.py). With `expect` naming the agent and department, as `Expect.now` does, the first
 call declares everything.
 
-Frontdesk still needs one Redis server (`REDIS_URL`), not a Cluster: keys one atomic step
-touches together live in different hash slots.
+Frontdesk still needs one Redis primary (`REDIS_URL`, or found through `REDIS_SENTINELS`), not
+a Cluster: keys one atomic step touches together live in different hash slots.
 
   script / transaction           keys touched together
   transition (conversations.py)  conv:{id} msgs:{id} pending:{id} queue:{dept} (old and new)
@@ -49,6 +49,7 @@ PRESENCE = f"{PREFIX}presence"  # hash: agent name -> presence
 TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation time
 LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
 TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
+REPLICATED = f"{PREFIX}replicated"  # written (60 s) before a WAIT that had no write of its own
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import redis.asyncio as aioredis
 import socketio
 
+from .. import redis_address
 from . import keys
 from .redis.connection import connection_options
 
@@ -101,9 +102,8 @@ class _Manager(socketio.AsyncRedisManager):
 
     def _redis_connect(self) -> None:
         """As python-socketio's, on a bounded pool that waits for a free connection."""
-        pool = aioredis.BlockingConnectionPool.from_url(
-            self.redis_url, timeout=20, **connection_options(max_connections=32)
-        )
+        pool = redis_address.pool(self.redis_url, timeout=20,
+                                  **connection_options(max_connections=32))
         self.redis = aioredis.Redis(connection_pool=pool)
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         self.connected = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...config import Settings
 from .answers import RedisAnswers
 from .canned import RedisCanned
-from .connection import RedisPart, connection_options
+from .connection import RedisPart, Unreplicated, connection_options
 from .conversations import RedisConversations
 from .coordination import RedisCoordination
 from .erasure import RedisErasure
@@ -15,7 +15,7 @@ from .queues import RedisQueues
 from .rollout import RedisRollout
 from .transcripts import RedisTranscripts, RedisTurn
 
-__all__ = ["RedisPart", "RedisStore", "RedisTurn", "connection_options"]
+__all__ = ["RedisPart", "RedisStore", "RedisTurn", "Unreplicated", "connection_options"]
 
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
@@ -27,4 +27,5 @@ class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisStore:
         return cls(settings.redis_url, retention=settings.retention_seconds,
-                   unwritten=settings.unwritten_ttl)
+                   unwritten=settings.unwritten_ttl, min_replicas=settings.redis_min_replicas,
+                   replica_timeout=settings.redis_replica_timeout)

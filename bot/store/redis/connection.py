@@ -10,6 +10,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.commands.core import AsyncScript
 
+from ... import redis_address
 from .. import keys
 
 
@@ -26,21 +27,26 @@ def connection_options(max_connections: int) -> dict[str, Any]:
     }
 
 
+class Unreplicated(aioredis.ConnectionError):
+    """Fewer replicas than REDIS_MIN_REPLICAS confirmed a write in time: the client is told
+    `unavailable` (bot/errors.py) and resends, which is de-duplicated."""
+
+
 class RedisPart:
     """The base of each per-concept part of `RedisStore` (bot/store/redis/__init__.py): they
     all share this one connection pool and these retention times."""
 
     def __init__(
         self, url: str, max_connections: int = 64, retention: int = 90 * 86400,
-        unwritten: float = 1800,
+        unwritten: float = 1800, min_replicas: int = 0, replica_timeout: float = 0.5,
     ) -> None:
         self.retention = retention  # seconds a conversation is kept after its last activity
         self.unwritten = int(unwritten)  # seconds a conversation nobody wrote in is kept
+        self.min_replicas = min_replicas  # replicas that must have an acknowledged message
+        self.replica_timeout = replica_timeout  # seconds to wait for them (`replicated`)
         # A bounded pool that waits for a free connection instead of failing under bursts.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, decode_responses=True, socket_timeout=10, timeout=20,
-            **connection_options(max_connections),
-        )
+        pool = redis_address.pool(url, decode_responses=True, socket_timeout=10, timeout=20,
+                                  **connection_options(max_connections))
         # Replies are str (decode_responses), which redis-py's types (bytes | str) cannot say.
         self.redis: Any = aioredis.Redis(connection_pool=pool)
         self._scripts: dict[str, AsyncScript] = {}
@@ -52,17 +58,29 @@ class RedisPart:
         return self._scripts[source]
 
     async def run_declaring(self, source: str, names: list[str], args: list[Any], *,
-                            status_at: int, asked_at: int, attempts: int = 4) -> list[Any] | None:
+                            status_at: int, asked_at: int, attempts: int = 4,
+                            client: Any = None) -> list[Any] | None:
         """Run a script that may ask for keys it was not given (bot/store/keys.py: status
         `UNDECLARED` at `status_at`, the names from `asked_at` on; nothing changed), again with
         them declared; None when it still asks after `attempts` calls (the state it reads kept
         changing)."""
         for _ in range(attempts):
-            result: list[Any] = await self.script(source)(keys=names, args=args)
+            result: list[Any] = await self.script(source)(keys=names, args=args, client=client)
             if result[status_at] != keys.UNDECLARED:
                 return result
             names = [*names, *result[asked_at:]]
         return None
+
+    async def replicated(self, one: Any, wrote: bool) -> None:
+        """Wait until REDIS_MIN_REPLICAS replicas have every write so far of the connection `one`
+        (a client on one connection: WAIT counts that connection's writes), at most
+        REDIS_REPLICA_TIMEOUT; `Unreplicated` past it. When `one` wrote nothing (a resend found
+        stored), a short-lived write first covers whatever the earlier send wrote."""
+        if not wrote:
+            await one.set(keys.REPLICATED, "1", ex=60)
+        have = await one.wait(self.min_replicas, max(1, int(self.replica_timeout * 1000)))
+        if int(have) < self.min_replicas:
+            raise Unreplicated(f"{have} of {self.min_replicas} replicas confirmed the write")
 
     async def ping(self) -> bool:
         try:

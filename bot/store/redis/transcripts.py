@@ -149,8 +149,15 @@ class RedisTranscripts(RedisPart):
             args += [name, value]
         names = [keys.msgs(conversation_id), keys.conv(conversation_id),
                  keys.pending(conversation_id)]
-        result = await self.run_declaring(APPEND, names, args, status_at=1,
-                                          asked_at=5 + len(SNAPSHOT))
+        if kind and self.min_replicas:  # acknowledged only once replicated (REDIS_MIN_REPLICAS)
+            async with self.redis.client() as one:
+                result = await self.run_declaring(APPEND, names, args, status_at=1,
+                                                  asked_at=5 + len(SNAPSHOT), client=one)
+                if result is not None and result[1] in (0, 1):
+                    await self.replicated(one, wrote=result[1] == 1)
+        else:
+            result = await self.run_declaring(APPEND, names, args, status_at=1,
+                                              asked_at=5 + len(SNAPSHOT))
         if result is None:  # the resume key changed between calls, each time: nothing stored
             raise RuntimeError(f"append to {conversation_id}: its resume key keeps changing")
         stored_id, status, first, pending, first_write, *snapshot = result[:5 + len(SNAPSHOT)]
