@@ -22,6 +22,7 @@ from typing import Any
 from . import metrics, protocol, wording
 from .answers import LiveAnswers
 from .config import Settings
+from .errors import Refused
 from .handoff import Handoff, HandoffRequest, responder
 from .handoff.responder import BOT_GUARD, Answer
 from .models import Conversation, Message, Owner, Sender
@@ -84,14 +85,22 @@ class Dialogue:
         if appended.new and appended.conversation.owner in (Owner.QUEUE, Owner.AGENT) \
                 and not appended.message.data.get("file"):
             await self.leaving_by_chat(conversation_id, appended.message.text.strip(),
-                                       appended.conversation.leaving)
+                                       appended.conversation)
         if appended.pending:
             await self.take_turns(conversation_id, appended.message, appended.conversation)
 
-    async def leaving_by_chat(self, conversation_id: str, text: str, step: str) -> None:
+    async def leaving_by_chat(self, conversation_id: str, text: str, seen: Conversation) -> None:
         """Leaving a message as chat messages, for clients without the form (stock
-        rasa-webchat sends the button's payload as text): the email, then the message. `step`
-        comes with the append's snapshot: an ordinary message costs no extra read."""
+        rasa-webchat sends the button's payload as text): the email, then the message. `seen`
+        is the append's snapshot: an ordinary message costs no extra read. While a person
+        answers live there is no message to leave: the visitor is told so, once."""
+        step = seen.leaving
+        if seen.owner is Owner.AGENT:
+            if text == LEAVE_MESSAGE or step:
+                if step:
+                    await self.store.update_conversation(conversation_id, leaving="")
+                await self.relay.post(conversation_id, Sender.SYSTEM, wording.WITH_PERSON)
+            return
         if text == LEAVE_MESSAGE:
             await self.store.update_conversation(conversation_id, leaving="email")
             await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_EMAIL)
@@ -103,7 +112,11 @@ class Dialogue:
             await self.relay.post(conversation_id, Sender.SYSTEM, wording.ASK_MESSAGE)
         elif step.startswith("to:"):
             await self.store.update_conversation(conversation_id, leaving="")
-            await self.handoff.leave_message(conversation_id, "", step.removeprefix("to:"), text)
+            try:
+                await self.handoff.leave_message(conversation_id, "", step.removeprefix("to:"),
+                                                 text)
+            except Refused as refused:  # a person took the chat meanwhile
+                await self.relay.post(conversation_id, Sender.SYSTEM, refused.message)
 
     async def answer_pending(self, conversation_id: str) -> None:
         """Answer whatever is pending (after a reload or a crash); one read when nothing is."""

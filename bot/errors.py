@@ -35,7 +35,7 @@ STATUS: dict[str, int] = {
     "state_changed": 409, "already_taken": 409, "already_closed": 409, "at_capacity": 409,
     "not_with_people": 409, "same_agent": 409, "no_exchange": 409, "agent_exists": 409,
     "last_supervisor": 409, "agent_limit": 409, "nothing_to_revert": 409,
-    "learned_full": 409,
+    "learned_full": 409, "with_person": 409,
     # too much, or too many
     "rate_limited": 429, "transcript_limit": 429,
     # our side

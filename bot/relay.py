@@ -100,7 +100,8 @@ class Relay:
         return appended
 
     async def deliver(self, conversation: Conversation, message: Message) -> None:
-        """To the visitor's tabs (unless the visitor wrote it or it is a note) and to the
+        """To the visitor's tabs (a note never; the visitor's own message as `visitor_uttered`,
+        so that every tab shows it, the one that sent it included) and to the
         consoles following the conversation that may see it as it was when the message was
         stored (`conversation`): one pub/sub message for both. Its file's link is signed once,
         for them."""
@@ -113,7 +114,9 @@ class Relay:
         entry = {"conversation_id": conversation.id, "owner": owner,
                  "message": protocol.transcript_entry(message, link)}
         emits = [emit("message", entry, room, AGENT_NS, only=state_of(conversation))]
-        if message.sender not in (Sender.VISITOR, Sender.NOTE):
+        if message.sender is Sender.VISITOR:  # every tab shows it (the sender's: once, by id)
+            emits.insert(0, emit("visitor_uttered", entry["message"], room))
+        elif message.sender is not Sender.NOTE:
             uttered = protocol.bot_uttered(message, link)
             uttered["metadata"]["owner"] = owner
             emits.insert(0, emit("bot_uttered", uttered, room))

@@ -31,6 +31,7 @@ from .handoff import Handoff
 from .limits import Limits, Who, visitor_rules
 from .models import Conversation, Owner, Sender, new_conversation_id
 from .relay import Relay, conversation_room
+from .reply_times import ReplyTimes
 from .store import NotOwner, Store
 from .transcript_mail import TranscriptMail
 
@@ -55,6 +56,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
         self.in_order: dict[str, asyncio.Lock] = {}  # per connection
         self.background = Background()
         self.transcripts = TranscriptMail(store, settings)
+        self.reply_times = ReplyTimes(store)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Every event gets an answer: a refusal or an unexpected error becomes `chat_error`.
@@ -143,9 +145,10 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.direct(sid, "session_confirm", secret)
         owner = existing.owner if existing else Owner.BOT
         await self.direct(sid, "session_state",
-                          self.session_state(secret, conversation_id, owner, bool(existing)))
+                          await self.session_state(secret, conversation_id, owner, bool(existing)))
         if existing and existing.owner is Owner.QUEUE:
-            await self.handoff.announce_position(conversation_id, existing.department)
+            await self.handoff.announce_position(conversation_id, existing.department,
+                                                 since=existing.in_queue_since())
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
             self.spawn(self.dialogue.answer_pending(conversation_id), f"pending of {conversation_id}")
 
@@ -164,15 +167,15 @@ class VisitorNamespace(socketio.AsyncNamespace):
         await self.enter_room(sid, conversation_room(conversation_id))
         await self.direct(sid, "session_confirm", secret)
         await self.direct(sid, "session_state",
-                          self.session_state(secret, conversation_id, Owner.BOT, False))
+                          await self.session_state(secret, conversation_id, Owner.BOT, False))
         return conversation_id
 
-    def session_state(self, secret: str, conversation_id: str, owner: Owner,
-                      resumed: bool) -> dict[str, Any]:
-        """What a widget learns on (re)connecting: its session, who answers, hours, limits."""
+    async def session_state(self, secret: str, conversation_id: str, owner: Owner,
+                            resumed: bool) -> dict[str, Any]:
+        """What a widget learns on (re)connecting: session, who answers, hours, reply time..."""
         return {"session_id": secret, "conversation_id": conversation_id, "owner": owner.value,
-                "resumed": resumed,
-                "hours": self.handoff.routing.hours(),
+                "resumed": resumed, "hours": self.handoff.routing.hours(),
+                "reply_seconds": await self.reply_times.usual(),
                 "site": self.settings.site.widget_defaults(),
                 "files": attachments.limits(self.settings)}
 

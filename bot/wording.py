@@ -105,6 +105,9 @@ ASK_EMAIL = "Of course. What's your email address? We'll reply there."
 EMAIL_AGAIN = "That doesn't look like an email address. Could you type it again?"
 ASK_MESSAGE = "Thanks. What would you like to tell us? Write it in one message."
 
+WITH_PERSON = ("Someone from our team is answering you here now, so there's no need to leave a "
+               "message: just write to them in this chat.")
+
 MESSAGE_LEFT = "Thanks, your message is saved. We'll reply to {email} as soon as we can."
 
 FILE_TO_BOT = ("Thanks, your file is saved with our conversation. I'm a virtual assistant and can't "

@@ -421,12 +421,14 @@ class StoreMachine(RuleBasedStateMachine):
 
     @rule(field=st.sampled_from(["handoffs", "abandoned"]), amount=st.integers(0, 3),
           sample=st.sampled_from(["queue_wait", "first_response"]),
-          value=st.floats(0, 1000, allow_nan=False), days=st.integers(1, 3))
-    def figures(self, field: str, amount: int, sample: str, value: float, days: int) -> None:
+          value=st.floats(0, 1000, allow_nan=False), days=st.integers(1, 3),
+          recent=st.integers(-1, 4))
+    def figures(self, field: str, amount: int, sample: str, value: float, days: int,
+                recent: int) -> None:
         async def tally(s: Any, _: int) -> Any:
             await s.count(field, amount)
             await s.sample(sample, value)
-            return await s.insights(days)
+            return await s.insights(days), await s.recent_samples(sample, recent)
 
         self.both(tally)
 

@@ -39,8 +39,8 @@ class Handoff(Moves):
     def count(self, agents: list[Agent]) -> dict[str, int]:
         return self.routing.count(agents)
 
-    def estimate(self, position: int, agents: int) -> int:
-        return self.routing.estimate(position, agents)
+    def estimate(self, position: int, agents: int, waited: float = 0.0) -> int:
+        return self.routing.estimate(position, agents, waited)
 
     def why_nobody(self) -> str:
         return self.routing.why_nobody()
@@ -56,8 +56,10 @@ class Handoff(Moves):
         await self.notices.offer_message(conversation_id, department, why)
 
     async def announce_position(self, conversation_id: str, department: str,
-                                agents: int | None = None, as_message: bool = False) -> None:
-        await self.notices.announce_position(conversation_id, department, agents, as_message)
+                                agents: int | None = None, as_message: bool = False,
+                                since: float = 0.0) -> None:
+        await self.notices.announce_position(conversation_id, department, agents, as_message,
+                                             since)
 
     async def joined(self, conversation_id: str, agent: Agent) -> None:
         await self.notices.joined(conversation_id, agent)
@@ -220,14 +222,21 @@ class Handoff(Moves):
 
     async def leave_message(self, conversation_id: str, name: str, email: str, text: str) -> Ticket:
         """Nobody could answer live: keep the message as a ticket (bot/handoff/tickets.py). A
-        chat still waiting for a person is closed (it is answered by email now)."""
+        chat still waiting for a person is closed first (it is answered by email now). Refused
+        (`with_person`, nothing kept) while a person answers the chat live: a ticket beside a
+        live chat would be answered twice."""
         conversation = await self.conversation(conversation_id)
-        ticket = await self.tickets.keep(conversation, name, email, text)
-        if conversation.owner in (Owner.TRIAGE, Owner.QUEUE):
+        moved = conversation.owner in (Owner.TRIAGE, Owner.QUEUE)
+        if moved:
             try:
                 await self.make("leave_message", conversation_id, Expect.now(conversation))
-                await self.left_people(conversation)
-            except Refused:  # picked up meanwhile: the person answers live, the ticket stays
-                pass
+            except Refused:  # moved meanwhile: picked up (refused below), handed back, closed
+                conversation = await self.conversation(conversation_id)
+                moved = False
+        if conversation.owner is Owner.AGENT:
+            raise Refused("with_person", wording.WITH_PERSON)
+        ticket = await self.tickets.keep(conversation, name, email, text)
+        if moved:
+            await self.left_people(conversation)
         await self.tickets.announce(ticket)
         return ticket

@@ -80,19 +80,21 @@ class Notices:
         )
 
     async def announce_position(self, conversation_id: str, department: str,
-                                agents: int | None = None, as_message: bool = False) -> None:
-        """The visitor's place and wait now (`agents`: who can answer, if already known)."""
+                                agents: int | None = None, as_message: bool = False,
+                                since: float = 0.0) -> None:
+        """The visitor's place and wait now (`agents`: who can answer, if already known;
+        `since`: when the chat entered the queue, if it waited already)."""
         position = await self.store.queue_position(conversation_id, department)
         if position is None:
             return
         if agents is None:
             agents = (await self.routing.staffing()).get(department, 0)
-        # no wait when nobody can answer
-        eta = self.routing.estimate(position, agents) if agents else None
-        payload = {"position": position, "eta_seconds": eta, "department": department}
+        waited = max(0.0, self.clock() - since) if since else 0.0
+        payload = self.routing.place(position, agents, department, waited)
         await self.relay.to_visitor(conversation_id, "queue_position", payload)
         if as_message:
-            await self.system(conversation_id, wording.waiting(position, eta), queue=payload)
+            await self.system(conversation_id, wording.waiting(position, payload["eta_seconds"]),
+                              queue=payload)
 
     async def joined(self, conversation_id: str, agent: Agent) -> None:
         await self.system(conversation_id, wording.joined(agent.display_name),

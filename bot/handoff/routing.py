@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import hours
@@ -102,9 +104,26 @@ class Routing:
         return {d: sum(a.department == d or a.role is Role.SUPERVISOR for a in agents)
                 for d in self.departments}
 
-    def estimate(self, position: int, agents: int) -> int:
-        """Seconds until a person picks up the chat at `position`, with `agents` answering."""
-        return int(position * self.settings.avg_handle_seconds / max(1, agents))
+    def estimate(self, position: int, agents: int, waited: float = 0.0) -> int:
+        """Seconds until a person picks up the chat at `position`, with `agents` answering, for
+        a visitor who already waited `waited` seconds: the whole wait at that place less what
+        was waited, counted in whole minutes up (so it changes once a minute, not once a
+        second), 0 once it is over (a person should be there any moment)."""
+        left = position * self.settings.avg_handle_seconds / max(1, agents) - max(0.0, waited)
+        return 60 * math.ceil(left / 60) if left > 0 else 0
+
+    def place(self, position: int, agents: int, department: str,
+              waited: float) -> dict[str, Any]:
+        """The visitor's `queue_position`: place, wait left (None when nobody can answer now),
+        and whether the wait is already longer than it should be."""
+        eta = self.estimate(position, agents, waited) if agents else None
+        return {"position": position, "eta_seconds": eta, "department": department,
+                "late": self.late(waited)}
+
+    def late(self, waited: float) -> bool:
+        """The wait is past `MAX_QUEUE_WAIT`: the visitor was told it takes longer than it
+        should (and offered to leave a message), so no estimate is given any more."""
+        return waited >= self.settings.max_queue_wait
 
     async def free_agents(self) -> list[Agent]:
         """Online agents with room for another chat, the least busy (for their capacity) first."""

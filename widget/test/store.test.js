@@ -33,6 +33,12 @@ test("the header, the queue line and the greeting say who is there", () => {
   assert.equal(queueText({ position: 1, eta_seconds: 20 }), "You're next · about 1 min");
   assert.equal(queueText({ position: 3, eta_seconds: 300 }), "You're number 3 in the queue · about 5 min");
   assert.equal(queueText({ position: 3, eta_seconds: null }), null);
+  assert.equal(queueText({ position: 1, eta_seconds: 0 }), "You're next · soon"); // the estimate ran out
+  assert.equal(queueText({ position: 2, eta_seconds: 0, late: true }), "You're number 2 in the queue · sorry for the wait");
+  assert.equal(queueText({ position: 1, eta_seconds: 120, late: true }), "You're next · sorry for the wait");
+  assert.equal(queueText({ position: 1, eta_seconds: null, late: true }), null);
+  assert.equal(subtitle("bot", "", 250), "Virtual assistant · a person usually replies in 4 min");
+  assert.equal(subtitle("queue", "", 250), "Waiting for a person…");
   assert.match(NOBODY, /leave a message/);
   assert.equal(greeting("Hi!", { open: true }), "Hi!");
   assert.equal(greeting("Hi!", { open: false, back: "at 9:00" }),

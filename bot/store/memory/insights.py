@@ -27,6 +27,10 @@ class MemoryInsights(MemoryPart):
         kept[:] = [repr(round(value, 3)), *kept][:1000]
         self.keys.expire(key, self.retention)
 
+    async def recent_samples(self, name: str, count: int) -> list[float]:
+        kept = self.keys.get(f"{PREFIX}samples:{name}") or ()
+        return [float(v) for v in list(kept)[:max(0, min(count, 1000))]]
+
     async def insights(self, days: int) -> dict[str, Any]:
         now = self.clock()
         dates = [self._day(now - 86400 * d) for d in range(days)][::-1]

@@ -28,6 +28,12 @@ class RedisInsights(RedisPart):
             pipe.expire(key, self.retention)
             await pipe.execute()
 
+    async def recent_samples(self, name: str, count: int) -> list[float]:
+        if count <= 0:
+            return []
+        kept = await self.redis.lrange(keys.samples(name), 0, min(count, SAMPLES_KEPT) - 1)
+        return [float(v) for v in kept]
+
     async def insights(self, days: int) -> dict[str, Any]:
         now = time.time()
         dates = [time.strftime("%Y-%m-%d", time.gmtime(now - 86400 * d)) for d in range(days)]

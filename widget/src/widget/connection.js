@@ -103,7 +103,7 @@ export function connect(server, store, views) {
     if (s && s.conversation_id) store.save({ conversation: s.conversation_id }); // for support: "your chat id"
     if (s && s.owner) ui.setOwner(s.owner);
     if (s && s.site) ui.applySite(s.site);
-    if (s && s.hours) ui.hours(s.hours);
+    if (s && s.hours) ui.hours(s.hours, s.reply_seconds);
     if (s && s.files) ui.files(s.files);
   });
   socket.on("history", (data) => {
@@ -113,6 +113,7 @@ export function connect(server, store, views) {
     views().historyDone();
   });
   socket.on("bot_uttered", (m) => { views().showTyping(false); views().show(flat(m), true); });
+  socket.on("visitor_uttered", (m) => views().show(flat(m), true)); // from any tab (this one: once, by id)
   socket.on("message_ack", (ack) => views().acked(ack.client_id, ack.id, ack.ts));
   socket.on("queue_position", (q) => views().queued(q));
   socket.on("agent_typing", (t) => views().showTyping(!!(t && t.on), t && t.agent_name));
@@ -121,6 +122,7 @@ export function connect(server, store, views) {
   socket.on("transcript_sent", (t) => views().mail.sent(t && t.email));
   socket.on("chat_error", (err) => {
     const ui = views();
+    if (err.code === "with_person") { ui.leave.close(); return; } // a person answers live: nothing to leave
     if (err.event === "leave_message") { ui.leave.failed(err.message); return; }
     if (err.event === "email_transcript") { ui.mail.failed(err.message); return; }
     if (err.code === "no_session") { sessionRequest(); return; }

@@ -81,20 +81,27 @@ export function cmpRows(a, b) {
   return cmpId(a, b);
 }
 
-/** @param {Owner} owner @param {string} agentName the header's second line */
-export function subtitle(owner, agentName) {
+/**
+ * The header's second line; with the bot, how soon a person usually replies (measured), if known.
+ * @param {Owner} owner @param {string} agentName @param {number | null} [usual] seconds
+ */
+export function subtitle(owner, agentName, usual) {
   return owner === "agent" ? `Chatting with ${agentName || "our team"}`
     : owner === "queue" || owner === "triage" ? "Waiting for a person…"
-      : owner === "closed" ? "Chat closed" : "Virtual assistant";
+      : owner === "closed" ? "Chat closed"
+        : "Virtual assistant" + (usual ? ` · a person usually replies in ${minutes(usual)} min` : "");
 }
 
 /**
- * The queue line, or null when nobody can answer now (no place and no estimate then).
- * @param {{position: number, eta_seconds?: number | null}} q
+ * The queue line, or null when nobody can answer now (no place and no estimate then). The
+ * estimate counts down; once over it says "soon", once late (the bridge said it takes longer
+ * than it should) no estimate at all.
+ * @param {{position: number, eta_seconds?: number | null, late?: boolean}} q
  */
 export function queueText(q) {
   if (q.eta_seconds == null) return null;
-  return `${q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`} · about ${minutes(q.eta_seconds)} min`;
+  const wait = q.late ? "sorry for the wait" : q.eta_seconds > 0 ? `about ${minutes(q.eta_seconds)} min` : "soon";
+  return `${q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`} · ${wait}`;
 }
 
 export const NOBODY = "Nobody can answer right now. You can leave a message, or keep waiting here.";

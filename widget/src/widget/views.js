@@ -151,6 +151,8 @@ export function createViews(store, opts, net) {
   // --- greeting: what the assistant can do, and whether people are there now ----------------
   /** @type {{open: boolean, back?: string} | null} from session_state */
   let hoursNow = null;
+  /** @type {number | null} seconds a person usually takes to reply (measured), while open */
+  let usual = null;
   /** @type {{title?: string, color?: string, greeting?: string}} the site pack's, below the tag's own */
   let site = {};
   /** @param {any} s */
@@ -209,7 +211,7 @@ export function createViews(store, opts, net) {
     if (msg.id && byId.has(msg.id)) return;
     const sender = msg.sender || "bot";
     if (sender === "visitor" && msg.client_id && byClient.has(msg.client_id)) {
-      acked(msg.client_id, msg.id);
+      acked(msg.client_id, msg.id, msg.ts);
       return;
     }
     const row = renderMessage(msg, sender, titles, quickReply);
@@ -225,16 +227,28 @@ export function createViews(store, opts, net) {
       if (live && sender !== "visitor" && !saved.open) { unread++; showBadge(); }
       if (live && sender === "agent" && (!saved.open || document.hidden)) attention(true);
     }
-    offersPerson();
+    offers();
     scrollDown();
   }
 
+  const waits = () => live.owner === "queue" || live.owner === "triage";
   // One "Talk to a person" at a time: the chip hides while the latest message offers the same.
-  function offersPerson() {
+  // One "Leave a message": the latest offer's button, else the chip; none once nobody waits
+  // (a person joined, the bot took over, the chat closed): earlier offers lose their button.
+  function offers() {
     const groups = log.querySelectorAll(".replies");
     const last = groups[groups.length - 1];
     const offered = !!last && [...last.children].some((b) => /** @type {HTMLElement} */ (b).dataset.payload === TALK_TO_PERSON.payload);
     personBtn.hidden = WITH_PEOPLE.includes(live.owner) || offered;
+    const leaves = [...log.querySelectorAll(`.replies [data-payload="${LEAVE_MESSAGE.payload}"]`)];
+    leaves.forEach((b, i) => {
+      if (waits() && i === leaves.length - 1) return;
+      const group = b.parentElement;
+      b.remove();
+      if (group && !group.children.length) group.remove();
+    });
+    leaveBtn.hidden = !waits() || leaves.length > 0;
+    if (!waits()) leave.close(); // a person joined, the bot took over or the chat closed
   }
 
   /** @param {HTMLElement} row once the visitor answers, earlier suggestions are stale */
@@ -263,11 +277,8 @@ export function createViews(store, opts, net) {
   // Who answers changed (or was said again): the header, the chips, the forms follow.
   store.subscribe(() => {
     const owner = live.owner;
-    subtitle.textContent = subtitleText(owner, live.agentName);
-    personBtn.hidden = WITH_PEOPLE.includes(owner);
-    offersPerson();
-    leaveBtn.hidden = !(owner === "queue" || owner === "triage");
-    if (leaveBtn.hidden) leave.close(); // a person joined, the bot took over or the chat closed
+    subtitle.textContent = subtitleText(owner, live.agentName, usual);
+    offers();
     if (owner !== "queue") queueBar.hidden = true;
     if (owner !== "agent") showTyping(false);
     mail.show(owner === "closed");
@@ -277,7 +288,7 @@ export function createViews(store, opts, net) {
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
-  /** @param {{position: number, eta_seconds?: number | null}} q */
+  /** @param {{position: number, eta_seconds?: number | null, late?: boolean}} q */
   function queued(q) {
     setOwner("queue");
     const text = queueText(q);
@@ -301,7 +312,7 @@ export function createViews(store, opts, net) {
     net.emitMessage(message);
     net.typing(false);
     // "can I leave a message?" while waiting: the form, besides the message to the team (focus stays in the chat box)
-    if (!leaveBtn.hidden && asksToLeaveMessage(text)) leave.open(false);
+    if (waits() && asksToLeaveMessage(text)) leave.open(false);
   }
 
   /** @param {Outgoing} message @param {boolean} isLive */
@@ -327,7 +338,7 @@ export function createViews(store, opts, net) {
 
   /** @param {{payload: string, title: string}} q */
   function quickReply(q) {
-    if (q.payload === LEAVE_MESSAGE.payload) { leave.open(true); return; }
+    if (q.payload === LEAVE_MESSAGE.payload) { if (waits()) leave.open(true); return; }
     send(q.payload);
     input.focus();
   }
@@ -392,8 +403,13 @@ export function createViews(store, opts, net) {
     offline(on) { banner.hidden = !on; },
     /** @param {string} text */
     error(text) { errorEl.textContent = text; },
-    /** @param {{open: boolean, back?: string}} hours */
-    hours(hours) { hoursNow = hours; greet(); },
+    /** @param {{open: boolean, back?: string}} hours @param {number | null} [reply] */
+    hours(hours, reply) {
+      hoursNow = hours;
+      usual = hours.open && reply ? reply : null;
+      subtitle.textContent = subtitleText(live.owner, live.agentName, usual);
+      greet();
+    },
     /** @param {{max_bytes: number}} limits */
     files(limits) { fileLimits = limits; },
     /** A new conversation: nothing of the old one is shown. */
