@@ -430,6 +430,16 @@ class StoreMachine(RuleBasedStateMachine):
 
         self.both(tally)
 
+    @rule(cid=st.sampled_from(IDS), department=st.sampled_from(["", *DEPARTMENTS]),
+          agent=st.sampled_from(["", *AGENTS]), rating=st.sampled_from(["good", "ok", "poor"]),
+          days=st.integers(1, 15))
+    def rate(self, cid: str, department: str, agent: str, rating: str, days: int) -> None:
+        """One rating per conversation, counted in the week's tallies."""
+        async def rated(s: Any, _: int) -> Any:
+            return await s.rate(cid, department, agent, rating), (await s.insights(days))["ratings"]
+
+        self.both(rated)
+
     # teaching -----------------------------------------------------------------------------------
 
     @rule(cid=st.sampled_from(IDS), mid=st.sampled_from(["1-0", "2-0", "3-0"]),
