@@ -49,6 +49,10 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {ReturnType<typeof setTimeout>} [typingTimer] the visitor's typing indicator
  * @property {ReturnType<typeof setTimeout>} [typingOff] this agent's "stopped typing"
  * @property {number} [typingSent]
+ * @property {string} [readSent] the newest visitor message marked read (receipts.js)
+ * @property {ReturnType<typeof setTimeout>} [readTimer]
+ * @property {string} [seenId] the visitor has read up to it
+ * @property {HTMLSpanElement} [seenEl]
  * @property {ReturnType<typeof setTimeout>} [lingerTimer] a closed chat's tab goes by itself
  */
 
