@@ -4,7 +4,7 @@ import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
 import { claimChat } from "./queues.js";
 import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
 import { teachFirstControl } from "./teaching.js";
-import { el } from "../shared/dom.js";
+import { el, takeFiles } from "../shared/dom.js";
 import { BUTTON_TITLES } from "../shared/wording.js";
 
 /**
@@ -138,6 +138,10 @@ export function buildChat(id) {
     el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
     chat.transcript, chat.details,
     el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form, teachFirstControl(id)));
+  takeFiles(chat.view, chat.input, (file) => { // pasted or dropped: as with "Attach file"
+    if (chat.attach.hidden) chat.error.textContent = "Files go to the visitor: claim the chat, and not in an internal note.";
+    else attachFile(chat, file);
+  });
   return chat;
 }
 

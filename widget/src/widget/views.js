@@ -1,7 +1,7 @@
 // The widget's DOM: the launcher and panel (in a shadow root, so the host page's CSS and ours
 // never mix), the transcript, the composer. Everything people or the bot write goes in with
 // textContent (through el()); links are followed only by the rules of shared/text.js.
-import { el, svgIcon, textOn, inkOn } from "../shared/dom.js";
+import { el, svgIcon, takeFiles, textOn, inkOn } from "../shared/dom.js";
 import { LEAVE_MESSAGE, TALK_TO_PERSON, BUTTON_TITLES } from "../shared/wording.js";
 import { widgetCss } from "./css.js";
 import { leaveForm, mailForm } from "./forms.js";
@@ -360,6 +360,7 @@ export function createViews(store, opts, net) {
     fileInput.value = "";
     if (file) sendFile(file);
   });
+  takeFiles(panel, input, sendFile); // a pasted screenshot, a dropped file
   /** @param {File} file */
   async function sendFile(file) {
     if (file.size > fileLimits.max_bytes) {
