@@ -208,7 +208,8 @@ class Handoff(Moves):
     async def reopen(self, conversation_id: str) -> bool:
         """A visitor writes into a closed conversation: the bot answers again."""
         try:
-            await self.make("reopen", conversation_id, Expect((Owner.CLOSED,)))
+            await self.make("reopen", conversation_id, Expect((Owner.CLOSED,)),
+                            {"rated_agent": ""})  # a later close says whose chat it was
         except Refused:
             return False
         await self.changed(conversation_id)

@@ -98,7 +98,7 @@ MOVES: tuple[Move, ...] = (
     row("leave_message", [TRIAGE, QUEUE], CLOSED,
         visitor="your message is kept; we answer by email", agents="`ticket` to the department"),
     row("abandoned", [QUEUE], CLOSED, visitor="closed, you left (writing again reopens it)"),
-    row("reopen", [CLOSED], BOT),
+    row("reopen", [CLOSED], BOT, "rated_agent"),
 )
 
 BY_NAME: Mapping[str, Move] = {move.name: move for move in MOVES}
