@@ -146,7 +146,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", prometheus)
     app.router.add_post("/api/login", login_route(store, tokens, settings))
     app.router.add_post("/api/logout", logout_route(store, tokens, agents))
-    app.router.add_get("/api/insights", insights_route(store, tokens))
+    app.router.add_get("/api/insights", insights_route(store, tokens, settings))
     app.router.add_get("/models/live", model_route(store, settings))
     uploads.add_routes(app)
     if DIST.is_dir():

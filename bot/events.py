@@ -322,6 +322,13 @@ class RejectAnswer(VisitorEvent):
                           Refusal("invalid_message_id", "'message_id' must be a message id.")]
 
 
+class ReadMark(VisitorEvent):
+    """The visitor has read up to this message (its id): the agent sees "Seen"."""
+
+    message_id: Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$"),
+                          Refusal("invalid_message_id", "'message_id' must be a message id.")]
+
+
 VISITOR: dict[str, type[Event]] = {
     "session_request": SessionRequest,
     "user_uttered": UserUttered,
@@ -330,6 +337,7 @@ VISITOR: dict[str, type[Event]] = {
     "leave_message": LeaveMessage,
     "email_transcript": EmailTranscript,
     "reject_answer": RejectAnswer,
+    "read": ReadMark,
 }
 
 
@@ -364,6 +372,13 @@ class Reply(ConversationEvent):
 
 class AgentTyping(ConversationEvent):
     on: Switch = True
+
+
+class AgentRead(ConversationEvent):
+    """The agent who has the chat has read up to this message: the visitor sees "Seen"."""
+
+    message_id: Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$"),
+                          Refusal("invalid_message_id", "'message_id' must be a message id.")]
 
 
 class Note(ConversationEvent):
@@ -522,6 +537,7 @@ AGENT: dict[str, type[Event]] = {
     "claim": ConversationEvent,
     "reply": Reply,
     "typing": AgentTyping,
+    "read": AgentRead,
     "note": Note,
     "transfer": Transfer,
     "hand_back": ConversationEvent,

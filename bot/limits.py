@@ -77,6 +77,7 @@ def visitor_rules(rate: int, address_factor: int) -> Rules:
         "history": [("connection", Window(120, 60)),
                     ("address", Window(240 * address_factor, 60))],
         "typing": [("connection", Window(30, 10))],
+        "read": [("connection", Window(30, 60))],  # and 30 a minute per conversation (receipts)
         # the hourly caps of transcripts are counted in Redis, for every bridge (bot/transcript_mail.py)
         "email_transcript": [("connection", Window(3, 60))],
         # one entry per bot answer is kept anyway; this bounds the reads

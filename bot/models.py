@@ -107,6 +107,7 @@ class Conversation:
     waiting_since: float = 0.0  # when it last entered a queue (a transfer or requeue: again)
     first_response_at: float = 0.0  # first agent reply in this handoff (0: not yet)
     rating: str = ""
+    rated_agent: str = ""  # who had the chat when it closed: the one its rating is about
     user_id: str = ""
     visitor: dict[str, Any] = field(default_factory=dict)
     visitor_tabs: int = 0  # the visitor's open connections (kept by the store, not to_fields)
@@ -128,6 +129,7 @@ class Conversation:
             "waiting_since": repr(self.waiting_since),
             "first_response_at": repr(self.first_response_at),
             "rating": self.rating,
+            "rated_agent": self.rated_agent,
             "user_id": self.user_id,
             "visitor": json.dumps(self.visitor, separators=(",", ":")),
         }
@@ -187,6 +189,7 @@ class Conversation:
             waiting_since=float(fields.get("waiting_since") or 0),
             first_response_at=float(fields.get("first_response_at") or 0),
             rating=fields.get("rating", ""),
+            rated_agent=fields.get("rated_agent", ""),
             user_id=fields.get("user_id", ""),
             visitor=json.loads(fields.get("visitor") or "{}"),
             visitor_tabs=int(fields.get("visitor_tabs") or 0),

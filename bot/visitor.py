@@ -12,7 +12,7 @@ from typing import Any
 
 import socketio
 
-from . import attachments, events, metrics, protocol
+from . import attachments, events, metrics, protocol, receipts
 from .background import Background
 from .config import Settings
 from .dialogue import Dialogue
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 class VisitorNamespace(socketio.AsyncNamespace):
     """Handles visitors' widgets: sessions, messages, typing, history, left messages."""
+    on_read = receipts.on_visitor_read  # seen receipts (bot/receipts.py)
 
     def __init__(
         self, store: Store, dialogue: Dialogue, relay: Relay, handoff: Handoff, settings: Settings
@@ -150,6 +151,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
             await self.handoff.announce_position(conversation_id, existing.department,
                                                  since=existing.in_queue_since())
         if existing:  # anything stored but never answered (a bridge died, Rasa failed) is now
+            await receipts.resumed(self, sid, conversation_id)
             self.spawn(self.dialogue.answer_pending(conversation_id), f"pending of {conversation_id}")
 
     async def restart(self, sid: str) -> str:

@@ -432,6 +432,25 @@ class StoreMachine(RuleBasedStateMachine):
 
         self.both(tally)
 
+    @rule(cid=st.sampled_from(IDS), department=st.sampled_from(["", *DEPARTMENTS]),
+          agent=st.sampled_from(["", *AGENTS]), rating=st.sampled_from(["good", "ok", "poor"]),
+          days=st.integers(1, 15))
+    def rate(self, cid: str, department: str, agent: str, rating: str, days: int) -> None:
+        """One rating per conversation, counted in the week's tallies."""
+        async def rated(s: Any, _: int) -> Any:
+            return await s.rate(cid, department, agent, rating), (await s.insights(days))["ratings"]
+
+        self.both(rated)
+
+    @rule(cid=st.sampled_from(IDS), side=st.sampled_from(["visitor", "agent"]),
+          mid=st.sampled_from(["1-0", "2-0", "2-1", "10-0", "9-5", "1795432153026-0"]))
+    def read_mark(self, cid: str, side: str, mid: str) -> None:
+        """Read marks move forward only (stream ids compared as numbers)."""
+        async def mark(s: Any, _: int) -> Any:
+            return await s.mark_read(cid, side, mid), await s.read_marks(cid)
+
+        self.both(mark)
+
     # teaching -----------------------------------------------------------------------------------
 
     @rule(cid=st.sampled_from(IDS), mid=st.sampled_from(["1-0", "2-0", "3-0"]),

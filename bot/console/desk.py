@@ -38,7 +38,8 @@ class Desk:
         summary = conversation.summary(time.time())
         page = await self.store.page_before(conversation.id)  # the latest page
         return ok(conversation=summary, earlier=page.more,
-                  messages=[self.relay.entry(conversation.id, m) for m in page.messages])
+                  messages=[self.relay.entry(conversation.id, m) for m in page.messages],
+                  read=await self.store.read_marks(conversation.id))
 
     async def follow(self, sid: str, agent: Agent, conversation_id: str) -> Conversation:
         """Follow a conversation live (this connection) if the agent may see it; checked again

@@ -3,9 +3,9 @@ The moves themselves, and who may make them, are the handoff's (bot/handoff/).""
 
 from __future__ import annotations
 
-from .. import metrics, protocol
+from .. import metrics, protocol, receipts
 from ..errors import Refused
-from ..events import AgentTyping, ConversationEvent, Note, Reply, Transfer
+from ..events import AgentRead, AgentTyping, ConversationEvent, Note, Reply, Transfer
 from ..handoff import access
 from ..models import Agent, Sender
 from ..store import NotOwner
@@ -47,6 +47,13 @@ class MoveDesk(Desk):
             {"on": payload.on, "agent_name": agent.display_name},
         )
         return ok()
+
+    async def do_read(self, sid: str, agent: Agent, payload: AgentRead) -> Result:
+        """The agent who has the chat read up to a message: the visitor sees "Seen"."""
+        await self.handoff.owned_by(payload.conversation_id, agent)
+        moved = await receipts.read(self.store, self.relay, payload.conversation_id, "agent",
+                                    payload.message_id)
+        return ok(moved=moved)
 
     async def do_note(self, sid: str, agent: Agent, payload: Note) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)

@@ -12,20 +12,25 @@ from ..errors import Refused
 from ..store import Store
 from .desk import ok
 from .namespace import AgentNamespace
+from .satisfaction import satisfaction
 
 
 def bearer(request: web.Request) -> str:
     return request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
 
 
-def insights_route(store: Store, tokens: Tokens) -> Handler:
-    """GET /api/insights?days=N with `Authorization: Bearer <agent token>`: figures for plots."""
+def insights_route(store: Store, tokens: Tokens, settings: Settings) -> Handler:
+    """GET /api/insights?days=N with `Authorization: Bearer <agent token>`: figures for plots
+    (the visitors' ratings: of the departments the agent may see)."""
 
     async def handler(request: web.Request) -> web.Response:
         try:
-            await tokens.signed_in(store, bearer(request))
+            staff = await tokens.signed_in(store, bearer(request))
         except Refused as error:
             return error.to_response()
+        agent = await store.get_agent(staff.name)
+        if agent is None:
+            return Refused("session_ended", "This account is gone.").to_response()
         try:
             days = max(1, min(90, int(request.query.get("days", "14"))))
         except ValueError:
@@ -34,6 +39,8 @@ def insights_route(store: Store, tokens: Tokens) -> Handler:
         for day in data["daily"]:  # containment: conversations the bot handled alone
             started, handed = day.get("conversations", 0), day.get("handed_off", 0)
             day["containment"] = round(max(0.0, 1 - handed / started), 3) if started else None
+        data["satisfaction"] = satisfaction(agent, settings.site.department_titles,
+                                            data.pop("ratings"))
         data["rasa_latency"] = metrics.buckets(metrics.RASA_LATENCY)  # this process's figures
         return web.json_response(ok(**data))
 

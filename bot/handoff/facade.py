@@ -184,7 +184,8 @@ class Handoff(Moves):
             raise Refused("already_closed", "This chat is already closed.")
         if by is not None and conversation.owner is Owner.AGENT:
             access.check_acts(conversation, by)
-        await self.make("close", conversation.id, Expect.now(conversation))
+        await self.make("close", conversation.id, Expect.now(conversation),
+                        {"rated_agent": conversation.agent})
         await self.notices.system(conversation.id, wording.CLOSED,
                                   {"buttons": wording.rating_buttons()}, closed=True)
         await self.left_people(conversation)
@@ -209,13 +210,22 @@ class Handoff(Moves):
     async def reopen(self, conversation_id: str) -> bool:
         """A visitor writes into a closed conversation: the bot answers again."""
         try:
-            await self.make("reopen", conversation_id, Expect((Owner.CLOSED,)))
+            await self.make("reopen", conversation_id, Expect((Owner.CLOSED,)),
+                            {"rated_agent": ""})  # a later close says whose chat it was
         except Refused:
             return False
         await self.changed(conversation_id)
         return True
 
     async def rate(self, conversation_id: str, rating: str) -> None:
+        """The visitor's click after a close: one of `wording.RATINGS`, one per conversation,
+        counted for Insights under its department and the person who had the chat."""
+        if rating not in wording.RATINGS:
+            return
+        conversation = await self.conversation(conversation_id)
+        if not await self.store.rate(conversation_id, conversation.department,
+                                     conversation.rated_agent, rating):
+            return  # rated already: the first rating stays
         await self.store.update_conversation(conversation_id, rating=rating)
         await self.notices.system(conversation_id, wording.THANKS_FOR_RATING)
         await self.changed(conversation_id)

@@ -93,12 +93,12 @@ MOVES: tuple[Move, ...] = (
         agents="`released` to the agent gone; `handoff` to the department"),
     row("hand_back", [TRIAGE, QUEUE, AGENT], BOT,
         visitor="the assistant answers again", agents="`released` to the agent, if any"),
-    row("close", [BOT, TRIAGE, QUEUE, AGENT], CLOSED,
+    row("close", [BOT, TRIAGE, QUEUE, AGENT], CLOSED, "rated_agent",
         visitor="closed; rate this chat", agents="`released` to the agent, if any"),
     row("leave_message", [TRIAGE, QUEUE], CLOSED,
         visitor="your message is kept; we answer by email", agents="`ticket` to the department"),
     row("abandoned", [QUEUE], CLOSED, visitor="closed, you left (writing again reopens it)"),
-    row("reopen", [CLOSED], BOT),
+    row("reopen", [CLOSED], BOT, "rated_agent"),
 )
 
 BY_NAME: Mapping[str, Move] = {move.name: move for move in MOVES}

@@ -157,6 +157,22 @@ def stats(date: str) -> str:
     return f"{PREFIX}stats:{date}"
 
 
+def rated(conversation_id: str) -> str:
+    """The conversation was rated (one rating per conversation)."""
+    return f"{PREFIX}rated:{conversation_id}"
+
+
+def ratings(week: str) -> str:
+    """One week's ratings (ISO week, YYYY-Www, UTC): a hash of JSON [department, agent,
+    rating] -> count."""
+    return f"{PREFIX}ratings:{week}"
+
+
+def read_marks(conversation_id: str) -> str:
+    """The last message id each side (visitor, agent) has read: a hash."""
+    return f"{PREFIX}read:{conversation_id}"
+
+
 def samples(name: str) -> str:
     return f"{PREFIX}samples:{name}"
 

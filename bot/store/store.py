@@ -12,6 +12,7 @@ from .erasure import Erasure
 from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
+from .reads import ReadMarks
 from .rollout import Rollout
 from .teaching import Teaching
 from .tickets import Tickets
@@ -19,7 +20,7 @@ from .transcripts import Transcripts
 
 
 class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
-            Insights, Coordination, Erasure, Rollout, Answers, Teaching, Protocol):
+            Insights, Coordination, Erasure, Rollout, Answers, Teaching, ReadMarks, Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
     A function that needs only one concept may ask for its narrow interface instead (e.g.

@@ -19,6 +19,7 @@ from .erasure import MemoryErasure
 from .insights import MemoryInsights
 from .keyspace import Clock, Keyspace, ManualClock
 from .people import MemoryPeople
+from .reads import MemoryReadMarks
 from .rollout import MemoryRollout
 from .transcripts import MemoryTranscripts, MemoryTurn
 
@@ -26,6 +27,7 @@ __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "Mem
 
 
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
-                  MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers):
+                  MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers,
+                  MemoryReadMarks):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
     (`MemoryErasure` brings `MemoryTickets` and `MemoryTeaching` with it)."""

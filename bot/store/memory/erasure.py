@@ -34,6 +34,7 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
             names += [f"{PREFIX}once:escalate:{stay}", f"{PREFIX}once:longwait:{stay}"]
         names += [f"{PREFIX}limit:transcript:{conversation_id}",
                   f"{PREFIX}once:handed_off:{conversation_id}",
+                  names_of.rated(conversation_id), names_of.read_marks(conversation_id),
                   f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]

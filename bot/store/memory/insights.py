@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
+from .. import keys as names
+from ..insights import rating_rows, week
 from ..keys import PREFIX
 from .base import MemoryPart
 
@@ -31,10 +34,24 @@ class MemoryInsights(MemoryPart):
         kept = self.keys.get(f"{PREFIX}samples:{name}") or ()
         return [float(v) for v in list(kept)[:max(0, min(count, 1000))]]
 
+    async def rate(self, conversation_id: str, department: str, agent: str, rating: str) -> bool:
+        if self.keys.exists(names.rated(conversation_id)):
+            return False
+        self.keys.set(names.rated(conversation_id), "1", self.retention)
+        key = names.ratings(week(self.clock()))
+        tally = self.keys.make(key, dict)
+        field = json.dumps([department, agent, rating])
+        tally[field] = str(int(tally.get(field, "0")) + 1)
+        self.keys.expire(key, self.retention)
+        return True
+
     async def insights(self, days: int) -> dict[str, Any]:
         now = self.clock()
         dates = [self._day(now - 86400 * d) for d in range(days)][::-1]
+        weeks = sorted({week(now - 86400 * d) for d in range(days)})
         return {
+            "ratings": [row for one in weeks
+                        for row in rating_rows(one, self._hash(names.ratings(one)))],
             "daily": [{"date": d, **{k: int(v) for k, v in
                                      self._hash(f"{PREFIX}stats:{d}").items()}} for d in dates],
             **{name: [float(v) for v in self.keys.get(f"{PREFIX}samples:{name}") or ()]

@@ -12,6 +12,7 @@ from .erasure import RedisErasure
 from .insights import RedisInsights
 from .people import RedisAgents, RedisStaffSessions
 from .queues import RedisQueues
+from .reads import RedisReadMarks
 from .rollout import RedisRollout
 from .transcripts import RedisTranscripts, RedisTurn
 
@@ -20,7 +21,7 @@ __all__ = ["RedisPart", "RedisStore", "RedisTurn", "Unreplicated", "connection_o
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
                  RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
-                 RedisRollout, RedisAnswers):
+                 RedisRollout, RedisAnswers, RedisReadMarks):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` and `RedisTeaching` with it."""
 

@@ -23,8 +23,8 @@ class RedisErasure(RedisTickets, RedisTeaching):
     async def conversation_keys(self, conversation_id: str) -> list[str]:
         """The keys kept for one conversation that exist now, each by its exact name (no
         pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
-        handoff mark, Rasa's tracker and lock, its tickets with their replies, and its
-        unanswered messages kept for teaching."""
+        handoff mark, rating mark, read marks, Rasa's tracker and lock, its tickets with their
+        replies, and its unanswered messages kept for teaching."""
         resume, waiting_since = await self.redis.hmget(keys.conv(conversation_id),
                                                        "resume", "waiting_since")
         names = [key(conversation_id) for key in (keys.conv, keys.msgs, keys.pending, keys.turn)]
@@ -36,6 +36,7 @@ class RedisErasure(RedisTickets, RedisTeaching):
             names += [keys.once(f"escalate:{stay}"), keys.once(f"longwait:{stay}")]
         names += [keys.limit(f"transcript:{conversation_id}"),
                   keys.once(f"handed_off:{conversation_id}"),
+                  keys.rated(conversation_id), keys.read_marks(conversation_id),
                   keys.rasa_tracker(conversation_id), keys.rasa_lock(conversation_id)]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [keys.ticket(ticket.id), keys.ticket_replies(ticket.id)]

@@ -63,3 +63,74 @@ $("canned-form").addEventListener("submit", async (e) => {
   const ok = await saveCanned({ department: $("canned-dept").value, key: $("canned-key").value.trim(), text: $("canned-text").value.trim() });
   if (ok) { $("canned-key").value = ""; $("canned-text").value = ""; }
 });
+
+// "/" in the reply box: "/words" filters the canned responses of the departments this agent
+// may see (the chat's first), shown as a listbox; arrows move, Enter or a click inserts, Escape closes.
+const SLASH = /(^|\s)\/([^\n/]*)$/;
+
+/** The canned responses matching every word of `query`, the chat's department first (at most 8). */
+function matches(chat, query) {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const first = chat.conversation && chat.conversation.department;
+  const departments = [first, ...Object.keys(canned).filter((d) => d !== first)].filter((d) => d && canned[d]);
+  const found = [];
+  for (const department of departments) {
+    for (const [key, text] of Object.entries(canned[department])) {
+      const hay = `${key} ${text}`.toLowerCase();
+      if (words.every((w) => hay.includes(w))) found.push({ key, text });
+    }
+  }
+  return found.slice(0, 8);
+}
+
+/** @param {import("./chat-view.js").Chat} chat */
+export function slashSearch(chat) {
+  const list = el("ul", { id: `slash-${chat.id}`, role: "listbox", class: "slash", "aria-label": "Canned responses", hidden: "" });
+  const input = chat.input;
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  /** @type {{key: string, text: string}[]} */
+  let shown = [];
+  let active = 0;
+  let start = -1;
+  const close = () => { list.hidden = true; shown = []; input.removeAttribute("aria-activedescendant"); };
+  const mark = () => {
+    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === active)));
+    input.setAttribute("aria-activedescendant", `${list.id}-${active}`);
+  };
+  const pick = (i) => {
+    const caret = input.selectionStart ?? input.value.length;
+    const text = shown[i].text;
+    input.value = input.value.slice(0, start) + text + input.value.slice(caret);
+    input.selectionStart = input.selectionEnd = start + text.length;
+    close();
+    input.focus();
+  };
+  input.addEventListener("input", () => {
+    const found = SLASH.exec(input.value.slice(0, input.selectionStart ?? input.value.length));
+    shown = found ? matches(chat, found[2]) : [];
+    if (!found || !shown.length) { close(); return; }
+    start = found.index + found[1].length;
+    active = 0;
+    list.replaceChildren(...shown.map(({ key, text }, i) => {
+      const li = el("li", { id: `${list.id}-${i}`, role: "option" }, el("b", {}, `/${key}`), " ", text.slice(0, 80));
+      li.addEventListener("mousedown", (e) => { e.preventDefault(); pick(i); });
+      return li;
+    }));
+    list.hidden = false;
+    mark();
+  });
+  input.addEventListener("blur", close);
+  /** Handles the listbox's keys; true when the key was its own. @param {KeyboardEvent} e */
+  chat.slashKey = (e) => {
+    if (list.hidden) return false;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") active = (active + (e.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length;
+    else if (e.key === "Enter" || e.key === "Tab") pick(active);
+    else if (e.key === "Escape") close();
+    else return false;
+    e.preventDefault();
+    if (!list.hidden) mark();
+    return true;
+  };
+  return list;
+}

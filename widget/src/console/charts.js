@@ -101,6 +101,16 @@ function kpi(label, value) {
   return el("div", { class: "kpi" }, el("div", { class: "value" }, value), el("div", { class: "label" }, label));
 }
 
+// Visitors' ratings (`satisfaction` rows: {key, count, average, good, ok, poor}) as a table.
+function ratingsTable(title, rows, label) {
+  const head = ["", "Ratings", "Average (1–3)", "Great", "OK", "Poor"];
+  return el("figure", { class: "chart ratings" }, el("h3", {}, title), rows.length
+    ? el("table", { class: "people" }, el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, rows.map((r) => el("tr", {}, el("th", { scope: "row" }, label(r.key)),
+        [r.count, r.average === null ? "—" : r.average.toFixed(2), r.good, r.ok, r.poor].map((v) => el("td", {}, String(v)))))))
+    : el("p", { class: "muted" }, "No ratings yet."));
+}
+
 const dayLabel = (date) => new Date(`${date}T00:00:00Z`).toLocaleDateString([], { month: "short", day: "numeric", timeZone: "UTC" });
 
 /**
@@ -123,6 +133,8 @@ export function renderInsights(box, { insights, queues, agents, departments }) {
   for (const day of daily) {
     for (const [field, n] of Object.entries(day)) if (field.startsWith("handoff:")) reasons[field.slice(8)] = (reasons[field.slice(8)] || 0) + n;
   }
+  const sat = (insights && insights.satisfaction) || { weeks: [], departments: [], agents: [] };
+  const names = Object.fromEntries(agents.map((a) => [a.name, a.display_name]));
   const p90 = (values) => (values.length ? ` (p90 ${duration(quantile(values, 0.9))})` : "");
   const span = `last ${daily.length || 14} days`;
 
@@ -145,5 +157,10 @@ export function renderInsights(box, { insights, queues, agents, departments }) {
       barChart("Waiting now, by department", Object.keys(departments).map((key) => ({ label: departments[key], value: (queues[key] || []).length })), { empty: "Nobody is waiting." }),
       barChart("Open chats per agent (online or busy)", agents.filter((a) => a.presence !== "offline" || a.chats)
         .map((a) => ({ label: `${a.display_name} (${a.presence})`, value: a.chats })), { alt: true, empty: "No chats open." }),
-      barChart("Assistant latency (Rasa round trip, this process)", bucketBars(insights && insights.rasa_latency))));
+      barChart("Assistant latency (Rasa round trip, this process)", bucketBars(insights && insights.rasa_latency))),
+    el("h2", {}, "Visitor ratings"),
+    el("div", { class: "charts", id: "ratings" },
+      ratingsTable("By week", sat.weeks, (k) => k),
+      ratingsTable("By department", sat.departments, (k) => departments[k] || k || "No department"),
+      ratingsTable("By agent", sat.agents, (k) => names[k] || k)));
 }

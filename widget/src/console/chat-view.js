@@ -1,10 +1,10 @@
 // One chat's DOM: the tab, the header's buttons, the transcript, the details, the reply box.
-import { fillCanned } from "./canned.js";
+import { fillCanned, slashSearch } from "./canned.js";
 import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
 import { claimChat } from "./queues.js";
 import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
 import { teachFirstControl } from "./teaching.js";
-import { el } from "../shared/dom.js";
+import { el, takeFiles } from "../shared/dom.js";
 import { BUTTON_TITLES } from "../shared/wording.js";
 
 /**
@@ -37,6 +37,7 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {HTMLFormElement} transferForm
  * @property {HTMLTextAreaElement} input
  * @property {HTMLSelectElement} canned
+ * @property {(e: KeyboardEvent) => boolean} [slashKey] the "/" search's keys (canned.js)
  * @property {HTMLInputElement} noteMode
  * @property {HTMLButtonElement} send
  * @property {HTMLInputElement} fileInput
@@ -48,6 +49,10 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {ReturnType<typeof setTimeout>} [typingTimer] the visitor's typing indicator
  * @property {ReturnType<typeof setTimeout>} [typingOff] this agent's "stopped typing"
  * @property {number} [typingSent]
+ * @property {string} [readSent] the newest visitor message marked read (receipts.js)
+ * @property {ReturnType<typeof setTimeout>} [readTimer]
+ * @property {string} [seenId] the visitor has read up to it
+ * @property {HTMLSpanElement} [seenEl]
  * @property {ReturnType<typeof setTimeout>} [lingerTimer] a closed chat's tab goes by itself
  */
 
@@ -94,7 +99,7 @@ export function buildChat(id) {
   cancel.addEventListener("click", () => toggleTransfer(chat, false));
 
   // reply box
-  chat.input = el("textarea", { id: `reply-${id}`, rows: "3", maxlength: "2000", placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line)" });
+  chat.input = el("textarea", { id: `reply-${id}`, rows: "3", maxlength: "2000", placeholder: "Write a reply… (Enter sends, Shift+Enter for a new line, / for canned responses)" });
   chat.canned = el("select", { "aria-label": "Insert a canned response" });
   chat.noteMode = el("input", { type: "checkbox", id: `note-${id}` });
   chat.send = el("button", { type: "submit", class: "primary" }, "Send");
@@ -102,7 +107,7 @@ export function buildChat(id) {
   chat.attach = el("button", { type: "button", title: "Send an image or a PDF to the visitor" }, "Attach file");
   chat.error = el("p", { class: "error", role: "alert" });
   chat.form = el("form", { class: "reply" },
-    el("label", { for: `reply-${id}`, class: "sr" }, "Reply"), chat.input,
+    el("label", { for: `reply-${id}`, class: "sr" }, "Reply"), slashSearch(chat), chat.input,
     el("div", { class: "reply-bar" }, chat.canned,
       el("label", {}, chat.noteMode, " Internal note (agents only)"), chat.attach, chat.fileInput, chat.send),
     chat.error);
@@ -122,6 +127,7 @@ export function buildChat(id) {
     updateChatState(chat);
   });
   chat.input.addEventListener("keydown", (e) => {
+    if (chat.slashKey && chat.slashKey(e)) { e.stopPropagation(); return; }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); chat.form.requestSubmit(); }
   });
   chat.input.addEventListener("input", () => agentTyping(chat, !!chat.input.value.trim()));
@@ -132,6 +138,10 @@ export function buildChat(id) {
     el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
     chat.transcript, chat.details,
     el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form, teachFirstControl(id)));
+  takeFiles(chat.view, chat.input, (file) => { // pasted or dropped: as with "Attach file"
+    if (chat.attach.hidden) chat.error.textContent = "Files go to the visitor: claim the chat, and not in an internal note.";
+    else attachFile(chat, file);
+  });
   return chat;
 }
 

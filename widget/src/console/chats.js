@@ -4,6 +4,7 @@ import { fillCanned } from "./canned.js";
 import { buildChat } from "./chat-view.js";
 import { call } from "./connection.js";
 import { messageRow, renderDetails } from "./messages.js";
+import { readNow, seen } from "./receipts.js";
 import { flushPending, toggleTransfer } from "./reply.js";
 import { $, CLOSED_LINGER_MS, TOKEN, chats, deptTitle, me, newMessageId, session, shown, visitorLabel } from "./state.js";
 import { el } from "../shared/dom.js";
@@ -63,6 +64,8 @@ export function loaded(chat, answer) {
   chat.conversation = answer.conversation;
   if (answer.conversation.agent && me.agent) chat.mine = answer.conversation.agent === me.agent.name;
   for (const m of answer.messages) addMessage(chat.id, m, false);
+  seen(chat, answer.read && answer.read.visitor);
+  readNow(chat);
   earlierButton(chat, answer.earlier);
   renderDetails(chat);
   updateChatState(chat);
@@ -134,7 +137,7 @@ export function activate(id) {
   const chat = chats.get(id);
   if (chat && chat.view.parentNode !== pane) pane.appendChild(chat.view);
   $("empty-chat").hidden = !!chat;
-  if (chat) chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  if (chat) { chat.transcript.scrollTop = chat.transcript.scrollHeight; readNow(chat); }
 }
 
 $("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between tabs (WAI-ARIA)
@@ -212,7 +215,7 @@ export function addMessage(id, m, live) {
   chat.transcript.insertBefore(row, before);
   if (cmpId(m.id, chat.last) > 0) chat.last = m.id;
   chat.snippet.textContent = m.sender === "note" ? "Note" : m.file ? `File: ${m.file.name}` : m.sender === "visitor" ? shown(m.text, chat.titles) : m.text;
-  if (m.sender === "visitor") showVisitorTyping(chat, false);
+  if (m.sender === "visitor") { showVisitorTyping(chat, false); if (live) readNow(chat); }
   if (live && m.sender === "visitor" && session.activeId !== chat.id) { chat.unread++; updateTab(chat); }
   if (live && m.sender === "visitor" && (document.hidden || session.activeId !== chat.id) && chat.mine) beep();
   if (live && m.sender === "system" && m.custom) refreshConversation(chat);

@@ -8,6 +8,7 @@ import { addMessage, assignedToMe, changed, openChat, released, showVisitorTypin
 import { stopInsights } from "./insights.js";
 import { forgetPassword, setupPeople } from "./people.js";
 import { notice, refreshQueue, renderQueues, setQueue, upsertQueued } from "./queues.js";
+import { seen } from "./receipts.js";
 import { $, REASONS, TOKEN, announce, chats, deptTitle, me, said, session } from "./state.js";
 import { showTeachTab } from "./teaching.js";
 import { loadTickets, ticketCount } from "./tickets.js";
@@ -74,6 +75,7 @@ export function start(token) {
     for (const chat of chats.values()) fillCanned(chat);
   });
   socket.on("answer", answerChanged);
+  socket.on("visitor_read", ({ conversation_id, message_id }) => { const chat = chats.get(conversation_id); if (chat) seen(chat, message_id); });
   socket.on("visitor_typing", ({ conversation_id, on }) => {
     const chat = chats.get(conversation_id);
     if (chat) showVisitorTyping(chat, on);

@@ -21,6 +21,21 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * A file pasted into `input` or dropped on `zone` goes to `take` (the paperclip's own path).
+ * @param {HTMLElement} zone @param {HTMLElement} input @param {(file: File) => void} take
+ */
+export function takeFiles(zone, input, take) {
+  const first = (/** @type {any} */ e, /** @type {DataTransfer | null} */ data) => {
+    const file = data && data.files[0];
+    if (file) { e.preventDefault(); take(file); }
+  };
+  input.addEventListener("paste", (e) => first(e, e.clipboardData));
+  zone.addEventListener("dragover", (e) => { if (e.dataTransfer && [...e.dataTransfer.types].includes("Files")) { e.preventDefault(); zone.classList.add("dropping"); } });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dropping"));
+  zone.addEventListener("drop", (e) => { zone.classList.remove("dropping"); first(e, e.dataTransfer); });
+}
+
 const ICONS = {
   chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z",
   close: "M6 6l12 12M18 6L6 18",

@@ -118,6 +118,7 @@ export function connect(server, store, views) {
   socket.on("queue_position", (q) => views().queued(q));
   socket.on("agent_typing", (t) => views().showTyping(!!(t && t.on), t && t.agent_name));
   socket.on("bot_typing", (t) => views().showTyping(!!(t && t.on), "The assistant"));
+  socket.on("agent_read", (r) => views().seen(r && r.message_id));
   socket.on("message_left", () => views().leave.done());
   socket.on("transcript_sent", (t) => views().mail.sent(t && t.email));
   socket.on("chat_error", (err) => {
@@ -137,6 +138,16 @@ export function connect(server, store, views) {
     ui.error(err.message || "Something went wrong.");
   });
 
+  // read marks: at most one a second, the newest
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let readTimer;
+  let readId = "";
+  /** @param {string} id */
+  function read(id) {
+    readId = id;
+    readTimer = readTimer || setTimeout(() => { readTimer = undefined; if (ready) socket.emit("read", { session_id: saved.session, message_id: readId }); }, 1000);
+  }
+
   // the browser knows before the socket does when the network goes away
   window.addEventListener("offline", () => { views().offline(true); socket.disconnect(); });
   window.addEventListener("online", () => { if (!socket.connected) socket.connect(); });
@@ -149,6 +160,7 @@ export function connect(server, store, views) {
     upload,
     leaveMessage: (payload) => socket.emit("leave_message", payload),
     emailTranscript: (email) => socket.emit("email_transcript", { session_id: saved.session, email }),
+    read,
     rejectAnswer: (messageId) => socket.emit("reject_answer", { session_id: saved.session, message_id: messageId }),
     start: () => socket.connect(),
   };

@@ -36,6 +36,8 @@ button{font:inherit;cursor:pointer}
 .visitor .bubble{background:${color};color:${on};border-bottom-right-radius:4px}
 .pending::after,.failed::after{content:"Sending…";font-size:12px;color:#454545;margin-top:2px}
 .failed::after{content:"Not sent";color:#b3261e}
+.dropping{outline:3px dashed ${color};outline-offset:-6px}
+.seen{font-size:12px;color:#454545;margin-top:2px}
 .image{max-width:100%;border-radius:10px;margin-top:6px}
 .bubble.file{padding:6px;background:#fff;color:#1a1a1a;border:1px solid #d5dae0}
 .file{color:inherit;font-size:14px}

@@ -1,12 +1,13 @@
 // The widget's DOM: the launcher and panel (in a shadow root, so the host page's CSS and ours
 // never mix), the transcript, the composer. Everything people or the bot write goes in with
 // textContent (through el()); links are followed only by the rules of shared/text.js.
-import { el, svgIcon, textOn, inkOn } from "../shared/dom.js";
+import { el, svgIcon, takeFiles, textOn, inkOn } from "../shared/dom.js";
 import { LEAVE_MESSAGE, TALK_TO_PERSON, BUTTON_TITLES } from "../shared/wording.js";
 import { widgetCss } from "./css.js";
 import { leaveForm, mailForm } from "./forms.js";
 import { addThumbsDown } from "./feedback.js";
 import { renderMessage, stamp } from "./message.js";
+import { cmpId } from "../shared/time.js";
 import {
   WITH_PEOPLE, NOBODY, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
   asksToLeaveMessage, newId,
@@ -23,6 +24,7 @@ import {
  * @property {(payload: {name: string, email: string, text: string}) => void} leaveMessage
  * @property {(email: string) => void} emailTranscript
  * @property {(messageId: string) => void} rejectAnswer
+ * @property {(messageId: string) => void} read this visitor has read up to that message
  * @property {(file: File, id: string) => Promise<any>} upload
  */
 /**
@@ -105,6 +107,7 @@ export function createViews(store, opts, net) {
       attention(false);
       greet();
       scrollDown();
+      markRead();
       // no keyboard popping up on phones: focus the input only with a mouse or a trackpad
       if (focus && !(typeof window.matchMedia === "function" && matchMedia("(pointer: coarse)").matches)) input.focus();
     } else if (focus) {
@@ -221,6 +224,7 @@ export function createViews(store, opts, net) {
     place(row, msg.id || "");
     if (sender === "visitor") clearQuickReplies(row);
     if (sender === "bot") addThumbsDown(row, msg, net.rejectAnswer);
+    if (sender === "agent" && msg.id && cmpId(msg.id, agentLast) > 0) { agentLast = msg.id; markRead(); }
     facts(msg, live);
     if (msg.id && newest(msg.id)) {
       store.save({ last: msg.id });
@@ -367,6 +371,7 @@ export function createViews(store, opts, net) {
     fileInput.value = "";
     if (file) sendFile(file);
   });
+  takeFiles(panel, input, sendFile); // a pasted screenshot, a dropped file
   /** @param {File} file */
   async function sendFile(file) {
     if (file.size > fileLimits.max_bytes) {
@@ -382,6 +387,16 @@ export function createViews(store, opts, net) {
     if (live.owner === "closed") setOwner("bot"); // writing again reopens the chat
     show(answer.message, true);
   }
+
+  // --- seen receipts: the agent's newest message is read while the panel is open and shown;
+  // "Seen" goes under the last of the visitor's messages the agent has read
+  let agentLast = "";
+  let readSent = "";
+  const seenEl = el("span", { class: "seen" }, "Seen");
+  function markRead() {
+    if (saved.open && !document.hidden && cmpId(agentLast, readSent) > 0) net.read(readSent = agentLast);
+  }
+  document.addEventListener("visibilitychange", markRead);
 
   // --- typing -------------------------------------------------------------------------------
   /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -401,6 +416,11 @@ export function createViews(store, opts, net) {
     host, setOpen, show, showPending, acked, queued, nobody, showTyping, applySite, setOwner, leave, mail,
     /** @param {boolean} on */
     offline(on) { banner.hidden = !on; },
+    /** @param {string} id the agent has read up to this message */
+    seen(id) {
+      const rows = [...byId].filter(([rid, r]) => r.classList.contains("visitor") && cmpId(rid, id) <= 0).sort((a, b) => cmpId(a[0], b[0]));
+      if (rows.length) rows[rows.length - 1][1].appendChild(seenEl);
+    },
     /** @param {string} text */
     error(text) { errorEl.textContent = text; },
     /** @param {{open: boolean, back?: string}} hours @param {number | null} [reply] */
@@ -415,6 +435,7 @@ export function createViews(store, opts, net) {
     /** A new conversation: nothing of the old one is shown. */
     reset() {
       greeted = false;
+      agentLast = readSent = "";
       log.replaceChildren(leave.form);
       byId.clear();
       byClient.clear();
