@@ -71,6 +71,7 @@ class Handoff(Moves):
     async def request(self, conversation_id: str, request: HandoffRequest) -> bool:
         """The bot hands over. The visitor is told, and picks a department if none is known.
         False when the bot no longer owns the conversation (someone else moved it first)."""
+        await self.remember.previous_agent(conversation_id)  # preferred when free (routing)
         fresh = {"handoff": json.dumps(request.to_dict()), "picked_at": "",
                  "first_response_at": ""}
         department, someone = await self.route(request.department)
@@ -223,6 +224,7 @@ class Handoff(Moves):
         chat still waiting for a person is closed (it is answered by email now)."""
         conversation = await self.conversation(conversation_id)
         ticket = await self.tickets.keep(conversation, name, email, text)
+        await self.remember.ticket(conversation, ticket)
         if conversation.owner in (Owner.TRIAGE, Owner.QUEUE):
             try:
                 await self.make("leave_message", conversation_id, Expect.now(conversation))

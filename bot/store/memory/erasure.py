@@ -37,6 +37,7 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
                   f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]
+        names += [names_of.visits_of(conversation_id), names_of.words_of(conversation_id)]
         names.append(names_of.unanswered_of(conversation_id))
         for entry_id in sorted(self.keys.get(names_of.unanswered_of(conversation_id)) or set()):
             names.append(names_of.unanswered(entry_id))
@@ -47,6 +48,9 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
         department, agent = conv.get("department"), conv.get("agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
+        indexed = sorted(set(self.keys.get(names_of.visits_of(conversation_id)) or ())
+                         | set(self.keys.get(names_of.words_of(conversation_id)) or ()))
+        entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         keys = await self.conversation_keys(conversation_id)
         for key in keys:
             self.keys.delete(key)
@@ -59,6 +63,9 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
             self._zrem(f"{PREFIX}tickets:{ticket.department}", ticket.id)
         for entry in unanswered:
             self._zrem(names_of.unanswered_index(entry.department), entry.id)
+        for index in indexed:
+            for member in entries:
+                self._zrem(index, member)
         return keys
 
     async def erase_ticket(self, ticket_id: str, department: str = "") -> None:

@@ -9,6 +9,7 @@ from .connection import RedisPart, connection_options
 from .conversations import RedisConversations
 from .coordination import RedisCoordination
 from .erasure import RedisErasure
+from .history import RedisHistory
 from .insights import RedisInsights
 from .people import RedisAgents, RedisStaffSessions
 from .queues import RedisQueues
@@ -20,7 +21,7 @@ __all__ = ["RedisPart", "RedisStore", "RedisTurn", "connection_options"]
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
                  RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
-                 RedisRollout, RedisAnswers):
+                 RedisRollout, RedisAnswers, RedisHistory):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` and `RedisTeaching` with it."""
 

@@ -23,8 +23,9 @@ class RedisErasure(RedisTickets, RedisTeaching):
     async def conversation_keys(self, conversation_id: str) -> list[str]:
         """The keys kept for one conversation that exist now, each by its exact name (no
         pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
-        handoff mark, Rasa's tracker and lock, its tickets with their replies, and its
-        unanswered messages kept for teaching."""
+        handoff mark, Rasa's tracker and lock, its tickets with their replies, the lists of
+        the history and search indexes its entries are in, and its unanswered messages kept
+        for teaching."""
         resume, waiting_since = await self.redis.hmget(keys.conv(conversation_id),
                                                        "resume", "waiting_since")
         names = [key(conversation_id) for key in (keys.conv, keys.msgs, keys.pending, keys.turn)]
@@ -39,6 +40,7 @@ class RedisErasure(RedisTickets, RedisTeaching):
                   keys.rasa_tracker(conversation_id), keys.rasa_lock(conversation_id)]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [keys.ticket(ticket.id), keys.ticket_replies(ticket.id)]
+        names += [keys.visits_of(conversation_id), keys.words_of(conversation_id)]
         names.append(keys.unanswered_of(conversation_id))
         for entry_id in sorted(await self.redis.smembers(keys.unanswered_of(conversation_id))):
             names.append(keys.unanswered(entry_id))
@@ -50,11 +52,14 @@ class RedisErasure(RedisTickets, RedisTeaching):
 
     async def erase_conversation(self, conversation_id: str) -> list[str]:
         """Everything about one conversation (`conversation_keys`), and its entries in the
-        queue, agent and ticket indexes, in one step; returns the keys deleted."""
+        queue, agent, ticket, history and search indexes, in one step; returns the keys deleted."""
         department, agent = await self.redis.hmget(keys.conv(conversation_id),
                                                     "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
+        indexed = sorted(await self.redis.smembers(keys.visits_of(conversation_id))
+                         | await self.redis.smembers(keys.words_of(conversation_id)))
+        entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         names = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             if names:
@@ -68,5 +73,7 @@ class RedisErasure(RedisTickets, RedisTeaching):
                 pipe.zrem(keys.department_tickets(ticket.department), ticket.id)
             for entry in unanswered:
                 pipe.zrem(keys.unanswered_index(entry.department), entry.id)
+            for index in indexed:  # its entries in the history and search indexes
+                pipe.zrem(index, *entries)
             await pipe.execute()
         return names
