@@ -77,7 +77,7 @@ async def test_history_by_user_id_previous_agent_search_and_erasure(isolated, ma
 
     # Another free agent, whom the least-busy rule would pick first ("amy" < "zed"): the
     # returning visitor's previous agent is preferred.
-    amy, amy_name = await agent(url, make_agent, redis_url, chat["department"],
+    amy, _ = await agent(url, make_agent, redis_url, chat["department"],
                                 display_name="amy")
     second = await verified(url, "user-7")  # another device: another conversation
     assert second.conversation_id != first.conversation_id
