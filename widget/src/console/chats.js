@@ -3,6 +3,7 @@ import { alertAgent, beep } from "./alerts.js";
 import { fillCanned } from "./canned.js";
 import { buildChat } from "./chat-view.js";
 import { call } from "./connection.js";
+import { loadVisitorHistory } from "./history.js";
 import { messageRow, renderDetails } from "./messages.js";
 import { flushPending, toggleTransfer } from "./reply.js";
 import { $, CLOSED_LINGER_MS, TOKEN, chats, deptTitle, me, newMessageId, session, shown, visitorLabel } from "./state.js";
@@ -65,6 +66,7 @@ export function loaded(chat, answer) {
   for (const m of answer.messages) addMessage(chat.id, m, false);
   earlierButton(chat, answer.earlier);
   renderDetails(chat);
+  loadVisitorHistory(chat);
   updateChatState(chat);
   fillCanned(chat);
   flushPending(chat);
