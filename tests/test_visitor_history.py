@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 from clients import AgentClient, Visitor
 from handoff_flow import queue_visitor
 from stack import ROOT, Stack
+from waiting import eventually
 
 SECRET = "history-secret"
 
@@ -196,3 +197,39 @@ async def test_searches_are_rated_per_agent(isolated, make_agent) -> None:
     other, _ = await agent(url, make_agent, redis_url, "general")
     await other.must("search", {"text": "anything"})
     await asyncio.gather(client.close(), other.close())
+
+
+async def test_a_transcript_address_links_visits_and_is_erased_with_them(isolated, make_agent,
+                                                                         smtp, stack: Stack) -> None:
+    smtp_port, inbox = smtp
+    url, redis_url = isolated(SMTP_PORT=str(smtp_port), SMTP_FROM="box@lantern.example")
+    first = Visitor(url)
+    await first.connect()
+    await first.ask("what are your opening hours?")
+    await first.sio.emit("email_transcript", {"email": "Lee@example.org"})
+    await first.seen.wait_for("transcript_sent")
+    second = Visitor(url)  # another device, the same address given in a left message
+    await second.connect()
+    await second.ask("hello")
+    await second.sio.emit("leave_message", {"name": "Lee", "email": "lee@example.org",
+                                            "text": "Please call me back"})
+    await second.seen.wait_for("message_left")
+    boss, _ = await agent(url, make_agent, redis_url, "general", role="supervisor")
+
+    async def listed() -> list[str]:
+        answer = await boss.must("visitor_history", {"conversation_id": second.conversation_id})
+        return [e["id"] for e in answer["entries"] if e["kind"] == "conversation"]
+
+    assert await eventually(listed, timeout=20, what="the transcript's visit listed") == \
+        [first.conversation_id]
+    assert len(inbox.messages) == 1
+    # Erasing by the address takes the conversation whose transcript went there too.
+    erase(redis_url, stack, "--email", "lee@example.org")
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    for cid in (first.conversation_id, second.conversation_id):
+        assert not await client.exists(f"fd:conv:{cid}")
+    assert [k async for k in client.scan_iter(match="fd:visits*")] == []
+    assert [k async for k in client.scan_iter(match="fd:words*")] == []
+    await client.aclose()
+    for each in (first, second, boss):
+        await each.close()
