@@ -4,9 +4,10 @@ tickets (bot/store/history.py), and when.
 A conversation is remembered when it leaves people (closed, handed back, abandoned): under the
 visitor's links (their verified user id, the email addresses they gave in a ticket or a
 transcript request) and, in its department, under the words of its visitor and agent messages
-(at most WORDS_KEPT). A ticket is remembered when it is left. The widget's resume secret needs
-no link of its own: it always opens the same conversation (a closed one reopens), whose earlier
-handoffs the console pages as earlier messages, and whose links lead to the other visits.
+(common words left out, at most WORDS_KEPT). A ticket is remembered when it is left. The
+widget's resume secret needs no link of its own: it always opens the same conversation (a closed
+one reopens), whose earlier handoffs the console pages as earlier messages, and whose links lead
+to the other visits.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import time
 from collections.abc import Callable, Iterable
 
 from .models import Conversation, Sender, Ticket
+from .stopwords import STOP
 from .store import Store
 
-WORDS_KEPT = 200  # distinct words indexed per conversation or ticket (the first ones)
+WORDS_KEPT = 100  # distinct words indexed per conversation or ticket (the first ones)
 TRANSCRIPT_READ = 500  # latest messages of a conversation read for its words
 QUERY_WORDS = 5  # words a search looks for (the rest are ignored)
 WORD = re.compile(r"[^\W_]{2,32}")
@@ -48,10 +50,10 @@ def email_word(email: str) -> str:
 
 
 def words(text: str, cap: int = WORDS_KEPT) -> list[str]:
-    """The distinct words of a text (lowercased, the first `cap`), an email address as one
-    word of its own."""
+    """The distinct words of a text (lowercased, common words left out, the first `cap`), an
+    email address as one word of its own."""
     found = [email_word(email) for email in EMAIL.findall(text)]
-    found += WORD.findall(EMAIL.sub(" ", text).lower())
+    found += [w for w in WORD.findall(EMAIL.sub(" ", text).lower()) if w not in STOP]
     return list(dict.fromkeys(found))[:cap]
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from . import keys
+
 HISTORY_CAP = 200  # entries kept per visitor link (the newest)
 SEARCH_INDEX_CAP = 2000  # entries kept per department and word (the newest)
 
@@ -52,3 +54,9 @@ def common(found: list[Found], limit: int) -> Found:
         return []
     shared = set.intersection(*({entry for entry, _ in rows} for rows in found))
     return merged(([row for row in rows if row[0] in shared] for rows in found), limit)
+
+
+def noted(fields: dict[str, str]) -> list[str]:
+    """The `words` keys a `words_of` hash (department -> words) names."""
+    return [keys.words(department, word) for department, known in sorted(fields.items())
+            for word in known.split()]

@@ -24,7 +24,8 @@ touches together live in different hash slots.
   MULTI: save ticket, erasure    ticket:{id} tickets tickets:{dept} (and a conversation's keys)
   MULTI: staff sessions          staff:{session} staff_of:{name}
   MULTI: unanswered (teaching)   teach_index:{dept} teach_of:{id} teach:{entry}
-  MULTI: history (history.py)    visits:{link} visits_of:{id} words:{dept}:{word} words_of:{id}
+  MULTI: history (history.py)    visits:{link} visits_of:{id}, or words:{dept}:{word} (each
+                                 after a script noting the words in words_of:{id})
 
 For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
 and so on (the turn scripts then work as they are). The resume key is found by the secret
@@ -158,7 +159,8 @@ def words(department: str, word: str) -> str:
 
 
 def words_of(conversation_id: str) -> str:
-    """The `words` keys a conversation's entries are in (for erasure)."""
+    """The words a conversation's entries are indexed under: department -> words, space-separated
+    (for erasure; bot/store/redis/history.py)."""
     return f"{PREFIX}words_of:{conversation_id}"
 
 

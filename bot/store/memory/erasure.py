@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...models import Ticket
 from .. import keys as names_of
+from ..history import noted
 from ..keys import PREFIX
 from .teaching import MemoryTeaching
 from .tickets import MemoryTickets
@@ -48,8 +49,8 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
         department, agent = conv.get("department"), conv.get("agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
-        indexed = sorted(set(self.keys.get(names_of.visits_of(conversation_id)) or ())
-                         | set(self.keys.get(names_of.words_of(conversation_id)) or ()))
+        indexed = sorted(self.keys.get(names_of.visits_of(conversation_id)) or ()) + noted(
+            self._hash(names_of.words_of(conversation_id)))
         entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         keys = await self.conversation_keys(conversation_id)
         for key in keys:

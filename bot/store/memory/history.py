@@ -24,7 +24,7 @@ class MemoryHistory(MemoryPart):
             self.keys.tidy(key)
             if self.keys.exists(key):
                 self.keys.expire(key, self.retention)
-        if index:
+        if index and of:
             self.keys.make(of, set).update(index)
             self.keys.expire(of, self.retention)
 
@@ -53,8 +53,17 @@ class MemoryHistory(MemoryPart):
 
     async def add_words(self, conversation_id: str, entry: str, department: str,
                         words: Iterable[str], at: float) -> None:
-        index = [keys.words(department, word) for word in dict.fromkeys(words)]
-        self._add(entry, index, keys.words_of(conversation_id), at, SEARCH_INDEX_CAP)
+        """As NOTE_WORDS then the index (bot/store/redis/history.py)."""
+        words = list(dict.fromkeys(words))
+        if not words:
+            return
+        of = keys.words_of(conversation_id)
+        known = self._hash(of).get(department, "")
+        added = [w for w in words if w not in set(known.split())]
+        if added:
+            self._hset(of, **{department: " ".join([*known.split(), *added])})
+        self.keys.expire(of, self.retention)
+        self._add(entry, [keys.words(department, w) for w in words], "", at, SEARCH_INDEX_CAP)
 
     async def find_words(self, department: str, words: list[str], since: float, until: float,
                          limit: int) -> Found:

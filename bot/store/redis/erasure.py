@@ -4,6 +4,7 @@ with the conversation's index entries in one transaction."""
 from __future__ import annotations
 
 from .. import keys
+from ..history import noted
 from .teaching import RedisTeaching
 from .tickets import RedisTickets
 
@@ -57,8 +58,8 @@ class RedisErasure(RedisTickets, RedisTeaching):
                                                     "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
-        indexed = sorted(await self.redis.smembers(keys.visits_of(conversation_id))
-                         | await self.redis.smembers(keys.words_of(conversation_id)))
+        indexed = sorted(await self.redis.smembers(keys.visits_of(conversation_id))) + noted(
+            await self.redis.hgetall(keys.words_of(conversation_id)))
         entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         names = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:

@@ -11,6 +11,24 @@ from .. import keys
 from ..history import HISTORY_CAP, SEARCH_INDEX_CAP, Found, common, merged
 from .connection import RedisPart
 
+# The words a conversation's entries are indexed under, compactly (for erasure: a set of the key
+# names took more memory than the index itself).
+# KEYS: words_of. ARGV: department, seconds to keep, then words. Keeps: one field per department,
+#   its words space-separated, each once; the key expires with the retention time.
+NOTE_WORDS = """
+local known, seen = redis.call('HGET', KEYS[1], ARGV[1]) or '', {}
+for word in string.gmatch(known, '%S+') do seen[word] = true end
+local added = {}
+for i = 3, #ARGV do
+  if not seen[ARGV[i]] then seen[ARGV[i]] = true; added[#added + 1] = ARGV[i] end
+end
+if #added > 0 then
+  local joined = table.concat(added, ' ')
+  redis.call('HSET', KEYS[1], ARGV[1], known == '' and joined or (known .. ' ' .. joined))
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+"""
+
 
 class RedisHistory(RedisPart):
     """`History` (bot/store/history.py) on Redis."""
@@ -25,7 +43,7 @@ class RedisHistory(RedisPart):
                 pipe.zremrangebyscore(key, "-inf", f"({oldest}")
                 pipe.zremrangebyrank(key, 0, -(cap + 1))
                 pipe.expire(key, self.retention)
-            if index:
+            if index and of:
                 pipe.sadd(of, *index)
                 pipe.expire(of, self.retention)
             await pipe.execute()
@@ -55,9 +73,14 @@ class RedisHistory(RedisPart):
 
     async def add_words(self, conversation_id: str, entry: str, department: str,
                         words: Iterable[str], at: float) -> None:
-        index = [keys.words(department, word) for word in dict.fromkeys(words)]
-        await self._add(conversation_id, entry, index, keys.words_of(conversation_id), at,
-                        SEARCH_INDEX_CAP)
+        """Noted first (for erasure), then indexed."""
+        words = list(dict.fromkeys(words))
+        if not words:
+            return
+        await self.script(NOTE_WORDS)(keys=[keys.words_of(conversation_id)],
+                                      args=[department, self.retention, *words])
+        await self._add(conversation_id, entry, [keys.words(department, w) for w in words],
+                        "", at, SEARCH_INDEX_CAP)
 
     async def find_words(self, department: str, words: list[str], since: float, until: float,
                          limit: int) -> Found:
