@@ -230,6 +230,7 @@ class Environment(BaseSettings):
     teach_cap: AtLeastOne = 1000
     teach_agents: Flag = False
     learned_cap: AtLeastOne = 5000
+    search_rate: AtLeastOne = 30
 
     @classmethod
     def read(cls, env: Mapping[str, str] | None = None) -> Environment:
@@ -433,6 +434,7 @@ class Settings:
     teach_cap: int  # unanswered messages kept per department for teaching (the oldest go)
     teach_agents: bool  # agents (not only supervisors) see and label their department's
     learned_cap: int  # taught examples kept in Redis (beyond it a new one is refused)
+    search_rate: int  # console searches per agent per minute, on every bridge
 
     @property
     def site(self) -> Site:

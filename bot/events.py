@@ -517,6 +517,36 @@ class AnswerTopic(Event):
                      Refusal("invalid_payload", f"'index' is a whole number, 0 to {HISTORY_KEPT - 1}.")] = 0
 
 
+class VisitorPast(ConversationEvent):
+    """A page of the same visitor's earlier conversations and tickets (bot/history.py)."""
+
+    offset: Offset = 0
+
+
+class PastTranscript(ConversationEvent):
+    """A page of a past conversation's transcript, read only: the latest without `before`."""
+
+    before: Cursor = None
+
+
+SEARCH_REFUSED = "'text' is 1-200 characters: words or an email address."
+# A time to search from or until (seconds since 1970, 0: no bound)
+Moment = Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False),
+                   Refusal("invalid_payload", "'{field}' is a time in seconds since 1970, or 0.")]
+
+
+class Search(Event):
+    """Past conversations and tickets by words or an email address, in a department (the
+    agent's own; a supervisor's choice, or all), between two times."""
+
+    text: Annotated[str, BeforeValidator(_string), Field(min_length=1, max_length=200),
+                    Refusal("invalid_payload", SEARCH_REFUSED)]
+    department: Department = None
+    since: Moment = 0
+    until: Moment = 0
+    offset: Offset = 0
+
+
 class AnswerSet(Event):
     """A topic's new answer: text (web links as [words](https://...)) and buttons."""
 
@@ -548,6 +578,9 @@ AGENT: dict[str, type[Event]] = {
     "tickets": Tickets,
     "ticket_transcript": TicketTranscript,
     "ticket_reply": TicketReply,
+    "visitor_history": VisitorPast,
+    "past_transcript": PastTranscript,
+    "search": Search,
     "teach_list": TeachList,
     "teach_label": TeachLabel,
     "teach_first": TeachFirst,

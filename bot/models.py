@@ -114,6 +114,7 @@ class Conversation:
     visitor_left_at: float = 0.0  # when the last of them closed
     leaving: str = ""  # leaving a message by chat: "email" (asked for it), "to:ADDRESS" (got it)
     email: str = ""  # the address the visitor left a message with (transcripts go there)
+    last_agent: str = ""  # who last had it (bot/history.py): preferred when the visitor returns
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -196,6 +197,7 @@ class Conversation:
             visitor_left_at=float(fields.get("visitor_left_at") or 0),
             leaving=fields.get("leaving", ""),
             email=fields.get("email", ""),
+            last_agent=fields.get("last_agent", ""),
         )
 
 

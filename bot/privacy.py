@@ -5,6 +5,7 @@
     python -m bot data erase --user USER_ID              # every conversation of a verified user
     python -m bot data erase --email ADDRESS             # tickets left with that address, and
                                                          # the conversations they came from
+                                                         # (or whose transcript went there)
 
 Erasure checks its argument before touching anything (a conversation id is 32 hex digits, as
 the console shows it; an address must be one), lists every key it will delete by its exact name
@@ -22,11 +23,12 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import protocol
+from . import history, protocol
 from .attachments import Files, files_from
 from .config import Settings
 from .models import CONVERSATION_ID, Ticket
 from .store import Store
+from .store.history import HISTORY_CAP
 from .store.redis import RedisStore
 
 
@@ -83,6 +85,9 @@ async def plan(store: Store, conversation: str = "", user: str = "", email: str 
         for ticket in await store.tickets_where(email=email):
             ids.append(ticket.conversation_id)
             found.tickets.append(ticket)
+        # and those whose transcript went there (the visitor's history keeps the address)
+        visits = await store.visits([history.link("email", email.strip().lower())], HISTORY_CAP)
+        ids += [entry[2:] for entry, _ in visits if entry.startswith("c:")]
     for conversation_id in dict.fromkeys(ids):
         found.conversations[conversation_id] = await store.conversation_keys(conversation_id)
     return found

@@ -24,6 +24,7 @@ from typing import Any
 from .handoff.request import HandoffRequest
 from .models import Learned, Sender, Unanswered
 from .site import Site
+from .stopwords import STOP
 from .store import Store, Teaching
 
 KINDS = ("unsure", "declined", "handoff", "rejected")
@@ -33,10 +34,6 @@ OUT_OF_SCOPE = "out_of_scope"
 IGNORE = "ignore"
 FAQ = "faq_"
 GUESS_MIN = 0.15  # a FAQ topic in a handoff's ranking counts as a guess from this confidence
-STOP_WORDS = """a about am an and any are at be can could do does for from get got have how i
- if in is it me my of on or please the there this to want was what when where which who why will
- with would you your we our us can't cant don't dont i'm im it's its"""
-STOP = frozenset(STOP_WORDS.split())
 
 
 def _stem(word: str) -> str:

@@ -265,6 +265,7 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 await self.error(sid, "email_transcript", error)
             else:
                 await self.direct(sid, "transcript_sent", {"email": email})
+                await self.handoff.remember.transcript_to(conversation, email)
 
         self.spawn(deliver(), f"transcript of {conversation_id}")
 

@@ -141,7 +141,8 @@ def agents_cli(stack: Stack, *args: str, stdin: str = "") -> None:
 # --- other department: every /agent event and HTTP route ------------------------------------
 
 EVENTS = ["open", "history", "claim", "note", "reply", "typing", "transfer", "hand_back", "close",
-          "queue", "canned", "canned_set", "ticket_reply", "teach_list", "teach_first"]
+          "queue", "canned", "canned_set", "ticket_reply", "teach_list", "teach_first",
+          "visitor_history", "past_transcript", "search"]
 
 
 def payload(event: str, conversation_id: str, department: str, ticket_id: str) -> dict[str, Any]:
@@ -161,6 +162,9 @@ def payload(event: str, conversation_id: str, department: str, ticket_id: str) -
         "ticket_reply": {"ticket_id": ticket_id, "text": "answer"},
         "teach_list": {"department": department},
         "teach_first": {"conversation_id": conversation_id, "label": "out_of_scope"},
+        "visitor_history": {"conversation_id": conversation_id},
+        "past_transcript": {"conversation_id": conversation_id},
+        "search": {"text": "hello", "department": department},
     }
     return payloads[event]
 

@@ -1,7 +1,7 @@
 """The in-memory store behaves as the Redis one: one random sequence of store operations,
 applied to a `RedisStore` (a real Redis) and to a `MemoryStore`, gives the same results and
 leaves the same observable state (conversations, transcripts, pending messages, queues, agents'
-chats, presence, tickets) after every step.
+chats, presence, tickets, the visitor history and search indexes) after every step.
 
 What cannot be equal is mapped: message ids (each store stamps them from its own clock) are
 compared by their place in the transcript, and times by being within a few seconds; random
@@ -54,6 +54,8 @@ DEPARTMENTS = ["general", "billing"]
 AGENTS = ["ana", "ben", "cyd"]
 OWNERS = list(Owner)
 CLIENT_IDS = ["", "k1", "k2", "k3"]
+LINKS = ["l1", "l2"]  # visitor links (bot/history.py hashes them)
+WORDS = ["hello", "refund", "at1234"]
 TIME_FIELDS = {"created_at", "updated_at", "picked_at", "first_response_at", "visitor_left_at",
                "ts", "waited_seconds"}
 
@@ -394,6 +396,37 @@ class StoreMachine(RuleBasedStateMachine):
     def erase_ticket(self, tid: str, department: str) -> None:
         self.both(lambda s, _: s.erase_ticket(tid, department))
 
+    # the visitor's history and the search index ----------------------------------------------
+
+    @rule(cid=st.sampled_from(IDS), ticket=st.sampled_from(["", "t1", "t2"]),
+          links=st.lists(st.sampled_from(LINKS), unique=True),
+          age=st.sampled_from([0.0, 10.0, 10.0, 200 * 86400]))
+    def add_visit(self, cid: str, ticket: str, links: list[str], age: float) -> None:
+        entry, at = f"t:{ticket}" if ticket else f"c:{cid}", round(time.time() - age, 3)
+        self.both(lambda s, _: s.add_visit(cid, entry, links, at))
+
+    @rule(cid=st.sampled_from(IDS), ticket=st.sampled_from(["", "t1"]),
+          department=st.sampled_from(["", *DEPARTMENTS]),
+          words=st.lists(st.sampled_from(WORDS), unique=True),
+          age=st.sampled_from([0.0, 20.0, 200 * 86400]))
+    def add_words(self, cid: str, ticket: str, department: str, words: list[str],
+                  age: float) -> None:
+        entry, at = f"t:{ticket}" if ticket else f"c:{cid}", round(time.time() - age, 3)
+        self.both(lambda s, _: s.add_words(cid, entry, department, words, at))
+
+    @rule(links=st.lists(st.sampled_from(LINKS), unique=True), limit=st.integers(0, 3),
+          cid=st.sampled_from(IDS), department=st.sampled_from(["", *DEPARTMENTS]),
+          words=st.lists(st.sampled_from(WORDS), unique=True),
+          since=st.sampled_from([0.0, time.time() - 15]),
+          until=st.sampled_from([float("inf"), time.time() - 5]))
+    def history_reads(self, links: list[str], limit: int, cid: str, department: str,
+                      words: list[str], since: float, until: float) -> None:
+        async def reads(s: Any, _: int) -> Any:
+            return [await s.visits(links, limit), await s.visit_links(cid),
+                    await s.find_words(department, words, since, until, limit)]
+
+        self.both(reads)
+
     @rule(department=st.sampled_from(DEPARTMENTS), key=st.sampled_from(["hi", "bye"]),
           text=st.sampled_from(["Hello", ""]), delete=st.booleans())
     def canned(self, department: str, key: str, text: str, delete: bool) -> None:
@@ -566,6 +599,10 @@ class StoreMachine(RuleBasedStateMachine):
                 await s.tickets(),
                 await s.unanswered(["", *DEPARTMENTS], 100),
                 await s.learned(),
+                await s.visits(LINKS, 100),
+                {cid: await s.visit_links(cid) for cid in IDS},
+                {d: [await s.find_words(d, [w], 0, float("inf"), 100) for w in WORDS]
+                 for d in ["", *DEPARTMENTS]},
             ]
 
         self.both(state)

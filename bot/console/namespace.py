@@ -28,6 +28,7 @@ from .answers import AnswerDesk
 from .canned import CannedDesk
 from .chats import ChatDesk
 from .desk import Desk, Result, refused
+from .history import HistoryDesk
 from .moves import MoveDesk
 from .people import PeopleDesk
 from .teaching import TeachDesk
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, PeopleDesk,
-                                 AnswerDesk, TrainingDesk, TeachDesk)
+                                 AnswerDesk, TrainingDesk, TeachDesk, HistoryDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 

@@ -135,3 +135,27 @@ def check_teaches_entry(agent: Agent, entry: Unanswered) -> None:
     """Agents label their own department's entries; supervisors every one."""
     if agent.role is not Role.SUPERVISOR and entry.department != agent.department:
         raise Refused("not_yours", "That message belongs to another department.")
+
+
+def may_see_past(agent: Agent, conversation: Conversation) -> bool:
+    """A past conversation in a visitor's history or a search: as `may_see`, and an agent also
+    reads their department's conversations that were with a person once (`last_agent`), even
+    back with the bot now."""
+    return may_see(agent, conversation) or (
+        conversation.department == agent.department and bool(conversation.last_agent))
+
+
+def may_see_ticket(agent: Agent, ticket: Ticket) -> bool:
+    """`check_ticket` as a question."""
+    return agent.role is Role.SUPERVISOR or ticket.department == agent.department
+
+
+def check_sees_past(agent: Agent, conversation: Conversation) -> None:
+    if not may_see_past(agent, conversation):
+        raise Refused("not_yours", "This chat belongs to another department.")
+
+
+def search_departments(agent: Agent, asked: str | None, departments: Collection[str]) -> list[str]:
+    """Where an agent searches: their own department; a supervisor, the one asked for, or
+    every one (and past chats of no department)."""
+    return teach_departments(agent, asked, departments)

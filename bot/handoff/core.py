@@ -9,6 +9,7 @@ nothing, posts nothing and is refused as `state_changed`. Only a move that happe
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -16,6 +17,7 @@ from dataclasses import replace
 from .. import metrics
 from ..config import Settings
 from ..errors import STATE_CHANGED, Refused
+from ..history import Remember
 from ..models import Agent, Conversation, Owner
 from ..relay import Relay
 from ..store import Expect, Move, Outcome, Store
@@ -23,6 +25,8 @@ from . import access, machine
 from .notices import Notices
 from .routing import Pick, Routing
 from .tickets import Tickets
+
+log = logging.getLogger(__name__)
 
 ASSIGN_ROUNDS = 1000  # assignments one call makes at most (each fills a free seat)
 
@@ -46,6 +50,7 @@ class Moves:
         self.routing = Routing(store, settings, self.departments, clock)
         self.notices = Notices(store, relay, self.routing, self.departments, clock)
         self.tickets = Tickets(store, relay, clock)
+        self.remember = Remember(store, clock)  # the visitor's history, the search index
 
     async def conversation(self, conversation_id: str) -> Conversation:
         conversation = await self.store.get_conversation(conversation_id)
@@ -198,6 +203,10 @@ class Moves:
         """After a move away from people: update consoles and free the agent (queues are told
         by the announcer, bot/announcer.py)."""
         await self.notices.changed(before.id)
+        try:
+            await self.remember.conversation(before)
+        except Exception as error:  # the move is made: history is a help, not a condition
+            log.warning("%s not kept in the history: %s", before.id, error)
         if before.agent:
             await self.released(before.agent, before.id)
 

@@ -73,6 +73,7 @@ class Handoff(Moves):
     async def request(self, conversation_id: str, request: HandoffRequest) -> bool:
         """The bot hands over. The visitor is told, and picks a department if none is known.
         False when the bot no longer owns the conversation (someone else moved it first)."""
+        await self.remember.previous_agent(conversation_id)  # preferred when free (routing)
         fresh = {"handoff": json.dumps(request.to_dict()), "picked_at": "",
                  "first_response_at": ""}
         department, someone = await self.route(request.department)
@@ -246,6 +247,7 @@ class Handoff(Moves):
         if conversation.owner is Owner.AGENT:
             raise Refused("with_person", wording.WITH_PERSON)
         ticket = await self.tickets.keep(conversation, name, email, text)
+        await self.remember.ticket(conversation, ticket)
         if moved:
             await self.left_people(conversation)
         await self.tickets.announce(ticket)

@@ -141,7 +141,8 @@ class Routing:
         order whatever their department, each given a seat of the least busy free agent who may
         take it (counting the seats given before it): one who serves its department, or, where
         nobody free does, any free agent (`access.takes_from`); until the seats run out.
-        Whoever waited longest gets the first seat."""
+        Whoever waited longest gets the first seat; a returning visitor gets their previous
+        agent's seat when that agent is one of those who may take it (`last_agent`)."""
         seats = await self.seats()
         if not seats:
             return []
@@ -150,6 +151,8 @@ class Routing:
         waiting = []
         for d in self.departments:
             waiting += [(score, cid, d) for cid, score in await self.store.queue_scores(d, 0, HEAD)]
+        last = {c.id: c.last_agent for c in
+                await self.store.get_conversations([cid for _, cid, _ in waiting])}
         picks = []
         for score, cid, department in sorted(waiting):
             takers = sorted((a for a, _ in seats if load[a.name] < a.capacity
@@ -158,7 +161,8 @@ class Routing:
             if not takers:
                 continue
             own = [a for a in takers if department in access.departments_of(a, self.departments)]
-            agent = (own or takers)[0]
+            # a returning visitor's previous agent, when free and eligible; else the least busy
+            agent = next((a for a in own or takers if a.name == last.get(cid)), (own or takers)[0])
             load[agent.name] += 1
             picks.append(Pick(cid, department, score, agent, department if own else agent.department))
         return picks

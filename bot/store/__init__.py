@@ -15,6 +15,7 @@ Interfaces (this package, one module per concept; typing.Protocol, no code):
   insights.py       Insights       daily tallies and recent measurements
   coordination.py   Coordination   limits, leases and once-only marks between processes
   teaching.py       Teaching       messages the bot did not answer, and the examples taught
+  history.py        History        past conversations and tickets by visitor, and by word (search)
   erasure.py        Erasure        a conversation's keys by exact name, and erasing them
   store.py          Store          all of them together (plus ping and close): what the domain
                                    code receives. A function may ask for a narrow one instead.
@@ -48,6 +49,7 @@ from .canned import Canned
 from .conversations import Conversations, Expect, Move, Outcome
 from .coordination import Coordination
 from .erasure import Erasure
+from .history import History
 from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
@@ -58,7 +60,7 @@ from .transcripts import Appended, NotOwner, Page, Transcripts, Turn
 
 __all__ = [
     "Agents", "AnswerEdit", "Answers", "Appended", "Canned", "Conversations", "Coordination",
-    "Erasure", "Expect",
+    "Erasure", "Expect", "History",
     "Insights", "Move", "NotOwner", "Outcome", "Page", "Queues", "StaffSessions", "Store",
     "Teaching", "Tickets", "Transcripts", "Turn",
 ]

@@ -24,6 +24,8 @@ a Cluster: keys one atomic step touches together live in different hash slots.
   MULTI: save ticket, erasure    ticket:{id} tickets tickets:{dept} (and a conversation's keys)
   MULTI: staff sessions          staff:{session} staff_of:{name}
   MULTI: unanswered (teaching)   teach_index:{dept} teach_of:{id} teach:{entry}
+  MULTI: history (history.py)    visits:{link} visits_of:{id}, or words:{dept}:{word} (each
+                                 after a script noting the words in words_of:{id})
 
 For Cluster, a conversation's own keys would take a hash tag, `fd:{<conversation id>}:conv`
 and so on (the turn scripts then work as they are). The resume key is found by the secret
@@ -137,6 +139,30 @@ def unanswered_index(department: str) -> str:
 def unanswered_of(conversation_id: str) -> str:
     """The ids of a conversation's unanswered messages (for erasure)."""
     return f"{PREFIX}teach_of:{conversation_id}"
+
+
+def visits(link: str) -> str:
+    """One visitor's past conversations and tickets by time (entries `c:<id>`, `t:<id>`);
+    `link` is a hash of how they are known (verified user id, email): bot/history.py. Bounded
+    (HISTORY_CAP), with a TTL (RETENTION_DAYS)."""
+    return f"{PREFIX}visits:{link}"
+
+
+def visits_of(conversation_id: str) -> str:
+    """The `visits` keys a conversation's entries are in (for erasure)."""
+    return f"{PREFIX}visits_of:{conversation_id}"
+
+
+def words(department: str, word: str) -> str:
+    """Past conversations and tickets of a department that have this word, by time (the
+    search index: bounded, SEARCH_INDEX_CAP, with a TTL)."""
+    return f"{PREFIX}words:{department}:{word}"
+
+
+def words_of(conversation_id: str) -> str:
+    """The words a conversation's entries are indexed under: department -> words, space-separated
+    (for erasure; bot/store/redis/history.py)."""
+    return f"{PREFIX}words_of:{conversation_id}"
 
 
 LEARNED = f"{PREFIX}learned"  # hash: normalised words -> taught example (JSON), bounded

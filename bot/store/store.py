@@ -9,6 +9,7 @@ from .canned import Canned
 from .conversations import Conversations
 from .coordination import Coordination
 from .erasure import Erasure
+from .history import History
 from .insights import Insights
 from .people import Agents, StaffSessions
 from .queues import Queues
@@ -20,7 +21,8 @@ from .transcripts import Transcripts
 
 
 class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, Canned,
-            Insights, Coordination, Erasure, Rollout, Answers, Teaching, ReadMarks, Protocol):
+            Insights, Coordination, Erasure, Rollout, Answers, Teaching, ReadMarks, History,
+            Protocol):
     """Where conversations, transcripts, queues, agents and tickets live: the one source of truth.
 
     A function that needs only one concept may ask for its narrow interface instead (e.g.

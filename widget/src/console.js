@@ -8,6 +8,7 @@ import { loadAnswers } from "./console/answers.js";
 import { renderCanned } from "./console/canned.js";
 import { PRESENCE, call, signOut, start } from "./console/connection.js";
 import { showInsights, startInsights, stopInsights } from "./console/insights.js";
+import { searchDepartments } from "./console/history.js";
 import { forgetPassword, loadPeople } from "./console/people.js";
 import { $, TOKEN, me } from "./console/state.js";
 import { loadTeach } from "./console/teaching.js";
@@ -51,12 +52,13 @@ function showView(name) {
     if (!(button instanceof HTMLElement)) continue;
     if (button.dataset.view === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current");
   }
-  for (const view of ["chats", "tickets", "teach", "canned", "answers", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
+  for (const view of ["chats", "tickets", "search", "teach", "canned", "answers", "insights", "people", "model"]) $(`view-${view}`).hidden = view !== name;
   stopInsights();
   stopModel();
   forgetPassword(); // a new password is shown once
   if (name === "people") loadPeople();
   if (name === "tickets") { ticketCount(0); loadTickets(); }
+  if (name === "search") { searchDepartments(); $("search-text").focus(); }
   if (name === "teach") loadTeach();
   if (name === "canned") renderCanned();
   if (name === "answers") loadAnswers();

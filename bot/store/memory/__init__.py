@@ -16,6 +16,7 @@ from .base import MemoryPart
 from .conversations import MemoryConversations
 from .coordination import MemoryCoordination
 from .erasure import MemoryErasure
+from .history import MemoryHistory
 from .insights import MemoryInsights
 from .keyspace import Clock, Keyspace, ManualClock
 from .people import MemoryPeople
@@ -28,6 +29,6 @@ __all__ = ["Clock", "Keyspace", "ManualClock", "MemoryPart", "MemoryStore", "Mem
 
 class MemoryStore(MemoryConversations, MemoryTranscripts, MemoryPeople, MemoryInsights,
                   MemoryErasure, MemoryCoordination, MemoryRollout, MemoryAnswers,
-                  MemoryReadMarks):
+                  MemoryReadMarks, MemoryHistory):
     """`Store` in memory: one process, one event loop; the parts share `MemoryPart`'s state
     (`MemoryErasure` brings `MemoryTickets` and `MemoryTeaching` with it)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...models import Ticket
 from .. import keys as names_of
+from ..history import noted
 from ..keys import PREFIX
 from .teaching import MemoryTeaching
 from .tickets import MemoryTickets
@@ -38,6 +39,7 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
                   f"rasa:tracker:{conversation_id}", f"rasa:lock:{conversation_id}"]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [f"{PREFIX}ticket:{ticket.id}", f"{PREFIX}ticket_replies:{ticket.id}"]
+        names += [names_of.visits_of(conversation_id), names_of.words_of(conversation_id)]
         names.append(names_of.unanswered_of(conversation_id))
         for entry_id in sorted(self.keys.get(names_of.unanswered_of(conversation_id)) or set()):
             names.append(names_of.unanswered(entry_id))
@@ -48,6 +50,9 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
         department, agent = conv.get("department"), conv.get("agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
+        indexed = sorted(self.keys.get(names_of.visits_of(conversation_id)) or ()) + noted(
+            self._hash(names_of.words_of(conversation_id)))
+        entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         keys = await self.conversation_keys(conversation_id)
         for key in keys:
             self.keys.delete(key)
@@ -60,6 +65,9 @@ class MemoryErasure(MemoryTickets, MemoryTeaching):
             self._zrem(f"{PREFIX}tickets:{ticket.department}", ticket.id)
         for entry in unanswered:
             self._zrem(names_of.unanswered_index(entry.department), entry.id)
+        for index in indexed:
+            for member in entries:
+                self._zrem(index, member)
         return keys
 
     async def erase_ticket(self, ticket_id: str, department: str = "") -> None:

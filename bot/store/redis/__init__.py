@@ -9,6 +9,7 @@ from .connection import RedisPart, Unreplicated, connection_options
 from .conversations import RedisConversations
 from .coordination import RedisCoordination
 from .erasure import RedisErasure
+from .history import RedisHistory
 from .insights import RedisInsights
 from .people import RedisAgents, RedisStaffSessions
 from .queues import RedisQueues
@@ -21,7 +22,8 @@ __all__ = ["RedisPart", "RedisStore", "RedisTurn", "Unreplicated", "connection_o
 
 class RedisStore(RedisConversations, RedisTranscripts, RedisQueues, RedisAgents,
                  RedisStaffSessions, RedisErasure, RedisCanned, RedisInsights, RedisCoordination,
-                 RedisRollout, RedisAnswers, RedisReadMarks):
+                 RedisRollout, RedisAnswers, RedisReadMarks,
+                 RedisHistory):
     """`Store` on one Redis server, shared by every bridge process. Each part shares the one
     connection pool of `RedisPart`; `RedisErasure` brings `RedisTickets` and `RedisTeaching` with it."""
 

@@ -4,6 +4,7 @@ with the conversation's index entries in one transaction."""
 from __future__ import annotations
 
 from .. import keys
+from ..history import noted
 from .teaching import RedisTeaching
 from .tickets import RedisTickets
 
@@ -24,7 +25,8 @@ class RedisErasure(RedisTickets, RedisTeaching):
         """The keys kept for one conversation that exist now, each by its exact name (no
         pattern): record, transcript, pending list, turn, resume key, transcript-mail count,
         handoff mark, rating mark, read marks, Rasa's tracker and lock, its tickets with their
-        replies, and its unanswered messages kept for teaching."""
+        replies, the lists of the history and search indexes its entries are in, and its
+        unanswered messages kept for teaching."""
         resume, waiting_since = await self.redis.hmget(keys.conv(conversation_id),
                                                        "resume", "waiting_since")
         names = [key(conversation_id) for key in (keys.conv, keys.msgs, keys.pending, keys.turn)]
@@ -40,6 +42,7 @@ class RedisErasure(RedisTickets, RedisTeaching):
                   keys.rasa_tracker(conversation_id), keys.rasa_lock(conversation_id)]
         for ticket in await self.tickets_where(conversation_id=conversation_id):
             names += [keys.ticket(ticket.id), keys.ticket_replies(ticket.id)]
+        names += [keys.visits_of(conversation_id), keys.words_of(conversation_id)]
         names.append(keys.unanswered_of(conversation_id))
         for entry_id in sorted(await self.redis.smembers(keys.unanswered_of(conversation_id))):
             names.append(keys.unanswered(entry_id))
@@ -51,11 +54,14 @@ class RedisErasure(RedisTickets, RedisTeaching):
 
     async def erase_conversation(self, conversation_id: str) -> list[str]:
         """Everything about one conversation (`conversation_keys`), and its entries in the
-        queue, agent and ticket indexes, in one step; returns the keys deleted."""
+        queue, agent, ticket, history and search indexes, in one step; returns the keys deleted."""
         department, agent = await self.redis.hmget(keys.conv(conversation_id),
                                                     "department", "agent")
         tickets = await self.tickets_where(conversation_id=conversation_id)
         unanswered = await self.unanswered_of(conversation_id)
+        indexed = sorted(await self.redis.smembers(keys.visits_of(conversation_id))) + noted(
+            await self.redis.hgetall(keys.words_of(conversation_id)))
+        entries = [f"c:{conversation_id}", *(f"t:{ticket.id}" for ticket in tickets)]
         names = await self.conversation_keys(conversation_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             if names:
@@ -69,5 +75,7 @@ class RedisErasure(RedisTickets, RedisTeaching):
                 pipe.zrem(keys.department_tickets(ticket.department), ticket.id)
             for entry in unanswered:
                 pipe.zrem(keys.unanswered_index(entry.department), entry.id)
+            for index in indexed:  # its entries in the history and search indexes
+                pipe.zrem(index, *entries)
             await pipe.execute()
         return names

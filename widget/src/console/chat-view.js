@@ -1,6 +1,7 @@
 // One chat's DOM: the tab, the header's buttons, the transcript, the details, the reply box.
 import { fillCanned, slashSearch } from "./canned.js";
 import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
+import { historyPanel } from "./history.js";
 import { claimChat } from "./queues.js";
 import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
 import { teachFirstControl } from "./teaching.js";
@@ -31,6 +32,7 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {HTMLButtonElement} close
  * @property {HTMLDivElement} transcript
  * @property {HTMLElement} details
+ * @property {HTMLElement} past the visitor's earlier visits (console/history.js)
  * @property {HTMLParagraphElement} typing
  * @property {HTMLSelectElement} transferTo
  * @property {HTMLTextAreaElement} transferNote
@@ -84,6 +86,7 @@ export function buildChat(id) {
 
   chat.transcript = el("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript", tabindex: "0" });
   chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
+  chat.past = historyPanel();
   chat.typing = el("p", { class: "typing", "aria-live": "polite" });
 
   // transfer form

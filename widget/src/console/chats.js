@@ -3,6 +3,7 @@ import { alertAgent, beep } from "./alerts.js";
 import { fillCanned } from "./canned.js";
 import { buildChat } from "./chat-view.js";
 import { call } from "./connection.js";
+import { loadVisitorHistory } from "./history.js";
 import { messageRow, renderDetails } from "./messages.js";
 import { readNow, seen } from "./receipts.js";
 import { flushPending, toggleTransfer } from "./reply.js";
@@ -68,6 +69,7 @@ export function loaded(chat, answer) {
   readNow(chat);
   earlierButton(chat, answer.earlier);
   renderDetails(chat);
+  loadVisitorHistory(chat);
   updateChatState(chat);
   fillCanned(chat);
   flushPending(chat);

@@ -61,5 +61,5 @@ export function renderDetails(chat) {
   if (c.user_id) rows.push(["Verified user", c.user_id]);
   const dl = el("dl");
   for (const [label, value] of rows) dl.append(el("dt", {}, label), el("dd", { title: label === "Browser" ? v.browser || "" : null }, value));
-  chat.details.replaceChildren(el("h2", {}, "Visitor"), dl);
+  chat.details.replaceChildren(el("h2", {}, "Visitor"), dl, chat.past);
 }
