@@ -39,6 +39,20 @@ log = logging.getLogger(__name__)
 
 
 
+async def new_conversation(store: Store, session: dict[str, Any], request: SessionRequest,
+                           user_id: str, secret: str) -> str:
+    """A new conversation for a widget's connection (its browser, page and what it told)."""
+    visitor = {"browser": session.get("browser", "")}
+    told = request.model_dump(include={"timezone", "local_time", "language"})
+    visitor.update({key: value for key, value in told.items() if value})
+    conversation = Conversation(
+        id=new_conversation_id(), user_id=user_id, visitor=visitor,
+        page_url=request.page_url or session.get("page_url", ""),
+    )
+    await store.create_conversation(conversation, secret)
+    return conversation.id
+
+
 class VisitorNamespace(socketio.AsyncNamespace):
     """Handles visitors' widgets: sessions, messages, typing, history, left messages."""
     on_read = receipts.on_visitor_read  # seen receipts (bot/receipts.py)
@@ -130,7 +144,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
             existing = None  # a verified user's conversation is theirs alone
         if existing is None:
             secret = secrets.token_urlsafe(24)
-            conversation_id = await self.new_conversation(sid, payload, user_id, secret)
+            conversation_id = await new_conversation(self.store, await self.get_session(sid),
+                                                     payload, user_id, secret)
         else:
             conversation_id = existing.id
         async with self.session(sid) as session:
@@ -159,8 +174,8 @@ class VisitorNamespace(socketio.AsyncNamespace):
         as `session_request` does; returns its id."""
         session = await self.get_session(sid)
         old, secret = session.get("conversation_id"), secrets.token_urlsafe(24)
-        conversation_id = await self.new_conversation(sid, SessionRequest(),
-                                                      session.get("user_id", ""), secret)
+        conversation_id = await new_conversation(self.store, session, SessionRequest(),
+                                                 session.get("user_id", ""), secret)
         async with self.session(sid) as session:
             session["conversation_id"], session["secret"] = conversation_id, secret
         if old:
@@ -180,19 +195,6 @@ class VisitorNamespace(socketio.AsyncNamespace):
                 "reply_seconds": await self.reply_times.usual(),
                 "site": self.settings.site.widget_defaults(),
                 "files": attachments.limits(self.settings)}
-
-    async def new_conversation(self, sid: str, request: SessionRequest, user_id: str,
-                               secret: str) -> str:
-        session = await self.get_session(sid)
-        visitor = {"browser": session.get("browser", "")}
-        told = request.model_dump(include={"timezone", "local_time", "language"})
-        visitor.update({key: value for key, value in told.items() if value})
-        conversation = Conversation(
-            id=new_conversation_id(), user_id=user_id, visitor=visitor,
-            page_url=request.page_url or session.get("page_url", ""),
-        )
-        await self.store.create_conversation(conversation, secret)
-        return conversation.id
 
     # --- events -------------------------------------------------------------------------------
 
