@@ -30,6 +30,7 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {HTMLButtonElement} handBack
  * @property {HTMLButtonElement} close
  * @property {HTMLDivElement} transcript
+ * @property {boolean} pinned the transcript is read at its end (images loading keep it there)
  * @property {HTMLElement} details
  * @property {HTMLParagraphElement} typing
  * @property {HTMLSelectElement} transferTo
@@ -78,6 +79,16 @@ export function buildChat(id) {
   chat.close.addEventListener("click", () => act(chat, "close", "Chat closed; the visitor was asked for a rating."));
 
   chat.transcript = el("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript", tabindex: "0" });
+  // An image loads after its row was placed and grows the transcript: one read to the end stays
+  // at the end (the latest message, e.g. a transfer note, in view); one read higher up stays put.
+  chat.pinned = true;
+  chat.transcript.addEventListener("scroll", () => {
+    const t = chat.transcript;
+    chat.pinned = t.scrollHeight - t.scrollTop - t.clientHeight < 48;
+  });
+  chat.transcript.addEventListener("load", () => {
+    if (chat.pinned) chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  }, true); // load does not bubble: caught on its way down
   chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
   chat.typing = el("p", { class: "typing", "aria-live": "polite" });
 
