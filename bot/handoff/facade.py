@@ -229,5 +229,6 @@ class Handoff(Moves):
                 await self.left_people(conversation)
             except Refused:  # picked up meanwhile: the person answers live, the ticket stays
                 pass
+        await self.tickets.tell(ticket)
         await self.tickets.announce(ticket)
         return ticket

@@ -43,7 +43,7 @@ async def test_a_transferred_chat_with_images_opens_at_its_end_with_the_new_depa
         thumbs = chat.locator("img.thumb")
         await expect(thumbs).to_have_count(4)
         await console.page.wait_for_function(
-            "() => [...document.querySelectorAll('article.chat img.thumb')]"
+            "() => [...document.querySelectorAll('section.chat img.thumb')]"
             ".every((img) => img.complete && img.naturalWidth > 0)")
         note = chat.locator(".msg", has_text=NOTE).last
         await expect(note).to_be_in_viewport()
@@ -52,7 +52,7 @@ async def test_a_transferred_chat_with_images_opens_at_its_end_with_the_new_depa
                   " && t.scrollTop + t.clientHeight >= t.scrollHeight - 4")
         await console.page.wait_for_function(
             f"() => ({at_end})(document.querySelector("
-            f"'article.chat[data-conversation=\"{conversation_id}\"] .transcript'))", timeout=10_000)
+            f"'section.chat[data-conversation=\"{conversation_id}\"] .transcript'))", timeout=10_000)
         assert await transcript.evaluate("t => t.scrollTop") > 0
 
         canned = chat.get_by_label("Insert a canned response").locator("option")

@@ -62,9 +62,13 @@ export function buildChat(id) {
   chat.snippet = el("span", { class: "snippet" });
   chat.tabButton.append(chat.tabTitle, chat.snippet);
   chat.tabButton.addEventListener("click", () => activate(id));
-  chat.dismiss = el("button", { type: "button", "aria-label": "Close this tab", title: "Close this tab" }, "×");
+  // A tab list holds tabs only: closing a tab is a button of its panel (and Delete on the tab).
+  chat.dismiss = el("button", { type: "button", class: "dismiss", "aria-label": "Close this tab", title: "Close this tab" }, "×");
   chat.dismiss.addEventListener("click", () => dismiss(chat));
-  chat.tab = el("li", { class: "chat-tab", role: "presentation" }, chat.tabButton, chat.dismiss);
+  chat.tabButton.addEventListener("keydown", (e) => {
+    if (e.key === "Delete" && !chat.dismiss.hidden) { e.preventDefault(); dismiss(chat); }
+  });
+  chat.tab = el("li", { class: "chat-tab", role: "presentation" }, chat.tabButton);
 
   // header
   chat.title = el("h2", {}, `Visitor ${id.slice(0, 6)}`);
@@ -139,8 +143,8 @@ export function buildChat(id) {
   chat.form.addEventListener("submit", (e) => { e.preventDefault(); submitReply(chat); });
   fillCanned(chat);
 
-  chat.view = el("article", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
-    el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
+  chat.view = el("section", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
+    el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close, chat.dismiss),
     chat.transcript, chat.details,
     el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form, teachFirstControl(id)));
   return chat;

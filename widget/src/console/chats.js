@@ -201,7 +201,7 @@ export function addMessage(id, m, live) {
   const chat = chats.get(id);
   if (!chat || (m.id && chat.messages.has(m.id))) return;
   const pendingRow = m.client_id && chat.transcript.querySelector(`[data-client="${CSS.escape(m.client_id)}"]`);
-  if (pendingRow) { pendingRow.classList.remove("pending"); pendingRow.dataset.id = m.id; chat.messages.set(m.id, m); return; }
+  if (pendingRow) { pendingRow.replaceWith(messageRow(m, chat.titles)); chat.messages.set(m.id, m); return; } // now with its time
   chat.messages.set(m.id, m);
   for (const q of m.quick_replies || []) chat.titles[q.payload] = q.title;
   const row = messageRow(m, chat.titles);
