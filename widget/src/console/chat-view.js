@@ -31,6 +31,7 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {HTMLButtonElement} close
  * @property {HTMLDivElement} transcript
  * @property {boolean} pinned the transcript is read at its end (images loading keep it there)
+ * @property {number} [autoTop] where `toEnd` last scrolled the transcript to
  * @property {HTMLElement} details
  * @property {HTMLParagraphElement} typing
  * @property {HTMLSelectElement} transferTo
@@ -51,6 +52,15 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {number} [typingSent]
  * @property {ReturnType<typeof setTimeout>} [lingerTimer] a closed chat's tab goes by itself
  */
+
+/** Show the end of the transcript (the latest message), and keep it there as images load.
+ * @param {Chat} chat */
+export function toEnd(chat) {
+  const t = chat.transcript;
+  t.scrollTop = t.scrollHeight;
+  chat.autoTop = t.scrollTop;
+  chat.pinned = true;
+}
 
 /** @param {string} id a conversation id */
 export function buildChat(id) {
@@ -85,14 +95,15 @@ export function buildChat(id) {
   chat.transcript = el("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript", tabindex: "0" });
   // An image loads after its row was placed and grows the transcript: one read to the end stays
   // at the end (the latest message, e.g. a transfer note, in view); one read higher up stays put.
+  // A scroll event comes a frame late, perhaps after an image grew the transcript: one at the
+  // place this code scrolled to is not the agent's, and leaves the transcript pinned.
   chat.pinned = true;
   chat.transcript.addEventListener("scroll", () => {
     const t = chat.transcript;
+    if (t.scrollTop === chat.autoTop) return;
     chat.pinned = t.scrollHeight - t.scrollTop - t.clientHeight < 48;
   });
-  chat.transcript.addEventListener("load", () => {
-    if (chat.pinned) chat.transcript.scrollTop = chat.transcript.scrollHeight;
-  }, true); // load does not bubble: caught on its way down
+  chat.transcript.addEventListener("load", () => { if (chat.pinned) toEnd(chat); }, true); // load does not bubble: caught on its way down
   chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
   chat.typing = el("p", { class: "typing", "aria-live": "polite" });
 

@@ -1,7 +1,7 @@
 // The open chats: tabs, transcripts in id order, the state of each conversation.
 import { alertAgent, beep } from "./alerts.js";
 import { fillCanned } from "./canned.js";
-import { buildChat } from "./chat-view.js";
+import { buildChat, toEnd } from "./chat-view.js";
 import { call } from "./connection.js";
 import { messageRow, renderDetails } from "./messages.js";
 import { flushPending, toggleTransfer } from "./reply.js";
@@ -134,7 +134,7 @@ export function activate(id) {
   const chat = chats.get(id);
   if (chat && chat.view.parentNode !== pane) pane.appendChild(chat.view);
   $("empty-chat").hidden = !!chat;
-  if (chat) chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  if (chat) toEnd(chat);
 }
 
 $("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between tabs (WAI-ARIA)
@@ -216,7 +216,7 @@ export function addMessage(id, m, live) {
   if (live && m.sender === "visitor" && session.activeId !== chat.id) { chat.unread++; updateTab(chat); }
   if (live && m.sender === "visitor" && (document.hidden || session.activeId !== chat.id) && chat.mine) beep();
   if (live && m.sender === "system" && m.custom) refreshConversation(chat);
-  chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  toEnd(chat);
 }
 
 /** @param {import("./chat-view.js").Chat} chat */

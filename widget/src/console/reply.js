@@ -1,4 +1,5 @@
 // Replying, internal notes, typing, hand-back, close and transfer in one chat.
+import { toEnd } from "./chat-view.js";
 import { refreshConversation } from "./chats.js";
 import { call } from "./connection.js";
 import { messageRow } from "./messages.js";
@@ -23,7 +24,7 @@ export async function submitReply(chat) {
   row.classList.add("pending");
   row.dataset.client = reply.message_id;
   chat.transcript.appendChild(row);
-  chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  toEnd(chat);
   await sendReply(chat, reply);
 }
 
