@@ -59,4 +59,12 @@ def status(spec: str, timezone: str, now: datetime | None = None) -> dict[str, o
     if is_open(spec, timezone, now):
         return {"open": True}
     back = next_open(spec, timezone, now)
-    return {"open": False, "back": back.strftime("%A %H:%M") if back else ""}
+    return {"open": False, "back": when(back) if back else ""}
+
+
+def when(moment: datetime) -> str:
+    """"Monday 09:00 GMT": a day, a time and its zone (a visitor may be elsewhere)."""
+    zone = moment.tzname() or ""
+    if zone and not zone.isalpha():  # "+03": zones with no abbreviation
+        zone = "UTC" + zone
+    return f"{moment:%A %H:%M} {zone}".strip()

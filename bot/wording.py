@@ -58,18 +58,21 @@ def waiting(position: int, eta_seconds: int | None) -> str:
     return f"{ahead}; the wait is about {minutes} minute{'s' if minutes != 1 else ''}. Please hold on."
 
 
-def nobody_available(department: str, why: str, departments: Mapping[str, str]) -> str:
+def nobody_available(department: str, why: str, departments: Mapping[str, str],
+                     back: str = "") -> str:
+    """The offer of a message; `back`: when people are back (outside opening hours), with the
+    time zone. Outside hours nobody is asked to keep waiting (it may be days)."""
     team = departments.get(department, "our team")
     reasons = {
         "no_agent": f"Nobody from {team} is online right now.",
-        "closed_hours": "We're outside our opening hours right now.",
+        "closed_hours": "We're outside our opening hours right now"
+                        + (f"; we're back {back}." if back else "."),
         "long_wait": "I'm sorry, this is taking longer than it should.",
         "asked": "Of course.",
     }
-    return (
-        f"{reasons[why]} You can leave a message with your email address and we'll reply "
-        "as soon as we can, or keep waiting here."
-    )
+    wait = "." if why == "closed_hours" else ", or keep waiting here."
+    return (f"{reasons[why]} You can leave a message with your email address and we'll reply "
+            f"as soon as we can{wait}")
 
 
 def routed_elsewhere(asked: str, department: str, departments: Mapping[str, str]) -> str:

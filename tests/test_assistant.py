@@ -80,6 +80,45 @@ async def test_long_conversation_keeps_only_recent_turns_and_its_rules(stack: St
         assert await redis.ttl(f"rasa:tracker:{sender}") > 0  # and it expires
 
 
+async def test_off_topic_offers_a_person_and_hands_over_only_when_asked(stack: Stack) -> None:
+    """Off-topic is refused honestly; off-topic again offers a person in so many words and asks,
+    a bare "ok" after the refusal is asked too, and a third off-topic is refused again: no
+    handoff without asking. A yes, a request, frustration or a message the bot does not
+    understand (a real question it cannot answer) hand over (data/rules.yml)."""
+    import aiohttp
+
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    async with aiohttp.ClientSession() as http:
+        async def conversation(*texts: str) -> list[list[dict]]:
+            sender, answers = "offtopic-" + os.urandom(6).hex(), []
+            for text in texts:
+                async with http.post(url, json={"sender": sender, "message": text}) as response:
+                    assert response.status == 200
+                    answers.append(await response.json())
+            return answers
+
+        def handed(answer: list[dict]) -> bool:
+            return any((r.get("custom") or {}).get("handoff") for r in answer)
+
+        def said(answer: list[dict]) -> str:
+            return " ".join(r.get("text") or "" for r in answer)
+
+        refused, offered, again = await conversation(
+            "what's the weather like tomorrow", "will it rain today", "what's the weather like tomorrow")
+        assert "can't help with that" in said(refused) and not handed(refused)
+        assert "Would you like to talk to someone" in said(offered) and not handed(offered)
+        assert "can't help with that" in said(again) and not handed(again)
+
+        refused, ok, yes = await conversation("will it rain today", "ok", "yes please")
+        assert not handed(ok) and "Would you like to talk to someone" in said(ok), ok
+        assert handed(yes), yes
+        for then in ("/human_handoff", "this is useless", "/nlu_fallback"):
+            refused, after = await conversation("will it rain today", then)
+            assert not handed(refused) and handed(after), (then, after)
+        refused, offered, yes = await conversation("will it rain today", "will it rain today", "ok")
+        assert not handed(offered) and handed(yes), yes
+
+
 async def parse(stack: Stack, text: str) -> dict:
     """What the real Rasa server makes of a message (/model/parse)."""
     import aiohttp

@@ -250,5 +250,6 @@ class Handoff(Moves):
         await self.remember.ticket(conversation, ticket)
         if moved:
             await self.left_people(conversation)
+        await self.tickets.tell(ticket)
         await self.tickets.announce(ticket)
         return ticket

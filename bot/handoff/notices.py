@@ -75,7 +75,9 @@ class Notices:
 
     async def offer_message(self, conversation_id: str, department: str, why: str) -> None:
         await self.system(
-            conversation_id, wording.nobody_available(department, why, self.departments),
+            conversation_id,
+            wording.nobody_available(department, why, self.departments,
+                                     str(self.routing.hours().get("back") or "")),
             {"buttons": [wording.leave_message_button()]}, leave_message=why,
         )
 

@@ -21,7 +21,7 @@ class Tickets:
 
     async def keep(self, conversation: Conversation, name: str, email: str, text: str) -> Ticket:
         """Keep the message as a ticket that refers to the conversation (its transcript is read
-        from there, a page at a time), and tell the visitor."""
+        from there, a page at a time); `tell` the visitor once the chat moved."""
         ticket = Ticket(
             id=secrets.token_hex(8), conversation_id=conversation.id, name=name, email=email,
             message=text, department=conversation.department or "general",
@@ -29,11 +29,15 @@ class Tickets:
         )
         await self.store.save_ticket(ticket)
         await self.store.update_conversation(conversation.id, email=email)  # for transcripts
-        await self.relay.post(
-            conversation.id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=email),
-            {"custom": {"ticket": ticket.id}},
-        )
         return ticket
+
+    async def tell(self, ticket: Ticket) -> None:
+        """The visitor's word that the message is kept (after the move it made: the message
+        carries the conversation's state), with the address for the transcript form."""
+        await self.relay.post(
+            ticket.conversation_id, Sender.SYSTEM, wording.MESSAGE_LEFT.format(email=ticket.email),
+            {"custom": {"ticket": ticket.id, "email": ticket.email}},
+        )
 
     async def announce(self, ticket: Ticket) -> None:
         """The department's agents and the supervisors see the new ticket at once."""

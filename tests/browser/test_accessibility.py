@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from webui import MUST_PASS, SCREENSHOTS, Console, Widget, audit, check
+from webui import AXE, MUST_PASS, SCREENSHOTS, Console, Widget, audit, check
 
 
 async def test_widget_and_console_pass_axe(stack, new_context, make_agent) -> None:
@@ -32,3 +32,25 @@ async def test_widget_and_console_pass_axe(stack, new_context, make_agent) -> No
             (SCREENSHOTS / "console-dark.png").unlink(missing_ok=True)
             await console.screenshot("console-dark.png")
             assert (SCREENSHOTS / "console-dark.png").stat().st_size > 0
+
+
+async def test_console_with_a_chat_previewed_has_no_axe_violation_at_all(stack, new_context,
+                                                                          make_agent) -> None:
+    """A chat open that is not mine shows its "close this tab" button: no violation of any
+    impact, not even minor ones (a button inside the tab list was a critical one)."""
+    context = await new_context(bypass_csp=True)
+    widget = await Widget.load(context, stack.bridge_url)
+    await widget.open()
+    conversation_id = await widget.hand_over()
+    name, password = make_agent("tickets_billing", display_name="Ari")
+    console = await Console.login(context, stack.bridge_url, name, password)
+    await console.queue_item(conversation_id).get_by_role("button", name="Preview").click()
+    close = console.page.get_by_role("button", name="Close this tab")
+    await expect(close).to_be_visible()
+    await console.page.add_script_tag(path=str(AXE))
+    violations = await console.page.evaluate("""async () => (await axe.run(document))
+        .violations.map((v) => ({ id: v.id, impact: v.impact,
+                                  nodes: v.nodes.slice(0, 3).map((n) => n.target) }))""")
+    assert violations == [], violations
+    await close.click()
+    await expect(console.chat(conversation_id)).to_have_count(0)

@@ -73,7 +73,7 @@ async def test_handoff_claim_and_reply(stack, new_context, make_agent) -> None:
     await expect(containment).to_have_text(re.compile(r"^\d+(\.\d)?%$"))
     await expect(chart(insights, "Containment over time").locator("circle.dot").first).to_be_visible()
     handoffs = chart(insights, "Handoffs by reason")
-    await expect(handoffs.locator("svg text", has_text=re.compile(r"^requested$"))).to_be_visible()
+    await expect(handoffs.locator("svg text", has_text=re.compile(r"^Asked for a person$"))).to_be_visible()
     await expect(handoffs.locator("rect.bar").first).to_be_visible()
     await expect(chart(insights, "Queue wait").locator("rect.bar").first).to_be_visible()
     await expect(insights).not_to_contain_text("could not be loaded")

@@ -19,14 +19,14 @@ async def test_greeting_says_when_people_are_back(isolated, new_context) -> None
     greeting = widget.q(".row.greeting")
     await expect(greeting).to_contain_text("virtual assistant")
     await expect(greeting).to_contain_text("Nobody from our team is here right now; we're back "
-                                           "Monday 00:00")
+                                           "Monday 00:00 UTC")
     await widget.say("hello")
     await expect(widget.rows("bot")).to_have_count(1)
     await expect(widget.q(".row.visitor time.ts")).to_be_visible()  # times shown, not on hover
     await expect(widget.q(".row.bot time.ts")).to_be_visible()
     await widget.page.reload()
     await expect(widget.q(".row.greeting")).to_have_count(1)  # kept in place, not repeated
-    assert (await widget.q(".row .bubble").all_inner_texts())[0].endswith("00:00. You can still "
+    assert (await widget.q(".row .bubble").all_inner_texts())[0].endswith("00:00 UTC. You can still "
                                                                           "leave a message.")
 
 

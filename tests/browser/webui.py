@@ -155,7 +155,7 @@ class Console(Watched):
         return self.page.locator(f".q-item[data-conversation='{conversation_id}']")
 
     def chat(self, conversation_id: str) -> Locator:
-        return self.page.locator(f"article.chat[data-conversation='{conversation_id}']")
+        return self.page.locator(f"section.chat[data-conversation='{conversation_id}']")
 
     async def claim(self, conversation_id: str) -> Locator:
         await self.queue_item(conversation_id).get_by_role("button", name="Claim").click()

@@ -71,4 +71,18 @@ def test_back_at_the_next_opening(moment: datetime, back: datetime) -> None:
 def test_the_widget_is_told_when_people_are_back() -> None:
     spec = "Mon-Fri 09:00-17:00"
     assert hours.status(spec, ZONE, at(0, 10)) == {"open": True}
-    assert hours.status(spec, ZONE, at(4, 18)) == {"open": False, "back": "Monday 09:00"}
+    # with the zone's name: a visitor may be elsewhere (June in London is BST)
+    assert hours.status(spec, ZONE, at(4, 18)) == {"open": False, "back": "Monday 09:00 BST"}
+    december = datetime(2026, 12, 4, 18, tzinfo=ZoneInfo(ZONE))  # a Friday: GMT
+    assert hours.status(spec, ZONE, december) == {"open": False, "back": "Monday 09:00 GMT"}
+
+
+def test_outside_hours_the_offer_says_when_people_are_back_and_not_to_keep_waiting() -> None:
+    from bot import wording
+
+    offer = wording.nobody_available("general", "closed_hours", {"general": "General"},
+                                     "Monday 09:00 GMT")
+    assert "we're back Monday 09:00 GMT" in offer
+    assert "keep waiting" not in offer
+    assert "keep waiting here" in wording.nobody_available("general", "no_agent",
+                                                           {"general": "General"})

@@ -20,15 +20,25 @@ export async function loadCanned() {
   for (const chat of chats.values()) fillCanned(chat);
 }
 
-/** @param {import("./chat-view.js").Chat} chat */
+/** A department's canned responses, fetched once; null when this agent may not read them. */
+async function cannedOf(department) {
+  if (canned[department]) return canned[department];
+  if (!session.socket || !session.socket.connected) return null;
+  const answer = await call("canned", { department });
+  if (!answer.ok) return null;
+  canned[department] = answer.canned;
+  return answer.canned;
+}
+
+/** The chat's department's canned responses; a chat passed on from a department not mine (a
+ * transfer to me) gets my own department's.
+ * @param {import("./chat-view.js").Chat} chat */
 export async function fillCanned(chat) {
-  const department = (chat.conversation && chat.conversation.department) || (me.agent && me.agent.department);
-  if (department && !canned[department] && session.socket && session.socket.connected) {
-    canned[department] = {};
-    const answer = await call("canned", { department });
-    if (answer.ok) canned[department] = answer.canned;
-  }
-  const options = Object.entries(canned[department] || {});
+  const own = me.agent && me.agent.department;
+  const department = (chat.conversation && chat.conversation.department) || own;
+  let found = department ? await cannedOf(department) : null;
+  if ((!found || !Object.keys(found).length) && own && own !== department) found = await cannedOf(own);
+  const options = Object.entries(found || {});
   chat.canned.replaceChildren(el("option", { value: "" }, options.length ? "Canned responses…" : "No canned responses"),
     ...options.map(([key, text]) => el("option", { value: text }, `${key}: ${text.slice(0, 60)}`)));
 }

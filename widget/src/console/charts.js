@@ -1,6 +1,7 @@
 // The console's Insights charts: daily tallies and wait samples from GET /api/insights (kept in
 // Redis, shared by all bridge processes), the live queues and team, and the Rasa latency of this
 // process (`rasa_latency`, as JSON); drawn as small inline SVG charts (labels set with textContent).
+import { REASONS } from "./state.js";
 import { el } from "../shared/dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -151,7 +152,7 @@ export function renderInsights(box, { insights, queues, agents, departments }) {
     el("div", { class: "charts" },
       lineChart(`Containment over time (${span})`, daily.map((d) => ({ label: dayLabel(d.date), v: d.containment === null || d.containment === undefined ? null : 100 * d.containment })),
         { empty: "No conversations in this period yet." }),
-      barChart(`Handoffs by reason (${span})`, Object.entries(reasons).map(([label, value]) => ({ label, value }))),
+      barChart(`Handoffs by reason (${span})`, Object.entries(reasons).map(([reason, value]) => ({ label: REASONS[reason] || reason, value }))),
       barChart(`Queue wait (last ${waits.length} picked-up chats)`, bucketed(waits)),
       barChart(`Time to first response (last ${firsts.length} chats)`, bucketed(firsts), { alt: true }),
       barChart("Waiting now, by department", Object.keys(departments).map((key) => ({ label: departments[key], value: (queues[key] || []).length })), { empty: "Nobody is waiting." }),

@@ -31,6 +31,8 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {HTMLButtonElement} handBack
  * @property {HTMLButtonElement} close
  * @property {HTMLDivElement} transcript
+ * @property {boolean} pinned the transcript is read at its end (images loading keep it there)
+ * @property {number} [autoTop] where `toEnd` last scrolled the transcript to
  * @property {HTMLElement} details
  * @property {HTMLElement} past the visitor's earlier visits (console/history.js)
  * @property {HTMLParagraphElement} typing
@@ -58,6 +60,15 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {ReturnType<typeof setTimeout>} [lingerTimer] a closed chat's tab goes by itself
  */
 
+/** Show the end of the transcript (the latest message), and keep it there as images load.
+ * @param {Chat} chat */
+export function toEnd(chat) {
+  const t = chat.transcript;
+  t.scrollTop = t.scrollHeight;
+  chat.autoTop = t.scrollTop;
+  chat.pinned = true;
+}
+
 /** @param {string} id a conversation id */
 export function buildChat(id) {
   /** @type {Chat} */
@@ -68,9 +79,13 @@ export function buildChat(id) {
   chat.snippet = el("span", { class: "snippet" });
   chat.tabButton.append(chat.tabTitle, chat.snippet);
   chat.tabButton.addEventListener("click", () => activate(id));
-  chat.dismiss = el("button", { type: "button", "aria-label": "Close this tab", title: "Close this tab" }, "×");
+  // A tab list holds tabs only: closing a tab is a button of its panel (and Delete on the tab).
+  chat.dismiss = el("button", { type: "button", class: "dismiss", "aria-label": "Close this tab", title: "Close this tab" }, "×");
   chat.dismiss.addEventListener("click", () => dismiss(chat));
-  chat.tab = el("li", { class: "chat-tab", role: "presentation" }, chat.tabButton, chat.dismiss);
+  chat.tabButton.addEventListener("keydown", (e) => {
+    if (e.key === "Delete" && !chat.dismiss.hidden) { e.preventDefault(); dismiss(chat); }
+  });
+  chat.tab = el("li", { class: "chat-tab", role: "presentation" }, chat.tabButton);
 
   // header
   chat.title = el("h2", {}, `Visitor ${id.slice(0, 6)}`);
@@ -85,6 +100,17 @@ export function buildChat(id) {
   chat.close.addEventListener("click", () => act(chat, "close", "Chat closed; the visitor was asked for a rating."));
 
   chat.transcript = el("div", { class: "transcript", role: "log", "aria-live": "polite", "aria-label": "Transcript", tabindex: "0" });
+  // An image loads after its row was placed and grows the transcript: one read to the end stays
+  // at the end (the latest message, e.g. a transfer note, in view); one read higher up stays put.
+  // A scroll event comes a frame late, perhaps after an image grew the transcript: one at the
+  // place this code scrolled to is not the agent's, and leaves the transcript pinned.
+  chat.pinned = true;
+  chat.transcript.addEventListener("scroll", () => {
+    const t = chat.transcript;
+    if (t.scrollTop === chat.autoTop) return;
+    chat.pinned = t.scrollHeight - t.scrollTop - t.clientHeight < 48;
+  });
+  chat.transcript.addEventListener("load", () => { if (chat.pinned) toEnd(chat); }, true); // load does not bubble: caught on its way down
   chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
   chat.past = historyPanel();
   chat.typing = el("p", { class: "typing", "aria-live": "polite" });
@@ -137,8 +163,8 @@ export function buildChat(id) {
   chat.form.addEventListener("submit", (e) => { e.preventDefault(); submitReply(chat); });
   fillCanned(chat);
 
-  chat.view = el("article", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
-    el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close),
+  chat.view = el("section", { class: "chat", id: `chat-${id}`, role: "tabpanel", "data-conversation": id, hidden: "" },
+    el("header", { class: "chat-head" }, chat.title, chat.state, chat.claim, chat.transferBtn, chat.handBack, chat.close, chat.dismiss),
     chat.transcript, chat.details,
     el("div", { class: "bottom" }, chat.typing, chat.transferForm, chat.form, teachFirstControl(id)));
   takeFiles(chat.view, chat.input, (file) => { // pasted or dropped: as with "Attach file"

@@ -1,7 +1,7 @@
 // The open chats: tabs, transcripts in id order, the state of each conversation.
 import { alertAgent, beep } from "./alerts.js";
 import { fillCanned } from "./canned.js";
-import { buildChat } from "./chat-view.js";
+import { buildChat, toEnd } from "./chat-view.js";
 import { call } from "./connection.js";
 import { loadVisitorHistory } from "./history.js";
 import { messageRow, renderDetails } from "./messages.js";
@@ -139,7 +139,7 @@ export function activate(id) {
   const chat = chats.get(id);
   if (chat && chat.view.parentNode !== pane) pane.appendChild(chat.view);
   $("empty-chat").hidden = !!chat;
-  if (chat) { chat.transcript.scrollTop = chat.transcript.scrollHeight; readNow(chat); }
+  if (chat) { toEnd(chat); readNow(chat); }
 }
 
 $("chat-tabs").addEventListener("keydown", (e) => { // arrow keys move between tabs (WAI-ARIA)
@@ -206,7 +206,7 @@ export function addMessage(id, m, live) {
   const chat = chats.get(id);
   if (!chat || (m.id && chat.messages.has(m.id))) return;
   const pendingRow = m.client_id && chat.transcript.querySelector(`[data-client="${CSS.escape(m.client_id)}"]`);
-  if (pendingRow) { pendingRow.classList.remove("pending"); pendingRow.dataset.id = m.id; chat.messages.set(m.id, m); return; }
+  if (pendingRow) { pendingRow.replaceWith(messageRow(m, chat.titles)); chat.messages.set(m.id, m); return; } // now with its time
   chat.messages.set(m.id, m);
   for (const q of m.quick_replies || []) chat.titles[q.payload] = q.title;
   const row = messageRow(m, chat.titles);
@@ -221,7 +221,7 @@ export function addMessage(id, m, live) {
   if (live && m.sender === "visitor" && session.activeId !== chat.id) { chat.unread++; updateTab(chat); }
   if (live && m.sender === "visitor" && (document.hidden || session.activeId !== chat.id) && chat.mine) beep();
   if (live && m.sender === "system" && m.custom) refreshConversation(chat);
-  chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  toEnd(chat);
 }
 
 /** @param {import("./chat-view.js").Chat} chat */

@@ -1,4 +1,5 @@
 // Replying, internal notes, typing, hand-back, close and transfer in one chat.
+import { toEnd } from "./chat-view.js";
 import { refreshConversation } from "./chats.js";
 import { call } from "./connection.js";
 import { messageRow } from "./messages.js";
@@ -23,7 +24,7 @@ export async function submitReply(chat) {
   row.classList.add("pending");
   row.dataset.client = reply.message_id;
   chat.transcript.appendChild(row);
-  chat.transcript.scrollTop = chat.transcript.scrollHeight;
+  toEnd(chat);
   await sendReply(chat, reply);
 }
 
@@ -35,7 +36,11 @@ async function sendReply(chat, reply) {
     chat.pending = chat.pending.filter((r) => r !== reply);
     if (row && !row.dataset.id) {
       if (chat.messages.has(answer.id)) row.remove(); // shown already (a reload crossed the ack)
-      else { row.classList.remove("pending"); row.dataset.id = answer.id; chat.messages.set(answer.id, { id: answer.id }); }
+      else { // stored: shown as stored, with its time (the id is the time it was stored, in ms)
+        const m = { id: answer.id, sender: "agent", text: reply.text, agent_name: me.agent.display_name, ts: parseInt(answer.id, 10) / 1000 };
+        row.replaceWith(messageRow(m));
+        chat.messages.set(answer.id, m);
+      }
     }
   } else if (answer.error.code !== "offline" && answer.error.code !== "timeout") {
     chat.pending = chat.pending.filter((r) => r !== reply);

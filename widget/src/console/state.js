@@ -10,7 +10,7 @@ export const REASONS = {
   bot_unavailable: "Bot unavailable", frustrated: "Visitor frustrated",
 };
 // A closed chat's tab leaves the list by itself after this long (`?linger_ms=` to change it).
-export const CLOSED_LINGER_MS = Number(new URLSearchParams(location.search).get("linger_ms")) || 60000;
+export const CLOSED_LINGER_MS = Number(new URLSearchParams(globalThis.location?.search).get("linger_ms")) || 60000;
 /** @type {{agent: any, departments: Record<string, string>, presence: string, topics: {intent: string, title: string}[]}} */
 export const me = { agent: null, departments: {}, presence: "online", topics: [] };
 /** @type {Record<string, any[]>} department -> [conversation summary, with `seenAt`] */

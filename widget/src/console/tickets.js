@@ -1,6 +1,6 @@
 // Messages left by visitors (tickets), answered by email.
 import { call } from "./connection.js";
-import { $, announce, deptTitle } from "./state.js";
+import { $, announce, deptTitle, shown } from "./state.js";
 import { el } from "../shared/dom.js";
 
 let newTickets = 0;
@@ -49,7 +49,8 @@ function ticketCard(t) {
 // (`ticket_transcript {before}`), 200 at a time, so no answer carries a whole long chat.
 function ticketTranscript(t) {
   const lines = el("ol", { class: "transcript-mini" });
-  const line = (m) => el("li", { "data-id": m.id || "" }, `${m.sender}: ${m.text}${m.cut ? " …" : ""}`);
+  // a button the visitor clicked shows as its title, not its payload ("/department …")
+  const line = (m) => el("li", { "data-id": m.id || "" }, `${m.sender}: ${m.sender === "visitor" ? shown(m.text) : m.text}${m.cut ? " …" : ""}`);
   lines.append(...(t.transcript || []).map(line));
   const details = el("details", {}, el("summary", {}, "Transcript (latest messages)"));
   let first = (t.transcript || [])[0];

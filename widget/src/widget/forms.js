@@ -84,6 +84,8 @@ export function mailForm(host) {
     form,
     /** @param {boolean} on */
     show(on) { form.hidden = !on; },
+    /** @param {string} to the address a message was left with: the likely one for a copy */
+    prefill(to) { if (!email.value) email.value = to; },
     /** @param {string} to */
     sent(to) { submit.disabled = false; note.textContent = `Sent to ${to}.`; },
     /** @param {string} message */

@@ -107,6 +107,15 @@ export function queueText(q) {
 export const NOBODY = "Nobody can answer right now. You can leave a message, or keep waiting here.";
 
 /**
+ * The status while nobody can answer: outside opening hours, until when (not "keep waiting").
+ * @param {{open: boolean, back?: string} | null} hours
+ */
+export function nobodyText(hours) {
+  if (!hours || hours.open) return NOBODY;
+  return `We're closed${hours.back ? ` until ${hours.back}` : ""}. You can leave a message and we'll reply by email.`;
+}
+
+/**
  * The greeting of a new conversation, with the opening hours when nobody is there.
  * @param {string} base the tag's, the site pack's or the default greeting
  * @param {{open: boolean, back?: string}} hours

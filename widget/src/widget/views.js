@@ -9,7 +9,7 @@ import { addThumbsDown } from "./feedback.js";
 import { renderMessage, stamp } from "./message.js";
 import { cmpId } from "../shared/time.js";
 import {
-  WITH_PEOPLE, NOBODY, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
+  WITH_PEOPLE, nobodyText, cmpRows, nextOwner, subtitle as subtitleText, queueText, greeting as greetingText,
   asksToLeaveMessage, newId,
 } from "./store.js";
 
@@ -268,7 +268,9 @@ export function createViews(store, opts, net) {
     let agentName = live.agentName;
     if (c.agent_joined) agentName = c.agent_joined;
     if (msg.sender === "agent" && msg.agent_name) agentName = msg.agent_name;
-    if (agentName !== live.agentName) live.agentName = agentName; // shown with the next owner change
+    // A replayed history names the agent after the owner was known (a reload): say it now.
+    if (agentName !== live.agentName) store.set({ agentName });
+    if (c.ticket && typeof c.email === "string") mail.prefill(c.email);
     if (!isLive) return;
     if (c.ticket) leave.close();
     const owner = nextOwner(msg, live.owner);
@@ -302,7 +304,7 @@ export function createViews(store, opts, net) {
   }
   function nobody() {
     if (live.owner !== "queue") return;
-    queueBar.textContent = NOBODY;
+    queueBar.textContent = nobodyText(hoursNow);
     queueBar.hidden = false;
   }
 
