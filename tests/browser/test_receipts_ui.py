@@ -4,6 +4,8 @@ it. Another visitor's widget shows nothing of it."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 
 from webui import Console, Widget
@@ -19,6 +21,8 @@ async def test_each_side_sees_what_the_other_read(stack, new_context, make_agent
     chat = await console.claim(await widget.hand_over())
     await other.open()
     await other.say("hello too")
+    # The bot's answer first: its "Talk to a person" replaces the footer's as it arrives.
+    await expect(other.rows().last).to_have_class(re.compile(r"\bbot\b"))
     await other.hand_over()
 
     # The widget is open: the agent's reply is read at once; the console says so.
