@@ -49,6 +49,7 @@ PRESENCE = f"{PREFIX}presence"  # hash: agent name -> presence
 TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation time
 LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
 TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
+SCHEMA = f"{PREFIX}schema"  # hash: the data format version (bot/store/redis/schema.py)
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 
