@@ -1,7 +1,7 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test test-fast lint invariants bench setup setup-bridge train site validate eval clean lock-rasa
+.PHONY: run test test-fast lint invariants bench soak setup setup-bridge train site validate eval clean lock-rasa
 # The business: a site pack in sites/ (docs/site-pack.md). `make run SITE=spoke-and-chain`.
 export SITE ?= lantern-street
 
@@ -50,6 +50,9 @@ bench: train  # the curves of docs/performance.md (about 30 minutes); SVGs into 
 	@.venv/bin/python bench/conversation_length.py --messages 400 --plot docs/img/conversation-length.svg
 	@.venv/bin/python bench/bot_load.py --visitors 200 --plot docs/img/bot-load.svg
 	@.venv/bin/python bench/person_path.py --conversations 1000 --rates 100,200,400,800 --plot docs/img/person-path.svg
+
+soak: train  # a steady mixed load for SOAK_MINUTES (10; 60 in docs/performance.md): PASS when nothing grows
+	@.venv/bin/python bench/soak.py --minutes $${SOAK_MINUTES:-10} $(SOAK_ARGS)
 
 eval: train
 	@.venv-rasa/bin/python scripts/evaluate.py --site $(SITE)
