@@ -25,6 +25,7 @@ from waiting import eventually
 ASKED = ["what are your opening hours?", "where is the theatre?", "is there parking nearby?",
          "do you sell gift vouchers?", "is the theatre wheelchair accessible?"]
 VISITORS = 6
+PACE = 0.3  # seconds between a visitor's answer and its next question: a steady stream
 
 
 @dataclass
@@ -34,7 +35,8 @@ class Chat:
     number: int
     urls: list[str]
     sent: list[str] = field(default_factory=list)
-    acked: set[str] = field(default_factory=set)
+    tried: set[str] = field(default_factory=set)
+    acked: dict[str, str] = field(default_factory=dict)  # message id -> stored id
     reconnects: int = 0
     conversation_id: str = ""
     errors: list[str] = field(default_factory=list)  # what made it reconnect
@@ -48,27 +50,39 @@ class Chat:
                 break
             mid = f"c{self.number}-{k}"
             self.sent.append(mid)
-            resend = False
-            while not await self.exchange(visitor, ASKED[k % len(ASKED)], mid, resend):
-                resend = True
+            mark = len(visitor.seen.events)
+            while not await self.exchange(visitor, ASKED[k % len(ASKED)], mid, mark):
                 visitor = await self.reconnect(visitor, where)
+                mark = 0  # an answer given when the conversation resumed counts
+            await asyncio.sleep(PACE)
         await visitor.close()
 
-    async def exchange(self, visitor: Visitor, text: str, mid: str, resend: bool) -> bool:
-        """Send; True once acknowledged and answered by the bot."""
-        mark = len(visitor.seen.events)
+    async def exchange(self, visitor: Visitor, text: str, mid: str, mark: int) -> bool:
+        """Send (again, `resend`, unless stored already); True once acknowledged and answered
+        by the bot (live, or found in the history after a reconnect)."""
         try:
             async with asyncio.timeout(10):
-                await visitor.say(text, message_id=mid, resend=resend)
-            await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == mid,
-                                        start=mark, timeout=20)
-            self.acked.add(mid)
+                if mid in self.acked and await self.answered_before(visitor, mid):
+                    return True
+                await visitor.say(text, message_id=mid, resend=mid in self.tried)
+            self.tried.add(mid)
+            ack = await visitor.seen.wait_for("message_ack", lambda a: a["client_id"] == mid,
+                                              start=mark, timeout=20)
+            self.acked[mid] = ack["id"]
             await visitor.seen.wait_for("bot_uttered", lambda m: m["sender"] == "bot",
                                         start=mark, timeout=90)
             return True
         except Exception as error:  # closed by a restart, or no answer: resend, reconnected
             self.errors.append(f"{mid}: {type(error).__name__} {error}")
             return False
+
+    async def answered_before(self, visitor: Visitor, mid: str) -> bool:
+        """The bot's answer to `mid` reached the old connection's bridge but maybe not us:
+        the history after it says."""
+        mark = len(visitor.seen.events)
+        await visitor.sio.emit("history", {"after": self.acked[mid]})
+        page = await visitor.seen.wait_for("history", start=mark, timeout=10)
+        return any(m["sender"] == "bot" for m in page["messages"])
 
     async def reconnect(self, old: Visitor, urls: Iterator[str]) -> Visitor:
         """A fresh connection resuming the conversation, to the next bridge that takes it."""
@@ -91,7 +105,7 @@ class Chat:
 
 
 def start_bridge(stack: Stack, port: str) -> Process:
-    process = stack.start_bridge(FRONTDESK_PORT=port, RASA_TIMEOUT="300")
+    process = stack.start_bridge(FRONTDESK_PORT=port, RASA_TIMEOUT="300", VISITOR_RATE="100000")
     stack.wait(process, lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 120)
     return process
 
@@ -148,7 +162,7 @@ async def assert_transcript(redis: Any, chat: Chat) -> None:
     rows = [fields for _, fields in await redis.xrange(f"fd:msgs:{chat.conversation_id}")]
     ids = [f["client_id"] for f in rows if f["sender"] == "visitor"]
     assert ids == chat.sent, f"{chat.conversation_id}: stored {ids}, sent {chat.sent}"
-    assert chat.acked <= set(ids)
+    assert set(chat.acked) <= set(ids)
     unanswered, waiting = [], None
     for fields in rows:
         if fields["sender"] == "visitor":
