@@ -1,7 +1,7 @@
 # Frontdesk. `make run` sets up and runs everything; `make test` sets up and runs every test.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
-.PHONY: run test test-fast lint invariants bench learning setup setup-bridge train site validate eval clean lock-rasa
+.PHONY: run test test-fast lint invariants bench learning soak setup setup-bridge train site validate eval clean lock-rasa
 # The business: a site pack in sites/ (docs/site-pack.md). `make run SITE=spoke-and-chain`.
 export SITE ?= lantern-street
 
@@ -54,6 +54,9 @@ bench: train  # the curves of docs/performance.md (about 30 minutes); SVGs into 
 learning: train  # the learning curve of docs/site-pack.md (about 30 minutes): teach, retrain, score
 	@export PATH="$$HOME/.local/bin:$$PATH"; uv sync --quiet --frozen --extra s3 --group bench
 	@.venv/bin/python bench/learning.py --plot docs/img/learning.svg
+
+soak: train  # a steady mixed load for SOAK_MINUTES (10; 60 in docs/performance.md): PASS when nothing grows
+	@.venv/bin/python bench/soak.py --minutes $${SOAK_MINUTES:-10} $(SOAK_ARGS)
 
 eval: train
 	@.venv-rasa/bin/python scripts/evaluate.py --site $(SITE)

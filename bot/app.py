@@ -29,6 +29,7 @@ from .rasa import RasaClient
 from .relay import Relay
 from .store.manager import socketio_manager
 from .store.redis import RedisStore
+from .store.redis.schema import SchemaTooNew, ensure_schema
 from .sweeper import Sweeper
 from .uploads import Uploads
 from .visitor import VisitorNamespace, client_address
@@ -207,6 +208,8 @@ async def prometheus(request: web.Request) -> web.Response:
 
 
 async def start(app: web.Application) -> None:
+    """Before listening: bring Redis's data to this release's format (once, by one bridge)."""
+    await ensure_schema(app[STORE], app[SWEEPER].holder)
     app[SWEEPER].start()
     app[ANNOUNCER].start()
     app[READY] = asyncio.create_task(announce_when_ready(app))
@@ -265,8 +268,12 @@ def serve(settings: Settings) -> None:
     tune_gc()
     logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None,
-        shutdown_timeout=1,  # connections were closed in `closing` already
-        loop=event_loop(),
-    )
+    try:
+        web.run_app(
+            create_app(settings), host=settings.host, port=settings.port, print=None,
+            shutdown_timeout=1,  # connections were closed in `closing` already
+            loop=event_loop(),
+        )
+    except SchemaTooNew as error:
+        log.error("%s", error)
+        raise SystemExit(2) from None

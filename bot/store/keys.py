@@ -52,6 +52,7 @@ TICKETS = f"{PREFIX}tickets"  # sorted set of every kept ticket id by creation t
 LIVE_MODEL = f"{PREFIX}model:live"  # hash: the model Rasa workers run (bot/store/rollout.py)
 TRAINER = f"{PREFIX}trainer"  # hash: what the trainer did last
 REPLICATED = f"{PREFIX}replicated"  # written (60 s) before a WAIT that had no write of its own
+SCHEMA = f"{PREFIX}schema"  # hash: the data format version (bot/store/redis/schema.py)
 SOCKETIO_CHANNEL = f"{PREFIX}socketio"  # python-socketio's pub/sub channel between bridges
 
 
