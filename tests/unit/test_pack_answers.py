@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.answer_text import Button
 from bot.answers import Answer
 from bot.pack import answers_yaml
 from bot.site import ANSWERS_FILE, SiteError, load
@@ -33,7 +34,7 @@ def test_an_exported_edit_is_the_packs_answer_and_the_rest_stays(tmp_path: Path)
     folder = pack(tmp_path)
     site = load("shop", tmp_path)
     edit = Answer(text="Now from [12 euros](https://shop.example/prices).",
-                  buttons=[{"title": "Book", "url": "https://shop.example/book"}])
+                  buttons=[Button(title="Book", url="https://shop.example/book")])
     text, edited = answers_yaml(site, folder, {"prices": edit.stored()}, "shop")
     assert edited == 1
     (folder / ANSWERS_FILE).write_text(text)
