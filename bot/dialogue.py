@@ -29,7 +29,7 @@ from .models import Conversation, Message, Owner, Sender
 from .rasa import BotReply, RasaClient, RasaUnavailable
 from .relay import Relay
 from .store import Appended, NotOwner, Store
-from .teaching import Teacher
+from .teaching import OFF_TOPIC_RESPONSES, Teacher
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +209,8 @@ class Dialogue:
         replies = await self.answers.substitute(replies)
         if not replies:
             replies = [BotReply(text=wording.NO_REPLY, buttons=[wording.TALK_TO_PERSON])]
+        if any(reply.response in OFF_TOPIC_RESPONSES for reply in replies):
+            await self.teacher.off_topic(conversation_id, message_id, text)
         for reply in replies:
             if reply.handoff is not None:
                 request = HandoffRequest.from_signal(reply.handoff, self.handoff.departments)

@@ -1,12 +1,13 @@
 """What the bot did not answer, kept for people to teach it (issue 23, "To teach").
 
-Four kinds of entry, each one visitor message: `unsure` (the bot asked "did you mean" or to
+Five kinds of entry, each one visitor message: `unsure` (the bot asked "did you mean" or to
 rephrase: `action_clarify`'s `unsure` signal), `declined` (an `unsure` whose "did you mean" the
 visitor turned down with "Something else"), `handoff` (handed to a person for low confidence or
-out of scope) and `rejected` (the visitor gave a bot answer a thumbs-down, or answered it with
-frustration, "that's not what I asked"; the entry is the question that answer was to). Each
-keeps the bot's guesses (FAQ intents, best first) and a department: the handoff's, else the best
-guess's topic's, else none (supervisors only).
+out of scope), `off_topic` (answered with the off-topic refusal or the offer of a person that
+follows a second one: off-topic is no handoff by itself) and `rejected` (the visitor gave a bot
+answer a thumbs-down, or answered it with frustration, "that's not what I asked"; the entry is
+the question that answer was to). Each keeps the bot's guesses (FAQ intents, best first) and a
+department: the handoff's, else the best guess's topic's, else none (supervisors only).
 
 Grouping is by normalised words: lower case, words of two letters or more, common English words
 dropped, a plural or -ing/-ed ending cut, as a sorted set; "How do I get a refund?" and "refund,
@@ -27,7 +28,12 @@ from .site import Site
 from .stopwords import STOP
 from .store import Store, Teaching
 
-KINDS = ("unsure", "declined", "handoff", "rejected")
+KINDS = ("unsure", "declined", "handoff", "off_topic", "rejected")
+# Rasa's responses to a message the bot judged off-topic (data/rules.yml)
+OFF_TOPIC_RESPONSES = frozenset({"utter_out_of_scope", "utter_offer_person"})
+# Words that acknowledge rather than ask ("ok" after the refusal): nothing to teach
+ACKNOWLEDGING = frozenset({"ok", "okay", "yes", "yeah", "yep", "no", "nope", "sure", "thank",
+                           "thanks", "fine", "alright"})
 HANDED_FOR = ("low_confidence", "out_of_scope")
 FRUSTRATED = "frustrated"  # a handoff for frustration right after an answer rejects it
 OUT_OF_SCOPE = "out_of_scope"
@@ -134,6 +140,11 @@ class Teacher:
         suggestions = signal.get("suggestions") if isinstance(signal, dict) else None
         guesses = [str(s) for s in suggestions or [] if isinstance(s, str)]
         await self.note(conversation_id, message_id, text, "unsure", guesses)
+
+    async def off_topic(self, conversation_id: str, message_id: str, text: str) -> None:
+        """The bot refused a message as off-topic (or offered a person after a second one)."""
+        if set(words(text)) - ACKNOWLEDGING:
+            await self.note(conversation_id, message_id, text, "off_topic", [])
 
     async def handed_over(self, conversation_id: str, message_id: str, text: str,
                           request: HandoffRequest) -> None:

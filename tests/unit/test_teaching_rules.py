@@ -70,3 +70,16 @@ def test_a_rejected_answer_names_its_topic_as_the_bridge_noted_it() -> None:
     assert teacher.topic_answered({"answer": {"topic": "pricing"}}, edited) == "faq_pricing"
     assert teacher.topic_answered({}, site.topics["parking"].answer) == "faq_parking"
     assert teacher.topic_answered({"answer": {"topic": "nope"}}, edited) == ""
+
+
+async def test_an_off_topic_question_is_kept_but_an_acknowledgement_is_not() -> None:
+    """After the off-topic refusal a bare "ok" gets the offer of a person too: nothing to teach."""
+    from bot.store.memory import MemoryStore
+    from bot.teaching import Teacher
+
+    store = MemoryStore()
+    teacher = Teacher(store, load("lantern-street"), cap=10)
+    await teacher.off_topic("c1", "1-0", "ok thanks")
+    await teacher.off_topic("c1", "2-0", "who won the match last night")
+    kept = await store.unanswered_of("c1")
+    assert [(e.text, e.kind) for e in kept] == [("who won the match last night", "off_topic")]

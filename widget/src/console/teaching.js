@@ -7,7 +7,7 @@ import { call } from "./connection.js";
 import { $, announce, deptTitle, me } from "./state.js";
 import { el } from "../shared/dom.js";
 
-const KINDS = { unsure: "bot unsure", declined: "“did you mean” declined", handoff: "handed to a person", rejected: "answer rejected" };
+const KINDS = { unsure: "bot unsure", declined: "“did you mean” declined", handoff: "handed to a person", off_topic: "refused as off-topic", rejected: "answer rejected" };
 
 /** @param {boolean} allowed the bridge says this agent may use the view (`hello.teach`) */
 export function showTeachTab(allowed) { $("teach-tab").hidden = !allowed; }
