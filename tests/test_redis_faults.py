@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 
@@ -117,13 +119,52 @@ async def run_id(url: str) -> str:
         await client.aclose()
 
 
+class HangingProxy:
+    """A TCP relay to a real Redis that, once `hang()` is called, stops passing bytes while
+    keeping every connection open: a Redis that hangs after the bridge started (a bridge reads
+    the data format version from Redis before it listens)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.hung = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(a, b), daemon=True).start()
+
+    def pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                if not self.hung.is_set():
+                    sink.sendall(data)
+        except OSError:
+            pass
+
+    def hang(self) -> None:
+        self.hung.set()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
 async def test_sigterm_stops_the_bridge_with_redis_hanging(stack: Stack) -> None:
-    silent = socket.socket()  # accepts connections and never answers: a hung Redis
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(64)
+    real = urlsplit(stack.redis_url)
+    silent = HangingProxy((real.hostname or "127.0.0.1", real.port or 6379))
     port = free_port()
-    bridge = stack.start_bridge(REDIS_URL=f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
-                                FRONTDESK_PORT=str(port))
+    bridge = stack.start_bridge(
+        REDIS_URL=real._replace(netloc=real.netloc.replace(f"{real.hostname}:{real.port}",
+                                                           f"127.0.0.1:{silent.port}")).geturl(),
+        FRONTDESK_PORT=str(port))
+    silent.hang()  # accepts connections and never answers from now on: a hung Redis
     try:
         visitor = Visitor(f"http://127.0.0.1:{port}")
         await visitor.sio.connect(f"http://127.0.0.1:{port}", transports=["websocket"])
