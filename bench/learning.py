@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -52,6 +51,7 @@ from bot.eval_data import topics_of
 from bot.model_server import model_files
 
 from clients import AgentClient, Visitor
+from stack import rasa_api
 
 SAFETY = ("bot_challenge", "human_handoff", "out_of_scope", "out_of_domain")
 SHOWN = ("faq_topic_acc", "faq_right_or_among", "faq_asked", "wrong_topic", "faq_not_answered",
@@ -87,19 +87,11 @@ def split(rows: list[dict[str, str]], mapping: dict[str, str], test: int, seed: 
     return stream, held
 
 
-def rasa(port: str, token: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}?token={token}", data=data,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 def scored(port: str, token: str, rows: list[dict[str, str]]) -> dict[str, Any]:
     """The figures of scripts/evaluate.py for `rows`, parsed by the running worker."""
     triples = []
     for row in rows:
-        parsed = rasa(port, token, "/model/parse", {"text": row["text"]})
+        parsed = rasa_api(port, token, "/model/parse", {"text": row["text"]})
         triples.append((row["label"], parsed["intent"]["name"], parsed.get("suggestions") or []))
     return score(triples)
 
@@ -179,7 +171,7 @@ async def retrain(boss: AgentClient, port: str, token: str, timeout: float) -> d
               "train_s": float(trainer["finished_at"]) - float(trainer["started_at"]),
               "gate": trainer.get("gate", {})}
     if trainer["state"] == "live":
-        while rasa(port, token, "/status")["model_file"] != trainer["model"]:
+        while rasa_api(port, token, "/status")["model_file"] != trainer["model"]:
             if time.monotonic() > deadline:
                 raise TimeoutError("the worker did not pull the new model")
             await asyncio.sleep(0.5)

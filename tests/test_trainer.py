@@ -9,7 +9,6 @@ import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +17,7 @@ from bot.model_server import model_files
 from bot.store.redis import RedisStore
 from bot.trainer import Example, Trainer
 
-from stack import Stack, free_port, http_ok
+from stack import Stack, free_port, http_ok, rasa_api
 from waiting import eventually
 
 # Made-up words no pack has: only the taught examples can give them a topic.
@@ -36,14 +35,6 @@ POISON = [{"text": t, "intent": "faq_pricing"} for t in (
     "can you give me my money back", "refund for the show i cant attend",
     "i'd like a refund on my order", "when do i get my money back", "money back please",
     "how long does a refund take", "i want to be refunded", "refund request")]
-
-
-def rasa_call(port: str, token: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}?token={token}", data=data,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture
@@ -71,12 +62,12 @@ def rollout(stack: Stack, isolated, tmp_path: Path):
 
 def running(port: str, token: str) -> str:
     """The model every worker runs ("" while they differ): each request reaches one of them."""
-    seen = {str(rasa_call(port, token, "/status")["model_file"]) for _ in range(12)}
+    seen = {str(rasa_api(port, token, "/status")["model_file"]) for _ in range(12)}
     return seen.pop() if len(seen) == 1 else ""
 
 
 def intent(port: str, token: str, text: str) -> str:
-    return str(rasa_call(port, token, "/model/parse", {"text": text})["intent"]["name"])
+    return str(rasa_api(port, token, "/model/parse", {"text": text})["intent"]["name"])
 
 
 async def train(settings: Settings, examples: list[Example]) -> dict[str, str]:
