@@ -247,15 +247,16 @@ class TopicJudge(LogisticRegressionClassifier):
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """Each featurizer's counts as log(1 + count), scaled to length one: a long message
-        weighs as much as a short one instead of pushing every probability to 0 or 1."""
+        weighs as much as a short one instead of pushing every probability to 0 or 1. Dense
+        sentence features (`SentenceMeaning`) come as they are (length one times their weight)."""
         if not self.config["normalize"]:
             return super()._create_X(messages)
         rows = []
         for message in messages:
             blocks = sorted((f for f in message.features if f.attribute == TEXT
-                             and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()),
-                            key=lambda f: f.origin)
-            rows.append(hstack([normalize(csr_matrix(f.features).log1p()) for f in blocks]))
+                             and f.type == FEATURE_TYPE_SENTENCE), key=lambda f: f.origin)
+            rows.append(hstack([normalize(csr_matrix(f.features).log1p()) if f.is_sparse()
+                                else csr_matrix(f.features) for f in blocks]))
         return vstack(rows).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
