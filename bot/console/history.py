@@ -75,6 +75,7 @@ class HistoryDesk(Desk):
         """Entries as the console lists them, those the agent may see, in order."""
         ids = [entry[2:] for entry, _ in found if entry.startswith("c:")]
         conversations = {c.id: c for c in await self.store.get_conversations(ids)}
+        names = await self.display_names({c.last_agent for c in conversations.values()})
         listed = []
         for entry, at in found:
             kind, id = entry[:1], entry[2:]
@@ -84,6 +85,7 @@ class HistoryDesk(Desk):
                     listed.append({"kind": "conversation", "at": at,
                                    **conversation.summary(),
                                    "last_agent": conversation.last_agent,
+                                   "last_agent_name": names.get(conversation.last_agent, ""),
                                    "first_line": await self.first_line(id)})
             elif kind == "t":
                 ticket = await self.store.get_ticket(id)
@@ -95,6 +97,16 @@ class HistoryDesk(Desk):
                                    "created_at": ticket.created_at,
                                    "message": ticket.message[:PREVIEW_CHARS]})
         return listed
+
+    async def display_names(self, logins: set[str]) -> dict[str, str]:
+        """Login name -> display name of the agents named (at most a page's worth); one who was
+        removed since has none (the console then names nobody rather than a login name)."""
+        names = {}
+        for login in sorted(logins - {""}):
+            agent = await self.store.get_agent(login)
+            if agent is not None:
+                names[login] = agent.display_name
+        return names
 
     async def first_line(self, conversation_id: str) -> str:
         """The visitor's first words in the conversation (shortened), to tell visits apart."""

@@ -36,7 +36,7 @@ async function page(list, ask, offset, empty) {
 
 function entryItem(e) {
   const ticket = e.kind === "ticket";
-  const title = ticket ? `Message left · ${e.name || "Visitor"} <${e.email}>` : `Chat${e.last_agent ? ` with ${e.last_agent}` : ""}`;
+  const title = ticket ? `Message left · ${e.name || "Visitor"} <${e.email}>` : `Chat${e.last_agent_name ? ` with ${e.last_agent_name}` : ""}`;
   const open = el("button", { type: "button", class: "past-open", "aria-expanded": "false" }, "Open");
   const body = el("div", { class: "past-body", hidden: "" });
   const item = el("li", { class: `past-entry ${e.kind}`, "data-entry": e.id },
