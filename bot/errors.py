@@ -19,7 +19,7 @@ STATUS: dict[str, int] = {
     "message_too_long": 400, "invalid_text": 400, "invalid_message_id": 400, "invalid_email": 400,
     "invalid_status": 400, "invalid_name": 400, "invalid_display_name": 400, "invalid_role": 400,
     "invalid_capacity": 400, "invalid_link": 400, "unknown_event": 400, "reserved_event": 400,
-    "file_empty": 400,
+    "file_empty": 400, "invalid_tag": 400,
     "json_required": 415, "file_type": 415, "file_too_large": 413,
     # who is asking
     "auth_required": 401, "token_invalid": 401, "token_expired": 401, "session_ended": 401,
@@ -35,7 +35,7 @@ STATUS: dict[str, int] = {
     "state_changed": 409, "already_taken": 409, "already_closed": 409, "at_capacity": 409,
     "not_with_people": 409, "same_agent": 409, "no_exchange": 409, "agent_exists": 409,
     "last_supervisor": 409, "agent_limit": 409, "nothing_to_revert": 409,
-    "learned_full": 409, "with_person": 409,
+    "learned_full": 409, "with_person": 409, "too_many_tags": 409,
     # too much, or too many
     "rate_limited": 429, "transcript_limit": 429,
     # our side

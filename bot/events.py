@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from . import tags
 from .answer_text import MAX_ANSWER_CHARS, MAX_BUTTONS, Button
 from .errors import STATUS, Refused
 from .models import Presence, Role
@@ -529,22 +530,49 @@ class PastTranscript(ConversationEvent):
     before: Cursor = None
 
 
-SEARCH_REFUSED = "'text' is 1-200 characters: words or an email address."
+SEARCH_REFUSED = "'text' is at most 200 characters: words or an email address."
+TAG_INPUT_CHARS = 64  # a tag as typed, before it is normalised to at most tags.TAG_CHARS
+TAG_REFUSED = "A tag is 1-32 letters, digits or dashes."
 # A time to search from or until (seconds since 1970, 0: no bound)
 Moment = Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False),
                    Refusal("invalid_payload", "'{field}' is a time in seconds since 1970, or 0.")]
 
 
-class Search(Event):
-    """Past conversations and tickets by words or an email address, in a department (the
-    agent's own; a supervisor's choice, or all), between two times."""
+def _tag(value: Any, info: ValidationInfo) -> str:
+    """A tag as stored (bot/tags.py): normalised; '' stays '' (no tag)."""
+    return tags.normalise(_string(value, info))
 
-    text: Annotated[str, BeforeValidator(_string), Field(min_length=1, max_length=200),
-                    Refusal("invalid_payload", SEARCH_REFUSED)]
+
+def _named(tag: str) -> str:
+    if not tag:
+        raise ValueError("no tag")
+    return tag
+
+
+# A tag, normalised (1-32 characters of letters, digits and dashes once normalised)
+TagName = Annotated[str, Field(max_length=TAG_INPUT_CHARS), AfterValidator(_tag),
+                    Refusal("invalid_tag", TAG_REFUSED)]
+
+
+class Search(Event):
+    """Past conversations and tickets by words or an email address, and by a tag (at least one
+    of the two), in a department (the agent's own; a supervisor's choice, or all), between two
+    times."""
+
+    text: Annotated[str, BeforeValidator(_string), Field(max_length=200),
+                    Refusal("invalid_payload", SEARCH_REFUSED)] = ""
+    tag: TagName = ""
     department: Department = None
     since: Moment = 0
     until: Moment = 0
     offset: Offset = 0
+
+
+class Tag(ConversationEvent):
+    """Add a tag to a conversation, or (`remove`) take it off."""
+
+    tag: Annotated[TagName, AfterValidator(_named)]
+    remove: Switch = False
 
 
 class AnswerSet(Event):
@@ -581,6 +609,7 @@ AGENT: dict[str, type[Event]] = {
     "visitor_history": VisitorPast,
     "past_transcript": PastTranscript,
     "search": Search,
+    "tag": Tag,
     "teach_list": TeachList,
     "teach_label": TeachLabel,
     "teach_first": TeachFirst,

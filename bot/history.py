@@ -4,10 +4,10 @@ tickets (bot/store/history.py), and when.
 A conversation is remembered when it leaves people (closed, handed back, abandoned): under the
 visitor's links (their verified user id, the email addresses they gave in a ticket or a
 transcript request) and, in its department, under the words of its visitor and agent messages
-(common words left out, at most WORDS_KEPT). A ticket is remembered when it is left. The
-widget's resume secret needs no link of its own: it always opens the same conversation (a closed
-one reopens), whose earlier handoffs the console pages as earlier messages, and whose links lead
-to the other visits.
+(common words left out, at most WORDS_KEPT) and its tags (bot/tags.py). A ticket is remembered
+when it is left. The widget's resume secret needs no link of its own: it always opens the same
+conversation (a closed one reopens), whose earlier handoffs the console pages as earlier
+messages, and whose links lead to the other visits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import re
 import time
 from collections.abc import Callable, Iterable
 
-from .models import Conversation, Sender, Ticket
+from . import tags
+from .models import Conversation, Owner, Sender, Ticket
 from .stopwords import STOP
 from .store import Store
 
@@ -84,6 +85,7 @@ class Remember:
         found = words(text)
         if conversation.email:
             found = [email_word(conversation.email), *found][:WORDS_KEPT]
+        found = [*map(tags.tag_word, conversation.tags[:tags.MAX_TAGS]), *found][:WORDS_KEPT]
         department = conversation.department or before.department
         await self.store.add_words(before.id, entry, department, found, now)
 
@@ -97,6 +99,15 @@ class Remember:
         found = [email_word(ticket.email), *words(f"{ticket.name} {ticket.message}")]
         await self.store.add_words(conversation.id, f"t:{ticket.id}", ticket.department,
                                    found[:WORDS_KEPT], ticket.created_at)
+
+    async def tagged(self, conversation: Conversation, tag: str) -> None:
+        """A tag was added to a conversation that already left people (a closed chat still
+        open in a console): findable by it at once, at its time (live chats are indexed, tags
+        and all, when they leave people)."""
+        if conversation.owner in (Owner.BOT, Owner.CLOSED) and conversation.department:
+            await self.store.add_words(conversation.id, f"c:{conversation.id}",
+                                       conversation.department, [tags.tag_word(tag)],
+                                       conversation.updated_at or self.clock())
 
     async def transcript_to(self, conversation: Conversation, email: str) -> None:
         """The visitor had the transcript emailed: the address is one of their links."""

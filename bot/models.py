@@ -115,6 +115,7 @@ class Conversation:
     leaving: str = ""  # leaving a message by chat: "email" (asked for it), "to:ADDRESS" (got it)
     email: str = ""  # the address the visitor left a message with (transcripts go there)
     last_agent: str = ""  # who last had it (bot/history.py): preferred when the visitor returns
+    tags: list[str] = field(default_factory=list)  # agents' labels (bot/tags.py), set by `retag`
 
     def to_fields(self) -> dict[str, str]:
         return {
@@ -154,6 +155,7 @@ class Conversation:
             "user_id": self.user_id,
             "visitor": self.visitor,
             "visitor_online": self.visitor_tabs > 0,
+            "tags": self.tags,
         }
         waited = None if now is None else self.waited(now)
         if waited is not None:
@@ -198,6 +200,7 @@ class Conversation:
             leaving=fields.get("leaving", ""),
             email=fields.get("email", ""),
             last_agent=fields.get("last_agent", ""),
+            tags=fields.get("tags", "").split(),
         )
 
 

@@ -19,12 +19,10 @@ HANDOFF = {
     "to our team and a person will reply here.",
 }
 
-NOBODY_TO_PASS_TO = {
-    "bot_unavailable": "Sorry, our assistant can't answer right now, and nobody from our team "
-    "can answer at the moment either.",
+# Before the one offer of a message when nobody at all is online (`nobody_online`).
+NOBODY_BECAUSE = {
+    "bot_unavailable": "Sorry, our assistant can't answer right now.",
 }
-NOBODY_TO_PASS_TO_ANY = ("I'd like to pass you to a person, but nobody from our team can answer "
-                         "right now.")
 
 NO_REPLY = "Sorry, I don't have an answer for that. Would you like to talk to a person?"
 
@@ -73,6 +71,24 @@ def nobody_available(department: str, why: str, departments: Mapping[str, str],
     wait = "." if why == "closed_hours" else ", or keep waiting here."
     return (f"{reasons[why]} You can leave a message with your email address and we'll reply "
             f"as soon as we can{wait}")
+
+
+def nobody_online(why: str, reason: str = "", back: str = "",
+                  usual_seconds: int | None = None) -> str:
+    """The one thing said when a visitor asks for a person and nobody who could answer is online
+    at all: that, once (with when people are back, or how soon they usually reply, if known),
+    and the offer of a message. No department is asked for: nobody could take it."""
+    if why == "closed_hours":
+        said = "We're outside our opening hours right now" + (
+            f"; we're back {back}." if back else ".")  # the greeting said nobody is there
+    else:
+        said = "Nobody from our team is online right now" + (
+            f"; we usually reply within about {max(1, round(usual_seconds / 60))} minute"
+            f"{'s' if round(usual_seconds / 60) > 1 else ''}." if usual_seconds else ".")
+    wait = "." if why == "closed_hours" else ", or keep waiting here."
+    before = NOBODY_BECAUSE.get(reason, "")
+    return ((f"{before} " if before else "") + f"{said} You can leave a message with your email "
+            f"address and we'll reply as soon as we can{wait}")
 
 
 def routed_elsewhere(asked: str, department: str, departments: Mapping[str, str]) -> str:

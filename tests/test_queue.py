@@ -70,14 +70,22 @@ async def test_positions_are_right_coalesced_and_honest(isolated, make_agent) ->
 
 async def test_routed_to_whoever_is_free_and_honest_when_nobody_is(isolated, make_agent) -> None:
     url, redis_url = isolated(AUTO_ASSIGN="false")
-    # Nobody online at all: the bot does not claim to pass the visitor to a person.
+    # Nobody online at all: the bot does not claim to pass the visitor to a person, nor ask
+    # which department (nobody could take it); it says so once, with one offer of a message.
     alone = Visitor(url)
     await alone.connect()
     mark = await alone.say("/human_handoff", message_id="h1")
     first = await alone.seen.wait_for("bot_uttered", lambda m: "handoff" in m.get("custom", {}),
                                       start=mark)
-    assert "nobody from our team can answer right now" in first["text"]
+    assert first["text"].startswith("Nobody from our team is online right now.")
     assert "passing you" not in first["text"]
+    assert first["custom"]["leave_message"] == "no_agent"
+    assert [b["payload"] for b in first["quick_replies"]] == ["/leave_message"]
+    position = await alone.seen.wait_for("queue_position", start=mark)
+    assert position["department"] == "general" and position["eta_seconds"] is None
+    await asyncio.sleep(2)  # anything more the bridge would say is said by now
+    said = [data["text"] for name, data in alone.seen.events[mark:] if name == "bot_uttered"]
+    assert said == [first["text"]], said
 
     # Someone from General is online: a chat for Website & technical goes to them.
     agent = AgentClient(url)

@@ -56,6 +56,7 @@ OWNERS = list(Owner)
 CLIENT_IDS = ["", "k1", "k2", "k3"]
 LINKS = ["l1", "l2"]  # visitor links (bot/history.py hashes them)
 WORDS = ["hello", "refund", "at1234"]
+TAGS = ["vip", "refund", "bug", "late"]
 TIME_FIELDS = {"created_at", "updated_at", "picked_at", "first_response_at", "visitor_left_at",
                "ts", "waited_seconds"}
 
@@ -206,6 +207,12 @@ class StoreMachine(RuleBasedStateMachine):
         if fields.get("waiting_since") not in (None, "", "1234.5"):
             fields["waiting_since"] = "1234.5"
         self.both(lambda s, _: s.update_conversation(cid, **fields))
+
+    @rule(cid=st.sampled_from(["c1", "c2", "c3"]), add=st.sampled_from(["", *TAGS]),
+          remove=st.sampled_from(["", *TAGS]), cap=st.integers(0, 3))
+    def retag(self, cid: str, add: str, remove: str, cap: int) -> None:
+        """Tags (bot/tags.py): at most `cap`, each once, in the order added; None: no chat."""
+        self.both(lambda s, _: s.retag(cid, add, remove, cap))
 
     @rule(cid=st.sampled_from(IDS), change=st.sampled_from([1, -1]))
     def tabs(self, cid: str, change: int) -> None:

@@ -91,6 +91,7 @@ async def test_history_by_user_id_previous_agent_search_and_erasure(isolated, ma
     assert [e["id"] for e in listed["entries"]] == [first.conversation_id], listed
     entry = listed["entries"][0]
     assert entry["kind"] == "conversation" and entry["last_agent"] == zed_name
+    assert entry["last_agent_name"] == "zed"  # the display name the console shows
     assert "zebracrossing" in entry["first_line"]
     past = await zed.must("past_transcript", {"conversation_id": first.conversation_id})
     assert any(m["text"] == "Hello from Zed" for m in past["messages"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import history
+from .. import history, tags
 from ..errors import Refused
 from ..events import PastTranscript, Search, VisitorPast
 from ..handoff import access
@@ -31,11 +31,14 @@ class HistoryDesk(Desk):
         return ok(entries=entries, more=more, offset=payload.offset)
 
     async def do_search(self, sid: str, agent: Agent, payload: Search) -> Result:
-        """Past conversations and tickets having every word (or the address) asked for."""
+        """Past conversations and tickets having every word (or the address) asked for; with a
+        tag, only conversations that have it (now: a tag taken off later no longer finds it)."""
         departments = access.search_departments(agent, payload.department, self.departments)
         words = history.query(payload.text)
-        if not words:
-            raise Refused("invalid_payload", "Search for a word of 2 letters or more.")
+        if not words and not payload.tag:
+            raise Refused("invalid_payload", "Search for a word of 2 letters or more, or a tag.")
+        if payload.tag:
+            words = [*words, tags.tag_word(payload.tag)]
         if not await self.store.hit(f"search:{agent.name}", self.settings.search_rate,
                                     SEARCH_WINDOW):
             raise Refused("rate_limited", "Too many searches; try again in a minute.")
@@ -43,7 +46,7 @@ class HistoryDesk(Desk):
         found: list[Found] = [await self.store.find_words(d, words, payload.since, until,
                                                           SEARCH_CAP) for d in departments]
         merged = history_merged(found)
-        entries, more = await self.page(agent, merged, payload.offset)
+        entries, more = await self.page(agent, merged, payload.offset, payload.tag)
         return ok(entries=entries, more=more, offset=payload.offset)
 
     async def do_past_transcript(self, sid: str, agent: Agent, payload: PastTranscript) -> Result:
@@ -57,13 +60,16 @@ class HistoryDesk(Desk):
         return ok(conversation=conversation.summary(), more=page.more,
                   messages=[self.relay.entry(conversation.id, m) for m in page.messages])
 
-    async def page(self, agent: Agent, found: Found, offset: int) -> tuple[list[dict[str, Any]], bool]:
-        """The entries the agent may see, from `offset`, PAGE of them; and whether more follow.
-        Read a chunk at a time until the page is full (bounded by `found`)."""
+    async def page(self, agent: Agent, found: Found, offset: int,
+                   tag: str = "") -> tuple[list[dict[str, Any]], bool]:
+        """The entries the agent may see (with `tag`, conversations that have it), from
+        `offset`, PAGE of them; and whether more follow. Read a chunk at a time until the page
+        is full (bounded by `found`)."""
         shown: list[dict[str, Any]] = []
         seen = 0
         for start in range(0, len(found), PAGE * 2):
-            for entry in await self.visible(agent, found[start:start + PAGE * 2]):
+            listed = await self.visible(agent, found[start:start + PAGE * 2])
+            for entry in [e for e in listed if not tag or tag in e.get("tags", ())]:
                 if seen >= offset:
                     if len(shown) == PAGE:
                         return shown, True
@@ -75,6 +81,7 @@ class HistoryDesk(Desk):
         """Entries as the console lists them, those the agent may see, in order."""
         ids = [entry[2:] for entry, _ in found if entry.startswith("c:")]
         conversations = {c.id: c for c in await self.store.get_conversations(ids)}
+        names = await self.display_names({c.last_agent for c in conversations.values()})
         listed = []
         for entry, at in found:
             kind, id = entry[:1], entry[2:]
@@ -84,6 +91,7 @@ class HistoryDesk(Desk):
                     listed.append({"kind": "conversation", "at": at,
                                    **conversation.summary(),
                                    "last_agent": conversation.last_agent,
+                                   "last_agent_name": names.get(conversation.last_agent, ""),
                                    "first_line": await self.first_line(id)})
             elif kind == "t":
                 ticket = await self.store.get_ticket(id)
@@ -95,6 +103,16 @@ class HistoryDesk(Desk):
                                    "created_at": ticket.created_at,
                                    "message": ticket.message[:PREVIEW_CHARS]})
         return listed
+
+    async def display_names(self, logins: set[str]) -> dict[str, str]:
+        """Login name -> display name of the agents named (at most a page's worth); one who was
+        removed since has none (the console then names nobody rather than a login name)."""
+        names = {}
+        for login in sorted(logins - {""}):
+            agent = await self.store.get_agent(login)
+            if agent is not None:
+                names[login] = agent.display_name
+        return names
 
     async def first_line(self, conversation_id: str) -> str:
         """The visitor's first words in the conversation (shortened), to tell visits apart."""

@@ -31,6 +31,7 @@ from .desk import Desk, Result, refused
 from .history import HistoryDesk
 from .moves import MoveDesk
 from .people import PeopleDesk
+from .tags import TagDesk
 from .teaching import TeachDesk
 from .tickets import TicketDesk
 from .training import TrainingDesk
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 AGENT_REFRESH = 5.0  # seconds an agent's record (role, department, capacity) may be cached
 SESSION_RECHECK = 1.0  # seconds a connection's sign-in session is taken as still open
 DESKS: tuple[type[Desk], ...] = (ChatDesk, MoveDesk, CannedDesk, TicketDesk, PeopleDesk,
-                                 AnswerDesk, TrainingDesk, TeachDesk, HistoryDesk)
+                                 AnswerDesk, TrainingDesk, TeachDesk, HistoryDesk, TagDesk)
 Handler = Callable[[str, Agent, Any], Awaitable[Result]]
 
 

@@ -96,10 +96,12 @@ class Moves:
         now = repr(self.clock())
         return {"department": department, "queued_at": now, "waiting_since": now}
 
-    async def queued(self, conversation_id: str, department: str, asked: str = "") -> None:
+    async def queued(self, conversation_id: str, department: str, asked: str = "",
+                     offered: bool = False) -> None:
         """A conversation joined a queue: try to assign it; if nobody took it, tell the visitor
         the truth and alert the department's agents (and supervisors) once each. `asked`: the
-        department the visitor or the bot chose, when routing sent the chat elsewhere."""
+        department the visitor or the bot chose, when routing sent the chat elsewhere;
+        `offered`: the visitor was already offered to leave a message (nobody online)."""
         await self.notices.changed(conversation_id)
         if asked and asked != department:
             await self.notices.routed_elsewhere(conversation_id, asked, department)
@@ -107,7 +109,7 @@ class Moves:
             await self.assign(department)
         conversation = await self.store.get_conversation(conversation_id)
         if conversation is not None and conversation.owner is Owner.QUEUE:  # still waiting
-            await self.notices.waiting(conversation, conversation.department)
+            await self.notices.waiting(conversation, conversation.department, offered)
 
     async def assign(self, department: str = "") -> bool:
         """Auto-assign every waiting chat someone free may take, the longest-waiting first

@@ -71,12 +71,16 @@ class Handoff(Moves):
     # bot -> triage / queue ---------------------------------------------------------------------
 
     async def request(self, conversation_id: str, request: HandoffRequest) -> bool:
-        """The bot hands over. The visitor is told, and picks a department if none is known.
+        """The bot hands over. The visitor is told, and picks a department if none is known and
+        someone is online; with nobody online at all the chat waits in `general` (or the
+        department known) and the visitor is told that once, with the offer of a message.
         False when the bot no longer owns the conversation (someone else moved it first)."""
         await self.remember.previous_agent(conversation_id)  # preferred when free (routing)
         fresh = {"handoff": json.dumps(request.to_dict()), "picked_at": "",
                  "first_response_at": ""}
         department, someone = await self.route(request.department)
+        if not someone:  # nobody could take it: asking which department helps nobody
+            department = department or "general"
         bot = Expect((Owner.BOT,))
         try:
             if department:
@@ -87,9 +91,13 @@ class Handoff(Moves):
         except Refused as refused:
             log.info("handoff of %s not made: %s", conversation_id, refused.code)
             return False
-        await self.notices.handing_over(conversation_id, request, department, someone)
+        if someone:
+            await self.notices.handing_over(conversation_id, request, department)
+        else:
+            await self.notices.nobody_online(conversation_id, request, department)
         if department:
-            await self.queued(conversation_id, department, asked=request.department)
+            await self.queued(conversation_id, department, asked=request.department,
+                              offered=not someone)
         return True
 
     async def choose_department(self, conversation_id: str, department: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from .. import wording
 from ..models import Agent, Conversation, Sender
 from ..relay import SUPERVISORS, Relay, agent_room, department_room
+from ..reply_times import ReplyTimes
 from ..store import Store
 from .request import HandoffRequest
 from .routing import Routing
@@ -24,6 +25,7 @@ class Notices:
         self.relay = relay
         self.routing = routing
         self.departments = departments
+        self.reply_times = ReplyTimes(store)  # "we usually reply within ..." when nobody is on
 
     async def system(self, conversation_id: str, text: str, data: dict[str, Any] | None = None,
                      **custom: Any) -> None:
@@ -40,16 +42,27 @@ class Notices:
                 conversation, "conversation", {"conversation": conversation.summary(self.clock())}
             )
 
-    async def handing_over(self, conversation_id: str, request: HandoffRequest, department: str,
-                           someone: bool) -> None:
-        """"I'm passing you to a person" only when someone can answer; otherwise the truth. With
-        no department yet, the visitor is asked to pick one."""
-        text = wording.HANDOFF[request.reason] if someone else wording.NOBODY_TO_PASS_TO.get(
-            request.reason, wording.NOBODY_TO_PASS_TO_ANY)
-        await self.tell(conversation_id, text, request, department)
+    async def handing_over(self, conversation_id: str, request: HandoffRequest,
+                           department: str) -> None:
+        """"I'm passing you to a person" (someone can answer). With no department yet, the
+        visitor is asked to pick one."""
+        await self.tell(conversation_id, wording.HANDOFF[request.reason], request, department)
         if not department:
             await self.system(conversation_id, wording.CHOOSE_DEPARTMENT,
                               {"buttons": wording.department_buttons(self.departments)})
+
+    async def nobody_online(self, conversation_id: str, request: HandoffRequest,
+                            department: str) -> None:
+        """Nobody who could answer is online at all: one message says so (when people are back,
+        or how soon they usually reply) and offers to leave a message; no department question,
+        no "passing you to a person", no second offer when the chat joins its queue."""
+        why = self.routing.why_nobody()
+        text = wording.nobody_online(why, request.reason,
+                                     str(self.routing.hours().get("back") or ""),
+                                     await self.reply_times.usual())
+        await self.system(conversation_id, text, {"buttons": [wording.leave_message_button()]},
+                          handoff={"reason": request.reason, "department": department},
+                          leave_message=why)
 
     async def tell(self, conversation_id: str, text: str, request: HandoffRequest,
                    department: str) -> None:
@@ -60,9 +73,11 @@ class Notices:
         await self.system(conversation_id,
                           wording.routed_elsewhere(asked, department, self.departments))
 
-    async def waiting(self, conversation: Conversation, department: str) -> None:
+    async def waiting(self, conversation: Conversation, department: str,
+                      offered: bool = False) -> None:
         """A chat waits in a queue: the department's agents (and supervisors) are alerted, the
-        visitor hears their place, or, when nobody can answer, is offered to leave a message."""
+        visitor hears their place, or, when nobody can answer, is offered to leave a message
+        (unless `offered` already, by `nobody_online`)."""
         await self.relay.to_agents(
             [department_room(department), SUPERVISORS], "handoff",
             {"conversation": conversation.summary(self.clock())},
@@ -70,7 +85,7 @@ class Notices:
         agents = (await self.routing.staffing()).get(department, 0)
         if agents:
             await self.announce_position(conversation.id, department, agents, as_message=True)
-        else:
+        elif not offered:
             await self.offer_message(conversation.id, department, self.routing.why_nobody())
 
     async def offer_message(self, conversation_id: str, department: str, why: str) -> None:

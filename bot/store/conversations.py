@@ -69,6 +69,11 @@ class Conversations(Protocol):
 
     async def update_conversation(self, conversation_id: str, **fields: str) -> None: ...
 
+    async def retag(self, conversation_id: str, add: str, remove: str, cap: int) -> list[str] | None:
+        """Atomically add the tag `add` (unless already there or `cap` tags are) and remove the
+        tag `remove` ('' for none; tags are normalised by bot/tags.py, no spaces); the tags
+        after, in the order added. None when there is no such conversation."""
+
     async def transition(
         self,
         conversation_id: str,

@@ -63,15 +63,15 @@ async def test_a_left_message_fills_the_transcript_form_and_its_ticket_shows_but
     await widget.open()
     await expect(widget.q("#fd-t-email")).to_have_value("kim@example.org")
 
-    name, password = make_agent("tickets_billing", display_name="Jo", redis_url=redis_url)
+    name, password = make_agent("general", display_name="Jo", redis_url=redis_url)
     console = await Console.login(await new_context(), url, name, password)
     await console.page.locator("[data-view=tickets]").click()
     card = console.page.locator("article.ticket").first
     await expect(card).to_contain_text("My tickets for Friday never came.")
     await card.locator("summary").click()
     lines = card.locator(".transcript-mini")
-    await expect(lines).to_contain_text("visitor: Clicked “Tickets & billing”")
-    await expect(lines).not_to_contain_text("/department")
+    await expect(lines).to_contain_text("visitor: Clicked “Talk to a person”")
+    await expect(lines).not_to_contain_text("/human_handoff")
     assert not widget.errors and not console.errors
 
 

@@ -50,6 +50,7 @@ async def test_history_panel_and_search_with_department_isolation(isolated, new_
     past = chat.locator(".past")
     entry = past.locator(f".past-entry[data-entry='{first.conversation_id}']")
     await expect(entry).to_contain_text("quokkaparade")
+    await expect(entry.locator("strong")).to_have_text("Chat with Jo")  # not the login name
     await expect(entry).to_contain_text("<img src=x onerror=alert(1)>")  # text, not markup
     assert await past.locator("img").count() == 0
     await entry.get_by_role("button", name="Open").click()

@@ -77,7 +77,7 @@ async def test_no_leave_a_message_once_a_person_joined(isolated, new_context, ma
     widget = await Widget.load(await new_context(), url)
     await widget.open()
     conversation_id = await widget.hand_over("Tickets & billing")
-    offer = widget.rows("system").filter(has_text="Nobody from Tickets & billing is online")
+    offer = widget.rows("system").filter(has_text="Nobody from our team is online")
     await expect(offer.locator(LEAVE)).to_have_count(1)
 
     name, password = make_agent("tickets_billing", display_name="Noor", redis_url=redis_url)

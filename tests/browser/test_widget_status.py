@@ -18,7 +18,7 @@ from webui import DESKTOP, Console, Widget
 
 SMALL_PHONE = {"width": 360, "height": 640}
 QUEUE_WORDS = re.compile(r"You're next|You're number|\bmin\b")
-OFFER = "Nobody from Tickets & billing is online right now"
+OFFER = "Nobody from our team is online right now"  # no department asked: nobody could take it
 
 
 async def wait_for_person(url: str, new_context, viewport=DESKTOP) -> Widget:
@@ -56,7 +56,7 @@ async def test_nobody_online_then_the_wait_appears_and_follows_the_queue(isolate
     await expect(first.rows("system").filter(has_text=OFFER)).to_be_visible()
     status = first.q(".queue")
     await expect(status).to_be_visible()
-    await expect(status).to_contain_text("Nobody can answer right now")
+    await expect(status).to_contain_text("Waiting for someone from our team to come online")
     # one offer on screen: the offer's own button (the footer's shows once it is gone)
     await expect(first.q("button:text-is('Leave a message'):visible")).to_have_count(1)
     await expect(first.rows("system").filter(has_text=OFFER)

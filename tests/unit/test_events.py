@@ -189,3 +189,23 @@ def test_every_refusal_in_the_bridge_has_a_status_and_is_documented() -> None:
     assert raised <= set(STATUS), raised - set(STATUS)
     docs = (ROOT / "docs" / "protocol.md").read_text()
     assert not {code for code in STATUS if not re.search(rf"\b{code}\b", docs)}
+
+
+def test_tags_are_normalised_and_named() -> None:
+    from bot import tags
+    from bot.events import Search, Tag, read
+
+    assert tags.normalise("  Refund  Request!") == "refund-request"
+    assert tags.normalise("late_delivery -- again") == "late-delivery-again"
+    assert tags.normalise("Crème brûlée") == "crème-brûlée"
+    assert tags.normalise("<b>vip</b>") == "bvipb"
+    assert tags.normalise("x" * 40) == "x" * tags.TAG_CHARS
+    assert tags.normalise("!!!") == ""
+    cid = "a" * 32
+    assert read(Tag, {"conversation_id": cid, "tag": "VIP"}).tag == "vip"
+    for bad in ("", " ", "!!!", "x" * 65, 3, None):
+        with pytest.raises(Refused) as refused:
+            read(Tag, {"conversation_id": cid, "tag": bad})
+        assert refused.value.code == "invalid_tag", bad
+    assert read(Search, {"tag": "Late Delivery"}).tag == "late-delivery"
+    assert read(Search, {"text": "hello"}).tag == ""

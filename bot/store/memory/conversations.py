@@ -52,6 +52,18 @@ class MemoryConversations(MemoryPart):
     async def update_conversation(self, conversation_id: str, **fields: str) -> None:
         self._hset(f"{PREFIX}conv:{conversation_id}", **fields)
 
+    async def retag(self, conversation_id: str, add: str, remove: str, cap: int) -> list[str] | None:
+        """As the RETAG script of bot/store/redis/conversations.py."""
+        conv = self.keys.get(f"{PREFIX}conv:{conversation_id}")
+        if conv is None:
+            return None
+        found = conv.get("tags", "").split()
+        tags = [t for t in found if t != remove]
+        if add and add not in found and len(tags) < cap:
+            tags.append(add)
+        conv["tags"] = " ".join(tags)
+        return tags
+
     async def transition(
         self,
         conversation_id: str,

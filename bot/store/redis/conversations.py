@@ -101,6 +101,21 @@ if n <= 0 then redis.call('HSET', KEYS[1], 'visitor_tabs', 0, 'visitor_left_at',
 return n
 """
 
+# KEYS: conversation hash. ARGV: tag to add ('' none), tag to remove ('' none), most tags kept.
+# Returns the tags after (space separated), or nil when there is no conversation.
+RETAG = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local tags, have = {}, false
+for t in string.gmatch(redis.call('HGET', KEYS[1], 'tags') or '', '%S+') do
+  if t ~= ARGV[2] then table.insert(tags, t) end
+  if t == ARGV[1] then have = true end
+end
+if ARGV[1] ~= '' and not have and #tags < tonumber(ARGV[3]) then table.insert(tags, ARGV[1]) end
+local joined = table.concat(tags, ' ')
+redis.call('HSET', KEYS[1], 'tags', joined)
+return joined
+"""
+
 
 class RedisConversations(RedisPart):
     """`Conversations` (bot/store/conversations.py) on Redis."""
@@ -144,6 +159,11 @@ class RedisConversations(RedisPart):
 
     async def update_conversation(self, conversation_id: str, **fields: str) -> None:
         await self.redis.hset(keys.conv(conversation_id), mapping=fields)
+
+    async def retag(self, conversation_id: str, add: str, remove: str, cap: int) -> list[str] | None:
+        joined = await self.script(RETAG)(keys=[keys.conv(conversation_id)],
+                                          args=[add, remove, cap])
+        return None if joined is None else str(joined).split()
 
     async def transition(
         self,

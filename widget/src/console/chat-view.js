@@ -2,6 +2,7 @@
 import { fillCanned, slashSearch } from "./canned.js";
 import { activate, attachFile, dismiss, updateChatState } from "./chats.js";
 import { historyPanel } from "./history.js";
+import { tagsPanel } from "./tags.js";
 import { claimChat } from "./queues.js";
 import { act, agentTyping, submitReply, toggleTransfer, transfer } from "./reply.js";
 import { teachFirstControl } from "./teaching.js";
@@ -35,6 +36,7 @@ import { BUTTON_TITLES } from "../shared/wording.js";
  * @property {number} [autoTop] where `toEnd` last scrolled the transcript to
  * @property {HTMLElement} details
  * @property {HTMLElement} past the visitor's earlier visits (console/history.js)
+ * @property {HTMLElement} tags the chat's tags (console/tags.js)
  * @property {HTMLParagraphElement} typing
  * @property {HTMLSelectElement} transferTo
  * @property {HTMLTextAreaElement} transferNote
@@ -113,6 +115,7 @@ export function buildChat(id) {
   chat.transcript.addEventListener("load", () => { if (chat.pinned) toEnd(chat); }, true); // load does not bubble: caught on its way down
   chat.details = el("aside", { class: "details", "aria-label": "Visitor details" });
   chat.past = historyPanel();
+  chat.tags = tagsPanel(chat);
   chat.typing = el("p", { class: "typing", "aria-live": "polite" });
 
   // transfer form

@@ -4,6 +4,7 @@
 import { call } from "./connection.js";
 import { messageRow } from "./messages.js";
 import { $, deptTitle, me } from "./state.js";
+import { tagChips } from "./tags.js";
 import { el } from "../shared/dom.js";
 
 const when = (t) => (t ? new Date(t * 1000).toLocaleString() : "");
@@ -36,12 +37,12 @@ async function page(list, ask, offset, empty) {
 
 function entryItem(e) {
   const ticket = e.kind === "ticket";
-  const title = ticket ? `Message left · ${e.name || "Visitor"} <${e.email}>` : `Chat${e.last_agent ? ` with ${e.last_agent}` : ""}`;
+  const title = ticket ? `Message left · ${e.name || "Visitor"} <${e.email}>` : `Chat${e.last_agent_name ? ` with ${e.last_agent_name}` : ""}`;
   const open = el("button", { type: "button", class: "past-open", "aria-expanded": "false" }, "Open");
   const body = el("div", { class: "past-body", hidden: "" });
   const item = el("li", { class: `past-entry ${e.kind}`, "data-entry": e.id },
     el("p", {}, el("strong", {}, title), ` · ${deptTitle(e.department)} · ${when(e.at)}`),
-    el("p", { class: "past-line" }, ticket ? e.message : e.first_line || "—"), open, body);
+    el("p", { class: "past-line" }, ticket ? e.message : e.first_line || "—"), tagChips(e.tags), open, body);
   open.addEventListener("click", async () => {
     const shown = !body.hidden;
     body.hidden = shown;
@@ -86,8 +87,9 @@ const day = (value, end) => (value ? new Date(`${value}T${end ? "23:59:59" : "00
 $("search-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const text = $("search-text").value.trim();
-  if (!text) return;
-  const query = { text, department: $("search-department").value || undefined, since: day($("search-since").value, false), until: day($("search-until").value, true) };
+  const tag = $("search-tag").value.trim();
+  if (!text && !tag) { $("search-text").focus(); return; }
+  const query = { text, tag, department: $("search-department").value || undefined, since: day($("search-since").value, false), until: day($("search-until").value, true) };
   const list = el("ol", { class: "past-list" });
   $("search-results").replaceChildren(list);
   await page(list, (offset) => call("search", { ...query, offset }), 0, "Nothing found.");

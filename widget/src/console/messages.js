@@ -2,6 +2,7 @@
 // shared/text.js).
 import { browserOf, visitorTime } from "./format.js";
 import { REASONS, deptTitle, said } from "./state.js";
+import { renderTags } from "./tags.js";
 import { el } from "../shared/dom.js";
 import { fileSize, isHttpUrl, safeFile } from "../shared/text.js";
 import { clockTime, fmtWait } from "../shared/time.js";
@@ -61,5 +62,6 @@ export function renderDetails(chat) {
   if (c.user_id) rows.push(["Verified user", c.user_id]);
   const dl = el("dl");
   for (const [label, value] of rows) dl.append(el("dt", {}, label), el("dd", { title: label === "Browser" ? v.browser || "" : null }, value));
-  chat.details.replaceChildren(el("h2", {}, "Visitor"), dl, chat.past);
+  renderTags(chat);
+  chat.details.replaceChildren(el("h2", {}, "Visitor"), dl, chat.tags, chat.past);
 }

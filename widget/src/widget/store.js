@@ -104,7 +104,8 @@ export function queueText(q) {
   return `${q.position === 1 ? "You're next" : `You're number ${q.position} in the queue`} · ${wait}`;
 }
 
-export const NOBODY = "Nobody can answer right now. You can leave a message, or keep waiting here.";
+// The status line beside the bridge's one "nobody is online" message: it does not say it again.
+export const NOBODY = "Waiting for someone from our team to come online.";
 
 /**
  * The status while nobody can answer: outside opening hours, until when (not "keep waiting").
