@@ -220,3 +220,25 @@ async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:
         assert (await parse(stack, text))["intent"]["name"] == intent, text
     for text in ("are you open on sundays?", "is the refund automatic?"):
         assert (await parse(stack, text))["intent"]["name"] != "bot_challenge", text
+
+
+async def test_a_question_in_words_no_example_uses_gets_its_topic(stack: Stack) -> None:
+    """What a message means, not only its words (actions/meaning.py, `SentenceMeaning`): each of
+    these (in no training file, nor among the held-back questions) is answered with its topic or
+    asks with it among the buttons, and none gets another topic's answer. Before the sentence
+    embedding "what does a seat usually set me back" was refused as out of scope."""
+    questions = {
+        "my little boy was sick so we never got to the panto, can we come another day": "faq_missed_show",
+        "how do I get hold of you lot": "faq_contact",
+        "is there somewhere to leave the car": "faq_parking",
+        "what does a seat usually set me back": "faq_pricing",
+        "my auntie can't do steps, is the building ok for her": "faq_accessibility",
+        "i'd like to buy someone a theatre present": "faq_gift_cards",
+        "nothing has arrived in my email since i booked": "faq_order_status",
+        "do you accept google pay": "faq_payment_methods",
+    }
+    for text, topic in questions.items():
+        result = await parse(stack, text)
+        got = result["intent"]["name"]
+        assert got == topic or topic in result.get("suggestions", []), (text, result["intent"])
+        assert not (got.startswith("faq_") and got != topic), (text, result["intent"])
