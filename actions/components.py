@@ -65,7 +65,7 @@ BARE_PERSON_REQUEST = re.compile(
     r"(?:,? (?:please|pls|plz|now|asap|thanks|thank you))*\W*$"
     r"|\b(?:can|could|would|will) (?:a |an |some |one of your )?(?:real |actual |live )?"
     r"(?:human|person|agent|someone|somebody|member of staff|staff member|operator) "
-    r"(?:(?:from|at|on|in) (?:your|the) (?:team|staff|shop|office|box office|workshop) )?"
+    r"(?:(?:from|at|on|in) (?:your|the) (?:\w+ )?(?:team|staff|\w*shop|store|office|desk) )?"
     r"(?:please )?(?:take over|help me|step in|pick (?:this|it) up|answer|look at this|call me|"
     r"(?:chat|talk|speak) (?:with|to) me|contact me|get back to me|ring me)\b",
     re.IGNORECASE,

@@ -175,7 +175,7 @@ async def test_unsure_between_topics_the_bot_asks_and_a_click_answers(stack: Sta
     (actions/judge.py, action_clarify); clicking a topic answers it at once."""
     import aiohttp
 
-    text = "tickets for the wrong date"
+    text = "handling fee"  # the refund, payment and cancellation answers all touch on fees
     result = await parse(stack, text)
     assert result["intent"]["name"] == "nlu_fallback", result["intent"]
     suggestions = result["suggestions"]
@@ -198,12 +198,12 @@ async def test_unsure_between_topics_the_bot_asks_and_a_click_answers(stack: Sta
 
 
 async def test_words_only_an_answer_has_put_its_topic_among_the_buttons(stack: Stack) -> None:
-    """The classifier has no likely topic for "rows A and H", but the accessibility answer names
-    them ("wheelchair spaces in rows A and H"): the bot asks, with that topic as a button
-    (actions/judge.py, `Evidence.hint` and `with_hint`), instead of only asking to rephrase."""
-    result = await parse(stack, "rows A and H")
+    """For "£1.50" the classifier's likely topics are prices and refunds, but the delivery answer
+    names the sum ("delivery by post (£1.50 ...)"): the bot asks with that topic among the buttons
+    too (actions/judge.py, `Evidence.hint` and `with_hint`; without them it is not)."""
+    result = await parse(stack, "£1.50")
     assert result["intent"]["name"] == "nlu_fallback", result["intent"]
-    assert "faq_accessibility" in result.get("suggestions", []), result.get("suggestions")
+    assert "faq_delivery" in result.get("suggestions", []), result.get("suggestions")
 
 
 async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:

@@ -131,7 +131,7 @@ async def test_did_you_mean_in_the_widget(stack, new_context, redis, faq_answers
     the topic's name as the visitor's message (never its payload) and answers it at once."""
     widget = await Widget.load(await new_context(), stack.bridge_url)
     await widget.open()
-    await widget.say("tickets for the wrong date")
+    await widget.say("handling fee")
     asked = widget.rows("bot").last
     await expect(asked).to_contain_text("Do you mean one of these?")
     chips = widget.q(".replies button:visible")

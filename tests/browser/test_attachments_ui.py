@@ -68,7 +68,7 @@ async def test_agent_pdf_is_a_link_in_the_widget_that_downloads_it(stack, new_co
     await widget.screenshot("widget-attachment-pdf.png")
     # a file the agent may not send (by its bytes) is refused with the reason, nothing posted
     await chat.locator("input[type=file]").set_input_files(picked("seats.png", "image/png", HTML))
-    await expect(chat.locator(".error")).to_contain_text("That kind of file can't be sent")
+    await expect(chat.locator("form.reply .error")).to_contain_text("That kind of file can't be sent")
     await expect(chat.locator(".msg.agent .attachment")).to_have_count(1)
     assert not widget.errors and not console.errors
 

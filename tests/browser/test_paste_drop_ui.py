@@ -59,6 +59,6 @@ async def test_pasted_and_dropped_images_reach_the_other_side(stack, new_context
     await give(chat.locator(".transcript"), "drop", "steps.png", "image/png", png(20, 20))
     await expect(widget.rows("agent").locator("img")).to_have_count(2)
     await give(chat.locator(".transcript"), "drop", "evil.png", "image/png", HTML)
-    await expect(chat.locator(".error")).to_contain_text("That kind of file can't be sent")
+    await expect(chat.locator("form.reply .error")).to_contain_text("That kind of file can't be sent")
     await expect(widget.rows("agent").locator("img")).to_have_count(2)
     assert not widget.errors and not console.errors

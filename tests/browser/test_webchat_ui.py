@@ -43,7 +43,7 @@ async def test_did_you_mean_in_rasa_webchat(stack, new_context, faq_answers) -> 
     await page.goto(stack.bridge_url + "/webchat")
     await page.locator(".rw-launcher").click()
     await expect(page.locator(".rw-response", has_text="virtual assistant")).to_be_visible()
-    await page.locator(".rw-new-message").fill("tickets for the wrong date")
+    await page.locator(".rw-new-message").fill("handling fee")
     await page.locator(".rw-new-message").press("Enter")
     await expect(page.locator(".rw-response", has_text="Do you mean one of these?")).to_be_visible()
     replies = page.locator(".rw-reply")
