@@ -57,6 +57,7 @@ class SentenceMeaning(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "SentenceMeaning":
+        minilm.shared()  # built with the model (about 0.7 s), not in the first visitor's turn
         return cls(config, execution_context.node_name)
 
     @classmethod

@@ -56,7 +56,10 @@ async def test_an_agent_teaches_the_first_message_of_a_chat(stack: Stack, isolat
     widget = await Widget.load(await new_context(), url)
     await widget.open()
     first = "my seat was double booked with another family"
+    answered = await widget.rows("bot").count()
     await widget.say(first)
+    # the bot's reply first: its buttons replace the greeting's "Talk to a person" as it comes
+    await expect(widget.rows("bot").nth(answered)).to_be_visible()
     conversation_id = await widget.hand_over()
     console = await Console.login(await new_context(), url,
                                   *make_agent("tickets_billing", redis_url=redis_url))
