@@ -95,7 +95,7 @@ class Relay:
         and to the consoles following the conversation that may see it. See `Store.append`."""
         message = Message(sender, text, client_id=client_id, data=data or {})
         appended = await self.store.append(conversation_id, message, guard, resend)
-        if appended.new:
+        if appended.new or appended.redeliver:  # a resend of one stored but refused: live now
             await self.deliver(appended.conversation, appended.message)
         return appended
 

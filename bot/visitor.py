@@ -246,10 +246,12 @@ class VisitorNamespace(socketio.AsyncNamespace):
                                            "more": page.more, "last": after or ""})
 
     async def on_leave_message(self, sid: str, payload: LeaveMessage) -> None:
-        """The visitor leaves a message (name, email, text) for the team: it becomes a ticket."""
+        """The visitor leaves a message (name, email, text) for the team: it becomes a ticket,
+        acknowledged once durable (`Store.durable`); a retry gets the same ticket."""
         conversation_id = await self.bound_conversation(sid, payload)
         ticket = await self.handoff.leave_message(conversation_id, payload.name, payload.email,
                                                   payload.text)
+        await self.store.durable()
         await self.direct(sid, "message_left", {"ticket_id": ticket.id})
 
     async def on_email_transcript(self, sid: str, payload: EmailTranscript) -> None:

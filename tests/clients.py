@@ -46,6 +46,20 @@ class Recorder:
             return find()
 
 
+    async def wait_for_any(self, events: tuple[str, ...], start: int = 0,
+                           timeout: float = 30) -> tuple[str, Any]:
+        """The first of `events` (from index `start`), with its name, waiting up to `timeout`."""
+
+        def find() -> tuple[str, Any] | None:
+            return next(((n, d) for n, d in self.events[start:] if n in events), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: find() is not None), timeout)
+            found = find()
+            assert found is not None
+            return found
+
+
 class Visitor:
     """A visitor's widget: connects, asks for a session, says things, collects replies."""
 

@@ -158,8 +158,11 @@ async def test_claim_races_have_exactly_one_winner(stack: Stack, make_agent) -> 
                                           queued_at=repr(time.time()))).moved
             ids.append(conversation.id)
         outcomes += await asyncio.gather(*(race(cid) for cid in ids))
-        again = await one.call("claim", {"conversation_id": ids[0]})
+        winner, loser = (one, two) if outcomes[-20][0] else (two, one)
+        again = await loser.call("claim", {"conversation_id": ids[0]})
         assert again["error"]["code"] == "already_taken"
+        retried = await winner.call("claim", {"conversation_id": ids[0]})  # its answer lost
+        assert retried["ok"], retried
         for cid in ids:
             assert await store.redis.hget(f"fd:conv:{cid}", "owner") == "agent"
             await store.transition(cid, Expect((Owner.AGENT,)), Owner.CLOSED, agent="")

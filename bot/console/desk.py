@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from ..config import Settings
 from ..handoff import Handoff, access
@@ -12,6 +14,7 @@ from ..relay import Relay
 from ..store import Store
 
 Result = dict[str, Any]
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Result]])
 
 
 def ok(**fields: Any) -> Result:
@@ -20,6 +23,20 @@ def ok(**fields: Any) -> Result:
 
 def refused(code: str, message: str) -> Result:
     return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def acknowledged(handler: Handler) -> Handler:
+    """An agent event whose acknowledgement tells the agent "done" (a claim, a transfer, a
+    close): answered once its writes are durable (`Store.durable`: on REDIS_MIN_REPLICAS
+    replicas), else `unavailable`, and the agent retries."""
+
+    @functools.wraps(handler)
+    async def durable(self: Desk, *args: Any) -> Result:
+        result = await handler(self, *args)
+        await self.store.durable()
+        return result
+
+    return cast(Handler, durable)
 
 
 class Desk:

@@ -7,15 +7,18 @@ from .. import metrics, protocol, receipts
 from ..errors import Refused
 from ..events import AgentRead, AgentTyping, ConversationEvent, Note, Reply, Transfer
 from ..handoff import access
-from ..models import Agent, Sender
+from ..models import Agent, Owner, Sender
 from ..store import NotOwner
-from .desk import Desk, Result, ok
+from .desk import Desk, Result, acknowledged, ok
 
 
 class MoveDesk(Desk):
+    @acknowledged
     async def do_claim(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         conversation_id = payload.conversation_id
         conversation = await self.follow(sid, agent, conversation_id)
+        if conversation.owner is Owner.AGENT and conversation.agent == agent.name:
+            return await self.full(conversation)  # a retry (its answer lost, or `unavailable`)
         claimed = await self.handoff.claim(conversation_id, agent, conversation.department)
         return await self.full(claimed)
 
@@ -61,6 +64,7 @@ class MoveDesk(Desk):
         await self.handoff.note(conversation.id, agent, payload.text)
         return ok()
 
+    @acknowledged
     async def do_transfer(self, sid: str, agent: Agent, payload: Transfer) -> Result:
         conversation_id, note = payload.conversation_id, payload.note
         if payload.to_agent:
@@ -74,12 +78,14 @@ class MoveDesk(Desk):
             )
         return ok()
 
+    @acknowledged
     async def do_hand_back(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)
         access.check_sees(agent, conversation)
         await self.handoff.hand_back(conversation, agent)  # refused if it moved since the check
         return ok()
 
+    @acknowledged
     async def do_close(self, sid: str, agent: Agent, payload: ConversationEvent) -> Result:
         conversation = await self.handoff.conversation(payload.conversation_id)
         access.check_sees(agent, conversation)

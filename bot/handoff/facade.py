@@ -243,7 +243,9 @@ class Handoff(Moves):
         """Nobody could answer live: keep the message as a ticket (bot/handoff/tickets.py). A
         chat still waiting for a person is closed first (it is answered by email now). Refused
         (`with_person`, nothing kept) while a person answers the chat live: a ticket beside a
-        live chat would be answered twice."""
+        live chat would be answered twice. A retry of the same message gets the same ticket."""
+        if earlier := await self.tickets.earlier(conversation_id, email, text):
+            return earlier
         conversation = await self.conversation(conversation_id)
         moved = conversation.owner in (Owner.TRIAGE, Owner.QUEUE)
         if moved:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable
@@ -19,6 +20,11 @@ class Tickets:
         self.clock = clock
         self.relay = relay
 
+    async def earlier(self, conversation_id: str, email: str, text: str) -> Ticket | None:
+        """The ticket this very message made lately: a retry (its answer lost, or `unavailable`
+        while replicas lagged) gets it again instead of a second one."""
+        return await self.store.ticket_left(left_digest(conversation_id, email, text))
+
     async def keep(self, conversation: Conversation, name: str, email: str, text: str) -> Ticket:
         """Keep the message as a ticket that refers to the conversation (its transcript is read
         from there, a page at a time); `tell` the visitor once the chat moved."""
@@ -27,7 +33,7 @@ class Tickets:
             message=text, department=conversation.department or "general",
             created_at=self.clock(),
         )
-        await self.store.save_ticket(ticket)
+        await self.store.save_ticket(ticket, left_digest(conversation.id, email, text))
         await self.store.update_conversation(conversation.id, email=email)  # for transcripts
         return ticket
 
@@ -45,3 +51,8 @@ class Tickets:
         await self.relay.to_agents(
             [department_room(ticket.department), SUPERVISORS], "ticket", summary
         )
+
+
+def left_digest(conversation_id: str, email: str, text: str) -> str:
+    """What identifies a left message for its retries (a digest: no address in a key name)."""
+    return hashlib.sha256(f"{conversation_id}\0{email.lower()}\0{text}".encode()).hexdigest()

@@ -119,6 +119,16 @@ def ticket_replies(ticket_id: str) -> str:
     return f"{PREFIX}ticket_replies:{ticket_id}"
 
 
+def ticket_left(digest: str) -> str:
+    """The ticket a left message made (a retry of the same one finds it), with a TTL."""
+    return f"{PREFIX}left:{digest}"
+
+
+def undelivered(conversation_id: str, client_id: str) -> str:
+    """A message stored but refused (too few replicas): its resend delivers it live, once."""
+    return f"{PREFIX}undelivered:{conversation_id}:{client_id}"
+
+
 def department_tickets(department: str) -> str:
     return f"{PREFIX}tickets:{department}"
 

@@ -32,4 +32,8 @@ class Store(Conversations, Transcripts, Queues, Agents, StaffSessions, Tickets, 
     async def ping(self) -> bool:
         """True when the store answers."""
 
+    async def durable(self) -> None:
+        """Return once every write made so far is on REDIS_MIN_REPLICAS replicas (at once
+        without replicas); raises `Unreplicated` (answered `unavailable`) past the timeout."""
+
     async def close(self) -> None: ...

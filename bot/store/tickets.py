@@ -6,9 +6,17 @@ from typing import Any, Protocol
 
 from ..models import Ticket
 
+LEFT_ONCE = 3600  # seconds a left message's retry finds the ticket it made (`ticket_left`)
+
 
 class Tickets(Protocol):
-    async def save_ticket(self, ticket: Ticket) -> None: ...
+    async def save_ticket(self, ticket: Ticket, once: str = "") -> None:
+        """Keep the ticket; with `once` (a digest of what was left), `ticket_left(once)` finds
+        it for LEFT_ONCE seconds."""
+
+    async def ticket_left(self, once: str) -> Ticket | None:
+        """The ticket saved with `once` lately, if any (a retried left message is not kept
+        twice)."""
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None: ...
 

@@ -10,6 +10,7 @@ from typing import Protocol
 from ..models import Conversation, Message
 
 RESEND_WINDOW = 100  # a resend is looked for among the conversation's latest messages
+UNDELIVERED = 900  # seconds a message stored but refused (too few replicas) waits for its resend
 # The conversation's fields an append returns with the message (`Appended.conversation`).
 SNAPSHOT = ("owner", "agent", "department", "queued_at", "first_response_at", "leaving")
 
@@ -22,6 +23,7 @@ class Appended:
     first_response: bool = False  # this agent reply was the first of its handoff
     pending: int = 0  # visitor messages of the conversation waiting for an answer (visitor's)
     first_write: bool = False  # the visitor's first message: a page view became a conversation
+    redeliver: bool = False  # a resend of a message stored but refused: not delivered live yet
 
 
 @dataclass

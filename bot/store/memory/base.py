@@ -51,6 +51,9 @@ class MemoryPart:
     async def ping(self) -> bool:
         return True
 
+    async def durable(self) -> None:
+        """Nothing to wait for: memory has no replicas."""
+
     async def close(self) -> None:
         pass
 

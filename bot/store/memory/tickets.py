@@ -7,6 +7,7 @@ from typing import Any
 
 from ...models import Ticket
 from ..keys import PREFIX
+from ..tickets import LEFT_ONCE
 from .base import MemoryPart
 from .keyspace import index_range
 
@@ -14,9 +15,11 @@ from .keyspace import index_range
 class MemoryTickets(MemoryPart):
     """`Tickets` and `Canned` in memory."""
 
-    async def save_ticket(self, ticket: Ticket) -> None:
+    async def save_ticket(self, ticket: Ticket, once: str = "") -> None:
         """The ticket, in the list of all tickets and in its department's (newest first)."""
         self.keys.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json(), ttl=self.retention)
+        if once:
+            self.keys.set(f"{PREFIX}left:{once}", ticket.id, ttl=LEFT_ONCE)
         for index in (f"{PREFIX}tickets", f"{PREFIX}tickets:{ticket.department}"):
             scores = self.keys.make(index, dict)
             scores[ticket.id] = ticket.created_at
@@ -25,6 +28,10 @@ class MemoryTickets(MemoryPart):
                 del scores[old]
             self.keys.tidy(index)
             self.keys.expire(index, self.retention)
+
+    async def ticket_left(self, once: str) -> Ticket | None:
+        ticket_id = self.keys.get(f"{PREFIX}left:{once}")
+        return await self.get_ticket(ticket_id) if ticket_id else None
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
         tickets = self._tickets([ticket_id])

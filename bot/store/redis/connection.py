@@ -82,6 +82,14 @@ class RedisPart:
         if int(have) < self.min_replicas:
             raise Unreplicated(f"{have} of {self.min_replicas} replicas confirmed the write")
 
+    async def durable(self) -> None:
+        """`Store.durable`: a short-lived write and WAIT on one connection. Replication is one
+        ordered stream, so replicas that have this write have every earlier one of any
+        connection (the move just made on another connection of the pool)."""
+        if self.min_replicas:
+            async with self.redis.client() as one:
+                await self.replicated(one, wrote=False)
+
     async def ping(self) -> bool:
         try:
             return bool(await self.redis.ping())

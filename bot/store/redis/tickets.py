@@ -9,21 +9,28 @@ from typing import Any
 
 from ...models import Ticket
 from .. import keys
+from ..tickets import LEFT_ONCE
 from .connection import RedisPart
 
 
 class RedisTickets(RedisPart):
     """`Tickets` (bot/store/tickets.py) on Redis."""
 
-    async def save_ticket(self, ticket: Ticket) -> None:
+    async def save_ticket(self, ticket: Ticket, once: str = "") -> None:
         """The ticket, in the list of all tickets and in its department's (newest first)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(keys.ticket(ticket.id), ticket.to_json(), ex=self.retention)
+            if once:
+                pipe.set(keys.ticket_left(once), ticket.id, ex=LEFT_ONCE)
             for index in (keys.TICKETS, keys.department_tickets(ticket.department)):
                 pipe.zadd(index, {ticket.id: ticket.created_at})
                 pipe.zremrangebyscore(index, "-inf", time.time() - self.retention)
                 pipe.expire(index, self.retention)
             await pipe.execute()
+
+    async def ticket_left(self, once: str) -> Ticket | None:
+        ticket_id = await self.redis.get(keys.ticket_left(once))
+        return await self.get_ticket(ticket_id) if ticket_id else None
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
         tickets = await self._tickets([ticket_id])

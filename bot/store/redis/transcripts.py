@@ -9,14 +9,15 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
 from ...models import PENDING, Conversation, Message, Sender
 from .. import keys
-from ..transcripts import RESEND_WINDOW, SNAPSHOT, Appended, NotOwner, Page
-from .connection import RedisPart
+from ..transcripts import RESEND_WINDOW, SNAPSHOT, UNDELIVERED, Appended, NotOwner, Page
+from .connection import RedisPart, Unreplicated
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +150,14 @@ class RedisTranscripts(RedisPart):
             args += [name, value]
         names = [keys.msgs(conversation_id), keys.conv(conversation_id),
                  keys.pending(conversation_id)]
+        redeliver = False
         if kind and self.min_replicas:  # acknowledged only once replicated (REDIS_MIN_REPLICAS)
             async with self.redis.client() as one:
                 result = await self.run_declaring(APPEND, names, args, status_at=1,
                                                   asked_at=5 + len(SNAPSHOT), client=one)
                 if result is not None and result[1] in (0, 1):
-                    await self.replicated(one, wrote=result[1] == 1)
+                    redeliver = await self.confirmed(one, result[1], conversation_id,
+                                                     message.client_id)
         else:
             result = await self.run_declaring(APPEND, names, args, status_at=1,
                                               asked_at=5 + len(SNAPSHOT))
@@ -171,7 +174,21 @@ class RedisTranscripts(RedisPart):
                             bool(first_write))
         existing = await self.redis.xrange(names[0], stored_id, stored_id)
         message = Message.from_fields(stored_id, existing[0][1])
-        return Appended(message, False, conversation, pending=int(pending))
+        return Appended(message, False, conversation, pending=int(pending), redeliver=redeliver)
+
+    async def confirmed(self, one: Any, status: int, conversation_id: str,
+                        client_id: str) -> bool:
+        """WAIT for the replicas after an append on the connection `one` (`replicated`). A
+        message stored but refused is marked undelivered: True for the resend that is confirmed
+        and finds the mark (it delivers the message live, once)."""
+        marker = keys.undelivered(conversation_id, client_id)
+        try:
+            await self.replicated(one, wrote=status == 1)
+        except Unreplicated:
+            if status == 1 and client_id:  # a resend (by client id) can follow
+                await one.set(marker, "1", ex=UNDELIVERED)
+            raise
+        return status == 0 and bool(client_id) and bool(await one.delete(marker))
 
     async def messages(
         self, conversation_id: str, after: str | None = None, limit: int = 1000
