@@ -5,6 +5,7 @@ and bench/failover.py."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 import sys
 import time
@@ -187,12 +188,12 @@ class Load:
         for k, visitor in enumerate(self.visitors):
             console = self.agents[k % len(self.agents)]
             cid, mark = visitor.conversation_id, len(console.seen.events)
-            await visitor.say("still there?", message_id=f"live-{k}")
+            await _say_until_acked(visitor, "still there?", f"live-{k}", timeout)
             await console.seen.wait_for("message", partial(_carries, f"live-{k}"),
                                         timeout=timeout, start=mark)
             mark = len(visitor.seen.events)
-            await console.must("reply", {"conversation_id": cid, "text": f"yes {k}",
-                                         "message_id": f"live-reply-{k}"})
+            await _reply_until_acked(console, {"conversation_id": cid, "text": f"yes {k}",
+                                               "message_id": f"live-reply-{k}"}, timeout)
             await visitor.seen.wait_for("bot_uttered", partial(_says, f"yes {k}"),
                                         timeout=timeout, start=mark)
 
@@ -248,3 +249,29 @@ def store_client(url: str) -> aioredis.Redis:
     from bot.redis_address import client
 
     return client(url, decode_responses=True)
+
+
+async def _say_until_acked(visitor: Visitor, text: str, client_id: str, timeout: float) -> None:
+    """Send, and resend after a refusal (`unavailable` while too few replicas confirm), as the
+    widget does, until acknowledged: a refused message may be stored, and is shown on its resend."""
+    deadline = time.monotonic() + timeout
+    for attempt in itertools.count():
+        mark = len(visitor.seen.events)
+        await visitor.say(text, message_id=client_id, resend=attempt > 0)
+        name, data = await visitor.seen.wait_for_any(("message_ack", "chat_error"), start=mark,
+                                                      timeout=max(deadline - time.monotonic(), 1))
+        if name == "message_ack":
+            return
+        assert data.get("code") == "unavailable" and time.monotonic() < deadline, data
+        await asyncio.sleep(0.5)
+
+
+async def _reply_until_acked(console: AgentClient, payload: dict[str, Any], timeout: float) -> None:
+    """An agent's reply, resent after `unavailable` as the console does, until acknowledged."""
+    deadline = time.monotonic() + timeout
+    for attempt in itertools.count():
+        result = await console.call("reply", {**payload, "resend": attempt > 0})
+        if result.get("ok"):
+            return
+        assert result["error"]["code"] == "unavailable" and time.monotonic() < deadline, result
+        await asyncio.sleep(0.5)
