@@ -6,14 +6,16 @@ python-socketio's public manager interface covers rooms (`basic_enter_room`, `ba
 this module also relies on private parts, named in `PRIVATE` and checked when a manager is made
 (a release that renames one fails at start-up, instead of silently skipping an override):
 `_redis_connect` (the only place the Redis client is made: there is no option for a bounded
-blocking pool), `_handle_emit` and `_publish` (an emit's delivery on each bridge and its pub/sub
-message: the batch and the guards travel in them), and the room bookkeeping `basic_disconnect`
-updates. pyproject.toml pins python-socketio to the releases read for this.
+blocking pool), `_redis_listen_with_retries` (its back-off grows to 60 s), `_handle_emit` and
+`_publish` (an emit's delivery on each bridge and its pub/sub message: the batch and the guards
+travel in them), and the room bookkeeping `basic_disconnect` updates. pyproject.toml pins
+python-socketio to the releases read for this.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -25,8 +27,9 @@ from . import keys
 from .redis.connection import connection_options
 
 # python-socketio's private methods and attributes this manager uses (module docstring).
-PRIVATE = ("_redis_connect", "_handle_emit", "_publish", "host_id", "rooms", "callbacks",
-           "pending_connect", "pending_disconnect")
+PRIVATE = ("_redis_connect", "_redis_listen_with_retries", "_handle_emit", "_publish", "host_id",
+           "rooms", "callbacks", "pending_connect", "pending_disconnect")
+RESUBSCRIBE_EVERY = 1.0  # seconds between attempts to listen again after Redis failed
 
 
 class _Manager(socketio.AsyncRedisManager):
@@ -99,6 +102,21 @@ class _Manager(socketio.AsyncRedisManager):
             if leave is not None and self.guard is not None:
                 for sid in self.guard(namespace, room, leave):
                     self.basic_leave_room(sid, namespace, room)
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[dict[str, Any]]:
+        """As python-socketio's, but retrying every second, not after 1, 2, 4 ... 60 s: what
+        other bridges emit while this one is not subscribed never reaches its connections, and
+        a Sentinel failover of 10 s had this bridge listening again only after 15 s."""
+        while True:
+            try:
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:  # any failure of Redis: listen again
+                self._get_logger().error("Cannot receive from redis (%s): listening again in "
+                                         "%.0f s", exc, RESUBSCRIBE_EVERY)
+                await asyncio.sleep(RESUBSCRIBE_EVERY)
 
     def _redis_connect(self) -> None:
         """As python-socketio's, on a bounded pool that waits for a free connection."""
