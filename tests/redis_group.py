@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from stack import LOGS, free_port, tcp_open
+from stack import LOGS, Stack, free_port, tcp_open
 
 REDIS_SERVER = "/usr/bin/redis-server"
 MASTER = "frontdesk"
@@ -205,3 +205,12 @@ class RedisGroup:
     def stop(self) -> None:
         for node in [*self.sentinels, *self.servers]:
             node.kill()
+
+
+def replicated_stack(session: Stack, folder: Path, group: RedisGroup) -> Stack:
+    """A stack (no process started yet) on the group through its Sentinels, acknowledging only
+    what one replica has, with the session's Rasa and limits no test here runs into."""
+    return Stack.create(folder, RASA_URL=session.rasa_url, RASA_TOKEN=session.env["RASA_TOKEN"],
+                        AUTO_ASSIGN="false", VISITOR_ADDRESS_FACTOR="1000", VISITOR_RATE="1000",
+                        AGENT_RATE="100000", LOGIN_RATE="1000", REDIS_MIN_REPLICAS="1",
+                        REDIS_REPLICA_TIMEOUT="0.5", **group.env)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from failover_load import DEPARTMENT, add_agent, store_client
-from redis_group import REDIS_SERVER, RedisGroup
+from redis_group import REDIS_SERVER, RedisGroup, replicated_stack
 
 from bot.store import keys
 
@@ -37,10 +37,7 @@ def replicated(stack: Stack, tmp_path_factory: pytest.TempPathFactory
     session's)."""
     folder = tmp_path_factory.mktemp("replicas")
     group = RedisGroup.start(folder / "redis")
-    own = Stack.create(folder, RASA_URL=stack.rasa_url, RASA_TOKEN=stack.env["RASA_TOKEN"],
-                       AUTO_ASSIGN="false", VISITOR_ADDRESS_FACTOR="1000", VISITOR_RATE="1000",
-                       AGENT_RATE="100000", LOGIN_RATE="1000", REDIS_MIN_REPLICAS="1",
-                       REDIS_REPLICA_TIMEOUT="0.5", **group.env)
+    own = replicated_stack(stack, folder, group)
     try:
         own.start_bridge()
         yield group, own

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from failover_load import Load, invariants, store_client
-from redis_group import REDIS_SERVER, RedisGroup
+from redis_group import REDIS_SERVER, RedisGroup, replicated_stack
 
 from bot.config import Settings
 from bot.processes import _rasa_endpoints
@@ -39,10 +39,7 @@ def failover(stack: Stack, tmp_path_factory: pytest.TempPathFactory
     session's: the bridge's own Redis is what fails over here)."""
     folder = tmp_path_factory.mktemp("sentinel")
     group = RedisGroup.start(folder / "redis")
-    own = Stack.create(folder, RASA_URL=stack.rasa_url, RASA_TOKEN=stack.env["RASA_TOKEN"],
-                       AUTO_ASSIGN="false", VISITOR_ADDRESS_FACTOR="1000", VISITOR_RATE="1000",
-                       AGENT_RATE="100000", LOGIN_RATE="1000", REDIS_MIN_REPLICAS="1",
-                       REDIS_REPLICA_TIMEOUT="0.5", **group.env)
+    own = replicated_stack(stack, folder, group)
     try:
         ports = [own.env["FRONTDESK_PORT"], str(free_port())]
         for port in ports:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from in_process import Silent, desk_settings
 
-from bot.config import Settings
 from bot.console.moves import MoveDesk
 from bot.errors import Refused
 from bot.events import ConversationEvent
@@ -21,36 +20,13 @@ from bot.relay import Relay
 from bot.store.memory import ManualClock, MemoryStore
 
 
-class Silent:
-    """Stands in for `socketio.AsyncServer` as `Relay` uses it: sends nothing."""
-
-    manager = SimpleNamespace(rooms={})
-
-    async def emit(self, *_: Any, **__: Any) -> None:
-        await asyncio.sleep(0)
-
-    async def enter_room(self, *_: Any, **__: Any) -> None:
-        pass
-
-    async def leave_room(self, *_: Any, **__: Any) -> None:
-        pass
-
-
-def settings(folder: Path) -> Settings:
-    """The sample pack, always open, no auto-assignment: agents claim; the store is in memory."""
-    return Settings.from_env({
-        "FRONTDESK_DATA_DIR": str(folder), "REDIS_URL": "redis://127.0.0.1:1/0",
-        "SITE": "lantern-street", "BUSINESS_HOURS": "", "AUTO_ASSIGN": "false",
-    })
-
-
 class Console:
     def __init__(self, folder: Path) -> None:
         self.clock = ManualClock()
         self.store = MemoryStore(self.clock)
         relay = Relay(Silent(), self.store)
-        self.handoff = Handoff(self.store, relay, settings(folder), clock=self.clock)
-        self.desk = MoveDesk(self.store, relay, self.handoff, settings(folder))
+        self.handoff = Handoff(self.store, relay, desk_settings(folder, auto_assign=False), clock=self.clock)
+        self.desk = MoveDesk(self.store, relay, self.handoff, desk_settings(folder, auto_assign=False))
 
     async def agent(self, name: str) -> Agent:
         agent = Agent(name, name.title(), "general", capacity=3)

@@ -31,13 +31,13 @@ import itertools
 import os
 from collections.abc import Awaitable
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from in_process import Silent, desk_settings
 
 from bot.config import Settings
 from bot.errors import Refused
@@ -59,21 +59,6 @@ AGENTS = {  # name -> department, role, capacity
 }
 NAMES = sorted(AGENTS)
 PRESENCES = [Presence.ONLINE, Presence.AWAY, Presence.OFFLINE]
-
-
-class Silent:
-    """Stands in for `socketio.AsyncServer` as `Relay` uses it: sends nothing."""
-
-    manager = SimpleNamespace(rooms={})
-
-    async def emit(self, *_: Any, **__: Any) -> None:
-        await asyncio.sleep(0)
-
-    async def enter_room(self, *_: Any, **__: Any) -> None:
-        pass
-
-    async def leave_room(self, *_: Any, **__: Any) -> None:
-        pass
 
 
 class FairnessWatch(MemoryStore):
@@ -251,15 +236,6 @@ class FairQueues(RuleBasedStateMachine):
         waiting = {d: self.run(self.store.queue(d)) for d in DEPARTMENTS}
         assert not any(waiting.values()), ("chats wait while agents are free",
                                            [a.name for a in free], waiting)
-
-
-def desk_settings(folder: Path, auto_assign: bool) -> Settings:
-    """A bridge's settings from a mapping: the sample pack, always open."""
-    return Settings.from_env({
-        "FRONTDESK_DATA_DIR": str(folder),
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # never connected to: the store is in memory
-        "SITE": "lantern-street", "BUSINESS_HOURS": "", "AUTO_ASSIGN": str(auto_assign).lower(),
-    })
 
 
 @pytest.mark.parametrize("auto_assign", [True, False], ids=["assigned", "offered"])

@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
-from bot.config import Settings
+from in_process import Silent, desk_settings
+
 from bot.handoff import Handoff, HandoffRequest
 from bot.models import Agent, Conversation, Presence
 from bot.relay import Relay
@@ -19,35 +18,12 @@ from bot.store.memory import ManualClock, MemoryStore
 numbers = itertools.count(1)
 
 
-class Silent:
-    """Stands in for `socketio.AsyncServer` as `Relay` uses it: sends nothing."""
-
-    manager = SimpleNamespace(rooms={})
-
-    async def emit(self, *_: Any, **__: Any) -> None:
-        await asyncio.sleep(0)
-
-    async def enter_room(self, *_: Any, **__: Any) -> None:
-        pass
-
-    async def leave_room(self, *_: Any, **__: Any) -> None:
-        pass
-
-
-def desk_settings(folder: Path) -> Settings:
-    """The sample pack, always open, auto-assignment on; the store is in memory."""
-    return Settings.from_env({
-        "FRONTDESK_DATA_DIR": str(folder), "REDIS_URL": "redis://127.0.0.1:1/0",
-        "SITE": "lantern-street", "BUSINESS_HOURS": "", "AUTO_ASSIGN": "true",
-    })
-
-
 class Desk:
     def __init__(self, folder: Path) -> None:
         self.clock = ManualClock()
         self.store = MemoryStore(self.clock)
         self.handoff = Handoff(self.store, Relay(Silent(), self.store),
-                               desk_settings(folder), clock=self.clock)
+                               desk_settings(folder, auto_assign=True), clock=self.clock)
 
     async def agent(self, name: str, capacity: int = 1, online: bool = True) -> None:
         await self.store.save_agent(Agent(name, name.title(), "general", capacity=capacity))

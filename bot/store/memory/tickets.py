@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ...models import Ticket
-from ..keys import PREFIX
+from ..keys import PREFIX, ticket_left
 from ..tickets import LEFT_ONCE
 from .base import MemoryPart
 from .keyspace import index_range
@@ -19,7 +19,7 @@ class MemoryTickets(MemoryPart):
         """The ticket, in the list of all tickets and in its department's (newest first)."""
         self.keys.set(f"{PREFIX}ticket:{ticket.id}", ticket.to_json(), ttl=self.retention)
         if once:
-            self.keys.set(f"{PREFIX}left:{once}", ticket.id, ttl=LEFT_ONCE)
+            self.keys.set(ticket_left(once), ticket.id, ttl=LEFT_ONCE)
         for index in (f"{PREFIX}tickets", f"{PREFIX}tickets:{ticket.department}"):
             scores = self.keys.make(index, dict)
             scores[ticket.id] = ticket.created_at
@@ -30,7 +30,7 @@ class MemoryTickets(MemoryPart):
             self.keys.expire(index, self.retention)
 
     async def ticket_left(self, once: str) -> Ticket | None:
-        ticket_id = self.keys.get(f"{PREFIX}left:{once}")
+        ticket_id = self.keys.get(ticket_left(once))
         return await self.get_ticket(ticket_id) if ticket_id else None
 
     async def get_ticket(self, ticket_id: str) -> Ticket | None:
