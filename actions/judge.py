@@ -13,9 +13,10 @@ the message shares with each topic's own words (`Evidence`), with the decision t
   result gets `"suggestions": [faq_a, faq_b, ...]` (at most three); `action_clarify` shows them
   as buttons with one that offers a person, and a click answers at once (its payload is the
   topic's intent). The topic whose own words the message shares most (`Evidence.hint`, cosine
-  ≥ `evidence_button`) is always among the buttons (`with_hint`): the classifier's likely topics
-  are the examples' view, the answer's words a second opinion that costs nothing when wrong
-  (a button is not an answer);
+  ≥ `evidence_button`) and the topic whose own words mean the nearest (`Meaning.hint`, the
+  sentence embedding's cosine ≥ `meaning_button`) are always among the buttons (`with_hints`):
+  the classifier's likely topics are the examples' view, the answer's words and meaning second
+  opinions that cost nothing when wrong (a button is not an answer);
 - **not sure**: `nlu_fallback` without suggestions (ask to rephrase, then a person).
 
 `threshold` is chosen per pack at training (`calibrate`), by cross-validation on the pack's own
@@ -23,8 +24,10 @@ training data: the lowest value from `min_threshold` up whose held-out predictio
 `max_wrong` of FAQ sentences with another topic and at most `max_unsafe` of never-FAQ sentences
 (out of scope, the bot challenge, a person) with a FAQ. The folds keep together the sentences the
 build made from one example (`groups`): otherwise a held-out fold holds near copies of training
-sentences and promises more than real visitors give. The choice and the curve it came from are kept with the
-model (`calibration.json`); `scripts/evaluate.py` prints them with the figures.
+sentences and promises more than real visitors give. For the same reason only sentences a person
+wrote are scored (the build marks the ones it made, `made`); the made ones are still trained on.
+The choice and the curve it came from are kept with the model (`calibration.json`);
+`scripts/evaluate.py` prints them with the figures.
 """
 
 from __future__ import annotations
@@ -43,11 +46,10 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import csr_matrix, hstack, vstack
+from scipy.sparse import csr_matrix
 from sklearn.base import clone
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.model_selection import StratifiedGroupKFold
-from sklearn.preprocessing import normalize
 
 from actions.focus import rewrite
 
@@ -89,18 +91,24 @@ class Evidence:
         scores = (self.docs @ self.vectorizer.transform([text]).T).toarray().ravel()
         return {name: float(score) for name, score in zip(self.names, scores) if score > 0}
 
-    def hint(self, text: str, min_similarity: float) -> Optional[str]:
-        """The topic whose own words the message shares most, if it shares at least
-        `min_similarity` (cosine) with it."""
-        similarity = self.similarity(rewrite(text)) if min_similarity > 0 else {}
-        best = max(similarity, key=similarity.__getitem__, default=None)
-        return best if best is not None and similarity[best] >= min_similarity else None
+    def of(self, text: str) -> Dict[str, float]:
+        """`similarity` of the message as the judge reads it (`rewrite`: its question first)."""
+        return self.similarity(rewrite(text)) if self.docs is not None else {}
 
-    def weigh(self, ranking: List[Dict[str, Any]], text: str, weight: float) -> List[Dict[str, Any]]:
+    @staticmethod
+    def hint(similarity: Dict[str, float], min_similarity: float) -> Optional[str]:
+        """The topic whose own words the message shares most (`similarity`, from `of`), if it
+        shares at least `min_similarity` (cosine) with it."""
+        best = max(similarity, key=similarity.__getitem__, default=None)
+        return best if best is not None and min_similarity > 0 \
+            and similarity[best] >= min_similarity else None
+
+    @staticmethod
+    def weigh(ranking: List[Dict[str, Any]], similarity: Dict[str, float],
+              weight: float) -> List[Dict[str, Any]]:
         """The ranking with each FAQ topic's confidence times (1 + weight × similarity),
         normalised again."""
-        similarity = self.similarity(rewrite(text)) if weight else {}
-        if not similarity:
+        if not similarity or not weight:
             return ranking
         scored = [(r[INTENT_NAME_KEY],
                    r["confidence"] * (1 + weight * similarity.get(r[INTENT_NAME_KEY], 0.0)))
@@ -131,13 +139,41 @@ def decide(ranking: List[Dict[str, Any]], cal: Dict[str, float]) -> tuple[str, L
     return FALLBACK, faq
 
 
-def with_hint(decision: tuple[str, List[str]], hint: Optional[str]) -> tuple[str, List[str]]:
-    """A "did you mean" or not-sure decision with the evidence's topic among the buttons (in
-    place of the third likely topic); an answer is left alone."""
+def with_hints(decision: tuple[str, List[str]], hints: List[Optional[str]]) -> tuple[str, List[str]]:
+    """A "did you mean" or not-sure decision with each hint's topic among the buttons (in place
+    of the last likely topics, at most three buttons); an answer is left alone."""
     intent, suggestions = decision
-    if intent != FALLBACK or hint is None or hint in suggestions:
+    missing = list(dict.fromkeys(h for h in hints if h is not None and h not in suggestions))
+    if intent != FALLBACK or not missing:
         return decision
-    return intent, suggestions[:2] + [hint]
+    return intent, suggestions[:3 - len(missing[:3])] + missing[:3]
+
+
+class Meaning:
+    """How near a message's sentence embedding (`SentenceMeaning`) is to each topic's own words'
+    (answer, keywords, title): cosine. A second opinion for the buttons, like `Evidence`, that
+    reads meaning rather than shared words ("no confirmation email" is near the order-status
+    answer that speaks of a confirmation email, whatever the examples say)."""
+
+    def __init__(self, topics: Dict[str, str]) -> None:
+        from actions import minilm
+
+        self.names = list(topics)
+        self.vectors = minilm.shared().encode([topics[n] for n in self.names]) if topics else None
+
+    def hint(self, message: Message, min_similarity: float) -> Optional[str]:
+        """The topic nearest the message's meaning, if its cosine is at least `min_similarity`;
+        None when the message has no dense sentence feature."""
+        dense = [f.features for f in message.features if f.attribute == TEXT
+                 and f.type == FEATURE_TYPE_SENTENCE and not f.is_sparse()]
+        if self.vectors is None or not dense:
+            return None
+        vector = np.asarray(dense[-1], dtype=np.float32).ravel()
+        if vector.shape[0] != self.vectors.shape[1] or not np.any(vector):
+            return None
+        similarity = self.vectors @ (vector / np.linalg.norm(vector))
+        best = int(np.argmax(similarity))
+        return self.names[best] if similarity[best] >= min_similarity else None
 
 
 def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
@@ -145,6 +181,8 @@ def _rates(rankings: List[List[Dict[str, Any]]], y: List[str],
     """Held-out outcomes of the decision with `cal`: right, wrong, asked-and-among, unsafe."""
     n = {"faq": 0, "right": 0, "wrong": 0, "among": 0, "unsafe_total": 0, "unsafe": 0}
     for ranking, label in zip(rankings, y):
+        if ranking is None:  # a made sentence: trained on, never scored
+            continue
         intent, suggestions = decide(ranking, cal)
         if label.startswith(FAQ_PREFIX):
             n["faq"] += 1
@@ -175,10 +213,20 @@ def groups(texts: List[str], y: List[str], shared_by: int = 3) -> List[int]:
             for text, ws, label in zip(texts, words, y)]
 
 
+def made(example: Message) -> bool:
+    """Whether the build made this training sentence from a pack's examples (scripts/build_site.py
+    marks them with the metadata `made`) rather than a person writing it."""
+    return (example.get("metadata") or {}).get("intent") == "made"
+
+
 def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evidence",
-              config: Dict[str, Any]) -> Dict[str, Any]:
+              config: Dict[str, Any], scored: Optional[List[bool]] = None) -> Dict[str, Any]:
     """Thresholds for this pack, from out-of-fold predictions of `clf` on its training data
-    (weighed by the evidence as at run time)."""
+    (weighed by the evidence as at run time). Only the `scored` sentences (default all) count:
+    the train passes those a person wrote, because sentences made from an example in a template
+    ("how do I get a refund", "I need to get a refund") are easier than real wording, and a pack
+    of three examples a topic would otherwise be promised far fewer wrong answers than it gives."""
+    scored = scored if scored is not None else [True] * len(y)
     labels = np.asarray(y)
     folds = StratifiedGroupKFold(n_splits=int(config["folds"]), shuffle=True, random_state=42)
     classes = sorted(set(y))
@@ -187,11 +235,14 @@ def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evide
         model = clone(clf).fit(X[train], labels[train])
         cols = [classes.index(c) for c in model.classes_]
         probas[np.ix_(test, cols)] = model.predict_proba(X[test])
-    rankings = []
-    for row, text in zip(probas, texts):
+    rankings: List[Optional[List[Dict[str, Any]]]] = []
+    for row, text, counted in zip(probas, texts, scored):
+        if not counted:
+            rankings.append(None)
+            continue
         top = np.argsort(-row)[:10]
         ranking = [{INTENT_NAME_KEY: classes[i], "confidence": float(row[i])} for i in top]
-        rankings.append(evidence.weigh(ranking, text, float(config["evidence_weight"])))
+        rankings.append(evidence.weigh(ranking, evidence.of(text), float(config["evidence_weight"])))
     base = {"ambiguity": float(config["ambiguity"]), "suggest_min": float(config["suggest_min"]),
             "ask_min": float(config["ask_min"]), "base_threshold": float(config["base_threshold"])}
     chosen: Optional[Dict[str, Any]] = None
@@ -207,7 +258,32 @@ def calibrate(clf: Any, X: Any, y: List[str], texts: List[str], evidence: "Evide
         chosen = {**base, "threshold": 0.95, "held_out": {}}
     chosen["curve"] = curve
     chosen["examples"] = len(y)
+    chosen["scored"] = sum(scored)
     return chosen
+
+
+def _row(message: Message) -> tuple[np.ndarray, np.ndarray, int]:
+    """A message's sentence features as one row (values, columns, width), in the featurizers'
+    order: each count block as log(1 + count) scaled to length one, each dense block as it is."""
+    values, columns, width = [], [], 0
+    for f in sorted((f for f in message.features if f.attribute == TEXT
+                     and f.type == FEATURE_TYPE_SENTENCE), key=lambda f: f.origin):
+        if f.is_sparse():
+            block = csr_matrix(f.features)  # sums repeated entries, as counts do
+            block.sum_duplicates()
+            v, cols = np.log1p(block.data.astype(np.float64)), block.indices
+            length = np.sqrt((v * v).sum())
+            v = v / length if length > 0 else v
+        else:
+            dense = np.asarray(f.features, dtype=np.float64).ravel()
+            cols = np.flatnonzero(dense)
+            v = dense[cols]
+        values.append(v)
+        columns.append(cols.astype(np.int32) + width)
+        width += f.features.shape[-1]
+    if not values:
+        return np.zeros(0), np.zeros(0, dtype=np.int32), 0
+    return np.concatenate(values), np.concatenate(columns), width
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -232,6 +308,7 @@ class TopicJudge(LogisticRegressionClassifier):
             "suggest_min": 0.12,
             "ask_min": 0.25,
             "evidence_button": 0.1,  # the evidence's best topic is a button from this cosine up
+            "meaning_button": 0.2,  # the topic nearest in meaning is a button from this cosine up
         }
 
     def __init__(self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage,
@@ -239,6 +316,7 @@ class TopicJudge(LogisticRegressionClassifier):
         super().__init__(config, name, model_storage, resource)
         self.clf.C = float(self.config["C"])
         self.evidence = Evidence(dict(self.config["topics"]))
+        self.meaning: Optional[Meaning] = None
         self.calibration: Dict[str, Any] = {
             "threshold": 0.6, "base_threshold": float(self.config["base_threshold"]),
             "ambiguity": float(self.config["ambiguity"]),
@@ -248,23 +326,25 @@ class TopicJudge(LogisticRegressionClassifier):
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         """Each featurizer's counts as log(1 + count), scaled to length one: a long message
         weighs as much as a short one instead of pushing every probability to 0 or 1. Dense
-        sentence features (`SentenceMeaning`) come as they are (length one times their weight)."""
+        sentence features (`SentenceMeaning`) come as they are (length one times their weight).
+        The rows are put together as arrays (`_row`), not one scipy matrix per block: a parse
+        spent 2 ms here that way."""
         if not self.config["normalize"]:
             return super()._create_X(messages)
-        rows = []
-        for message in messages:
-            blocks = sorted((f for f in message.features if f.attribute == TEXT
-                             and f.type == FEATURE_TYPE_SENTENCE), key=lambda f: f.origin)
-            rows.append(hstack([normalize(csr_matrix(f.features).log1p()) if f.is_sparse()
-                                else csr_matrix(f.features) for f in blocks]))
-        return vstack(rows).tocsr()
+        rows = [_row(message) for message in messages]
+        width = max((w for _, _, w in rows), default=0)
+        data = np.concatenate([d for d, _, _ in rows]) if rows else np.zeros(0)
+        indices = np.concatenate([i for _, i, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+        indptr = np.concatenate([[0], np.cumsum([len(d) for d, _, _ in rows])])
+        return csr_matrix((data, indices, indptr), shape=(len(rows), width))
 
     def train(self, training_data: TrainingData) -> Resource:
         X, y = self._create_training_matrix(training_data)
         if X.shape[0]:
-            texts = [e.get(TEXT) for e in training_data.intent_examples
-                     if e.get(INTENT) and e.get(TEXT)]
-            self.calibration = calibrate(self.clf, X.tocsr(), y, texts, self.evidence, self.config)
+            examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+            self.calibration = calibrate(self.clf, X.tocsr(), y, [e.get(TEXT) for e in examples],
+                                         self.evidence, self.config,
+                                         [not made(e) for e in examples])
             logger.info("TopicJudge calibration: %s", json.dumps(self.calibration))
         super().train(training_data)
         with self._model_storage.write_to(self._resource) as directory:
@@ -281,16 +361,25 @@ class TopicJudge(LogisticRegressionClassifier):
                                          **json.loads((directory / "calibration.json").read_text())}
         except (ValueError, FileNotFoundError, OSError):
             logger.warning("TopicJudge: no calibration in the model, using the defaults")
+        component.meaning_hint(Message(data={}))  # the topics' embeddings now, not in a visitor's turn
         return component
+
+    def meaning_hint(self, message: Message) -> Optional[str]:
+        """`Meaning.hint` of the message (the topics' embeddings made on first use, or at load)."""
+        if self.meaning is None:
+            self.meaning = Meaning(dict(self.config["topics"]))
+        return self.meaning.hint(message, float(self.config["meaning_button"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
         super().process(messages)
         for message in messages:
-            ranking = self.evidence.weigh(message.get(INTENT_RANKING_KEY) or [],
-                                          message.get(TEXT) or "", float(self.config["evidence_weight"]))
+            similarity = self.evidence.of(message.get(TEXT) or "")
+            ranking = self.evidence.weigh(message.get(INTENT_RANKING_KEY) or [], similarity,
+                                          float(self.config["evidence_weight"]))
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            hint = self.evidence.hint(message.get(TEXT) or "", float(self.config["evidence_button"]))
-            intent, suggestions = with_hint(decide(ranking, self.calibration), hint)
+            hints = [self.evidence.hint(similarity, float(self.config["evidence_button"])),
+                     self.meaning_hint(message)]
+            intent, suggestions = with_hints(decide(ranking, self.calibration), hints)
             if intent != FALLBACK:
                 message.set(INTENT, ranking[0], add_to_output=True)
                 continue

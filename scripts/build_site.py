@@ -109,8 +109,14 @@ def training_data(site: Site, written: dict[str, str]) -> str:
         limit = max(len(t.examples), PER_TOPIC - already[intent])
         sentences = [s for s in map(_clean, expand(topic, t.examples, t.keywords, limit))
                      if written.setdefault(s.lower(), intent) == intent]
-        lines += [f"  - intent: {intent}", "    examples: |"]
-        lines += [f"      - {s}" for s in sentences]
+        own = {_clean(e).lower() for e in t.examples}
+        # The pack's own examples, then the sentences made from them (scripts/paraphrase.py),
+        # marked `made`: the judge's calibration scores only written sentences (actions/judge.py).
+        for block, metadata in (([s for s in sentences if s.lower() in own], ""),
+                                ([s for s in sentences if s.lower() not in own], "made")):
+            if block:
+                lines += [f"  - intent: {intent}"] + ([f"    metadata: {metadata}"] if metadata else [])
+                lines += ["    examples: |"] + [f"      - {s}" for s in block]
     lines += ["", "rules:"]
     for topic in site.topics:
         lines += [f"  - rule: answer faq {topic}", "    steps:", f"      - intent: faq_{topic}",

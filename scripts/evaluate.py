@@ -195,7 +195,7 @@ def _without_focus() -> None:
 def _without_evidence() -> None:
     from actions import judge
 
-    judge.Evidence.weigh = lambda self, ranking, text, weight: ranking  # type: ignore[method-assign]
+    judge.Evidence.weigh = staticmethod(lambda ranking, similarity, weight: ranking)  # type: ignore[method-assign]
 
 
 def _without_asking() -> None:
@@ -203,13 +203,19 @@ def _without_asking() -> None:
 
     decide = judge.decide
     judge.decide = lambda ranking, cal: (decide(ranking, cal)[0], [])
-    judge.with_hint = lambda decision, hint: decision
+    judge.with_hints = lambda decision, hints: decision
 
 
 def _without_evidence_buttons() -> None:
     from actions import judge
 
-    judge.Evidence.hint = lambda self, text, min_similarity: None  # type: ignore[method-assign]
+    judge.Evidence.hint = staticmethod(lambda similarity, min_similarity: None)  # type: ignore[method-assign]
+
+
+def _without_meaning_buttons() -> None:
+    from actions import judge
+
+    judge.Meaning.hint = lambda self, message, min_similarity: None  # type: ignore[method-assign]
 
 
 def _without_checks() -> None:
@@ -224,7 +230,8 @@ def _without_checks() -> None:
 
 # Parts of the judgement `--without` switches off at parse time (docs/assistant.md's ablation).
 ABLATIONS = {"focus": _without_focus, "evidence": _without_evidence, "asking": _without_asking,
-             "evidence-buttons": _without_evidence_buttons, "checks": _without_checks}
+             "evidence-buttons": _without_evidence_buttons,
+             "meaning-buttons": _without_meaning_buttons, "checks": _without_checks}
 
 
 def model_calibration(model: Path) -> Dict[str, Any] | None:
