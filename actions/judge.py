@@ -143,10 +143,10 @@ def with_hints(decision: tuple[str, List[str]], hints: List[Optional[str]]) -> t
     """A "did you mean" or not-sure decision with each hint's topic among the buttons (in place
     of the last likely topics, at most three buttons); an answer is left alone."""
     intent, suggestions = decision
-    missing = list(dict.fromkeys(h for h in hints if h is not None and h not in suggestions))
+    missing = list(dict.fromkeys(h for h in hints if h is not None and h not in suggestions))[:3]
     if intent != FALLBACK or not missing:
         return decision
-    return intent, suggestions[:3 - len(missing[:3])] + missing[:3]
+    return intent, suggestions[:3 - len(missing)] + missing
 
 
 class Meaning:
@@ -361,14 +361,19 @@ class TopicJudge(LogisticRegressionClassifier):
                                          **json.loads((directory / "calibration.json").read_text())}
         except (ValueError, FileNotFoundError, OSError):
             logger.warning("TopicJudge: no calibration in the model, using the defaults")
-        component.meaning_hint(Message(data={}))  # the topics' embeddings now, not in a visitor's turn
+        component.topic_meaning()  # the topics' embeddings now, not in a visitor's turn
         return component
 
-    def meaning_hint(self, message: Message) -> Optional[str]:
-        """`Meaning.hint` of the message (the topics' embeddings made on first use, or at load)."""
+    def topic_meaning(self) -> Meaning:
+        """The topics' `Meaning`, made on first use (at load, or after training)."""
         if self.meaning is None:
             self.meaning = Meaning(dict(self.config["topics"]))
-        return self.meaning.hint(message, float(self.config["meaning_button"]))
+        return self.meaning
+
+    def hints(self, message: Message, similarity: Dict[str, float]) -> List[Optional[str]]:
+        """The second opinions' topics for the buttons: the answer's words, then the meaning."""
+        return [self.evidence.hint(similarity, float(self.config["evidence_button"])),
+                self.topic_meaning().hint(message, float(self.config["meaning_button"]))]
 
     def process(self, messages: List[Message]) -> List[Message]:
         super().process(messages)
@@ -377,12 +382,11 @@ class TopicJudge(LogisticRegressionClassifier):
             ranking = self.evidence.weigh(message.get(INTENT_RANKING_KEY) or [], similarity,
                                           float(self.config["evidence_weight"]))
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            hints = [self.evidence.hint(similarity, float(self.config["evidence_button"])),
-                     self.meaning_hint(message)]
-            intent, suggestions = with_hints(decide(ranking, self.calibration), hints)
-            if intent != FALLBACK:
+            intent, suggestions = decide(ranking, self.calibration)
+            if intent != FALLBACK:  # an answer: no buttons, so no second opinion to read
                 message.set(INTENT, ranking[0], add_to_output=True)
                 continue
+            intent, suggestions = with_hints((intent, suggestions), self.hints(message, similarity))
             fallback = {INTENT_NAME_KEY: FALLBACK, "confidence": self.calibration["threshold"]}
             message.set(INTENT, fallback, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [fallback] + list(ranking), add_to_output=True)
