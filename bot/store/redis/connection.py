@@ -78,7 +78,14 @@ class RedisPart:
         stored), a short-lived write first covers whatever the earlier send wrote."""
         if not wrote:
             await one.set(keys.REPLICATED, "1", ex=60)
-        have = await one.wait(self.min_replicas, max(1, int(self.replica_timeout * 1000)))
+        try:
+            have = await one.wait(self.min_replicas, max(1, int(self.replica_timeout * 1000)))
+        except aioredis.ResponseError as error:  # "WAIT cannot be used with replica instances"
+            if "replica" not in str(error).lower():
+                raise
+            # The server was made a replica in a failover after the write: whether the new
+            # primary has it is not known, so the client resends (de-duplicated), as on a lag.
+            raise Unreplicated(f"the server became a replica: {error}") from error
         if int(have) < self.min_replicas:
             raise Unreplicated(f"{have} of {self.min_replicas} replicas confirmed the write")
 
