@@ -107,14 +107,21 @@ def relabel(message: Message, intent: str, topic_key: str) -> None:
 
 
 def asks_for_person(text: Optional[str]) -> bool:
-    """True when the words plainly ask for a person (not whether one is talking)."""
-    if not text or text.startswith("/") or WHO_IS_THERE.search(text) or asks_if_bot(text):
+    """True when the words plainly ask for a person (not only whether one is talking): "are you
+    a bot? I want a human" asks for one after asking who is there."""
+    if not text or text.startswith("/"):
         return False
+    if BOT_CHALLENGE.search(text):
+        return _requests_person(BOT_CHALLENGE.sub(" ", text))
+    return not WHO_IS_THERE.search(text) and _requests_person(text)
+
+
+def _requests_person(text: str) -> bool:
     return PERSON_REQUEST.search(text) is not None or BARE_PERSON_REQUEST.search(text) is not None
 
 
 _WHAT = (r"(?:an? |the |some )?(?:real |actual |live |living |proper )?(?:bot|robot|chat ?bot|"
-         r"machine|ai|a\.i\.?|computer|program|programme|software|human(?: being)?|person|"
+         r"machine|ai|a\.i\.?|computer(?: program(?:me)?)?|program|programme|software|human(?: being)?|person|"
          r"automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
          r"artificial(?: intelligence)?|algorithm|script|virtual assistant)")
 # Whether a person or a program is answering, in the wordings the base must always know.
@@ -130,16 +137,25 @@ BOT_CHALLENGE = re.compile(
     r"(?:there )?(?:actually |really )?(?:typing|reading|answering|writing|replying|behind)"
     r"(?: this| these| me| this chat)?"
     r"\W*(?:$|\?)"
+    # "ur a chatbot arent you", "you're not a real person, are you?": said, then asked.
+    r"|\b(?:you'?re|youre|you are|ur|u r|you aren'?t|u aren'?t)(?: not)?(?: really| actually| even"
+    r"| just| only| obviously| clearly)? " + _WHAT
+    + r"(?=\W*(?:$|\?|right\b|aren'?t|arent|are(?:n'?t)? (?:you|u|ya)|r u|isn'?t|huh|eh|lol|yeah|"
+    r"yes|no\b|then|too|innit|,))"
     r"|\b(?:human|person|real|people) or (?:an? )?(?:bot|robot|machine|ai|computer|program)\b"
     r"|\b(?:bot|robot|machine|ai|computer|program) or (?:an? )?(?:human|person|real)\b",
     re.IGNORECASE,
 )
-BOT_CHALLENGE_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
+# The classifier's "a person" gives way to the words' "are you real?" ("ur a chatbot arent you"
+# reads like a complaint to it); a request for a person in the same message keeps it.
+BOT_CHALLENGE_SKIP = {"bot_challenge"}
 
 
 def asks_if_bot(text: Optional[str]) -> bool:
-    """True when the words ask whether a person or a program is answering."""
-    return bool(text and not text.startswith("/") and BOT_CHALLENGE.search(text))
+    """True when the words ask whether a person or a program is answering, and ask for nothing
+    more (a request for a person after the question is a request: `asks_for_person`)."""
+    return bool(text and not text.startswith("/") and BOT_CHALLENGE.search(text)
+                and not asks_for_person(text))
 
 
 class WordRule(GraphComponent):
@@ -194,8 +210,8 @@ class PersonRequestDetector(WordRule):
 )
 class BotChallengeDetector(WordRule):
     """"Are you real?" in any wording gets the honest answer: a message that asks whether a
-    person or a program is answering becomes `bot_challenge` whatever the classifier guessed
-    (a request for a person stays a request). Part of the base, so a new pack has it at full
+    person or a program is answering becomes `bot_challenge` whatever the classifier guessed,
+    a person included (a request for a person in the words stays a request). Part of the base, so a new pack has it at full
     strength however few examples it has."""
 
     keep = frozenset(BOT_CHALLENGE_SKIP)

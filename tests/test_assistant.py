@@ -213,6 +213,9 @@ async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:
         "could you be a person?": "bot_challenge", "could you be human?": "bot_challenge",
         "r u human": "bot_challenge", "is this automated": "bot_challenge",
         "hang on, is this thing a real person or software?": "bot_challenge",
+        "youre just a robot right": "bot_challenge", "you're not a real person, are you?":
+        "bot_challenge", "so you're an AI then?": "bot_challenge",
+        "are you a bot? i want a human": "human_handoff",
         "staff please": "human_handoff", "can a human take over": "human_handoff",
         "operator!": "human_handoff", "I need to speak to someone about my refund": "human_handoff",
     }
