@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections import Counter
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -84,11 +85,23 @@ class Evidence:
         self.names = list(topics)
         self.vectorizer = TfidfVectorizer(analyzer=_words, sublinear_tf=True)
         self.docs = self.vectorizer.fit_transform([topics[n] for n in self.names]) if topics else None
+        if self.docs is not None:  # what `similarity` reads, so a message costs no scipy matrix
+            self.columns: Dict[str, int] = dict(self.vectorizer.vocabulary_)
+            self.idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
+            self.dense = self.docs.toarray()
 
     def similarity(self, text: str) -> Dict[str, float]:
+        """Cosine of the message's TF-IDF vector (the vectorizer's: 1 + log(count) times idf,
+        length one) with each topic's, for the topics it shares a word with."""
         if self.docs is None:
             return {}
-        scores = (self.docs @ self.vectorizer.transform([text]).T).toarray().ravel()
+        counts = Counter(c for c in map(self.columns.get, _words(text)) if c is not None)
+        if not counts:
+            return {}
+        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
+        weights = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))))
+        weights *= self.idf[columns]
+        scores = self.dense[:, columns] @ (weights / np.linalg.norm(weights))
         return {name: float(score) for name, score in zip(self.names, scores) if score > 0}
 
     def of(self, text: str) -> Dict[str, float]:
@@ -355,6 +368,8 @@ class TopicJudge(LogisticRegressionClassifier):
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "TopicJudge":
         component = super().load(config, model_storage, resource, execution_context, **kwargs)
+        if hasattr(component.clf, "coef_"):  # coef_.T row-major: a parse copies no weights
+            component.clf.coef_ = np.asfortranarray(component.clf.coef_)
         try:
             with model_storage.read_from(resource) as directory:
                 component.calibration = {**component.calibration,
