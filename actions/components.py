@@ -121,8 +121,8 @@ def _requests_person(text: str) -> bool:
 
 
 _WHAT = (r"(?:an? |the |some )?(?:real |actual |live |living |proper )?(?:bot|robot|chat ?bot|"
-         r"machine|ai|a\.i\.?|computer(?: program(?:me)?)?|program|programme|software|human(?: being)?|person|"
-         r"automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
+         r"machine|ai|a\.i\.?|computer(?: program(?:me)?)?|program|programme|software|"
+         r"human(?: being)?|person|automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
          r"artificial(?: intelligence)?|algorithm|script|virtual assistant)")
 # Whether a person or a program is answering, in the wordings the base must always know.
 BOT_CHALLENGE = re.compile(
@@ -211,8 +211,8 @@ class PersonRequestDetector(WordRule):
 class BotChallengeDetector(WordRule):
     """"Are you real?" in any wording gets the honest answer: a message that asks whether a
     person or a program is answering becomes `bot_challenge` whatever the classifier guessed,
-    a person included (a request for a person in the words stays a request). Part of the base, so a new pack has it at full
-    strength however few examples it has."""
+    a person included (a request for a person in the words stays a request). Part of the base,
+    so a new pack has it at full strength however few examples it has."""
 
     keep = frozenset(BOT_CHALLENGE_SKIP)
 
