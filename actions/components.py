@@ -122,7 +122,8 @@ def _requests_person(text: str) -> bool:
 
 _WHAT = (r"(?:an? |the |some )?(?:real |actual |live |living |proper )?(?:bot|robot|chat ?bot|"
          r"machine|ai|a\.i\.?|computer(?: program(?:me)?)?|program|programme|software|"
-         r"human(?: being)?|person|automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
+         r"human(?: being)?|person|"
+         r"automated|automatic|automated (?:system|reply|replies|chat|service)|real|for real|"
          r"artificial(?: intelligence)?|algorithm|script|virtual assistant)")
 # Whether a person or a program is answering, in the wordings the base must always know.
 BOT_CHALLENGE = re.compile(
