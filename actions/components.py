@@ -3,8 +3,8 @@
 `PersonRequestDetector` runs after the intent classifiers. A message that plainly asks for a
 person ("I need to speak to someone about a refund") hands off even when it also names a FAQ
 topic the classifier preferred: the request wins, and the topic is kept as `"person_topic"` so
-the handoff goes to the right department. The bot challenge ("are you a real person?") and
-requests already read as a handoff are left alone.
+the handoff goes to the right department. The bot challenge alone ("are you a real person?")
+is left alone; "are you a bot? I want a human" asks for one.
 
 `ShoutingDetector` runs after the intent classifiers. A message written mostly in capitals
 ("WHY CAN'T I GET MY TICKETS") is read as frustration: its intent becomes `frustrated`, so the
@@ -73,7 +73,9 @@ BARE_PERSON_REQUEST = re.compile(
 # "am I talking to a real person?" asks who is there: that is the bot challenge, not a request.
 WHO_IS_THERE = re.compile(r"\b(?:am i|are you|is (?:this|it|that)|who am i|who is this)\b",
                           re.IGNORECASE)
-PERSON_REQUEST_SKIP = {HUMAN_HANDOFF, "bot_challenge"}
+# "Are you a bot? I want a human" is a request, whichever the classifier preferred
+# (`asks_for_person` reads only the words after the question who is there).
+PERSON_REQUEST_SKIP = {HUMAN_HANDOFF}
 SHOUTING_KEY = "shouting"
 SHOUTING_INTENT_KEY = "shouting_intent"
 DEFAULT_KEEP_INTENTS = [
