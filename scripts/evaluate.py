@@ -218,6 +218,12 @@ def _without_meaning_buttons() -> None:
     judge.Meaning.hint = lambda self, message, min_similarity: None  # type: ignore[method-assign]
 
 
+def _without_agreement() -> None:
+    from actions import judge
+
+    judge.TopicJudge.agreed = lambda self, message, similarity: None  # type: ignore[method-assign]
+
+
 def _without_checks() -> None:
     import re
 
@@ -231,7 +237,8 @@ def _without_checks() -> None:
 # Parts of the judgement `--without` switches off at parse time (docs/assistant.md's ablation).
 ABLATIONS = {"focus": _without_focus, "evidence": _without_evidence, "asking": _without_asking,
              "evidence-buttons": _without_evidence_buttons,
-             "meaning-buttons": _without_meaning_buttons, "checks": _without_checks}
+             "meaning-buttons": _without_meaning_buttons, "agreement": _without_agreement,
+             "checks": _without_checks}
 
 
 def model_calibration(model: Path) -> Dict[str, Any] | None:

@@ -206,6 +206,16 @@ async def test_words_only_an_answer_has_put_its_topic_among_the_buttons(stack: S
     assert "faq_delivery" in result.get("suggestions", []), result.get("suggestions")
 
 
+async def test_out_of_scope_asks_when_the_answers_words_and_meaning_agree(stack: Stack) -> None:
+    """The classifier calls a restaurant near the theatre out of scope, but the location answer's
+    words and meaning both name it: the bot asks with that topic (and a person) instead of
+    refusing (actions/judge.py, `TopicJudge.agreed`; `make eval --without agreement`)."""
+    result = await parse(stack, "can you recommend a restaurant near lantern street")
+    assert result["intent"]["name"] == "nlu_fallback", result["intent"]
+    assert result.get("suggestions") == ["faq_location"], result.get("suggestions")
+    assert result["intent_ranking"][1]["name"] == "out_of_scope", result["intent_ranking"][:2]
+
+
 async def test_the_checks_hold_in_new_wordings(stack: Stack) -> None:
     """"Are you real?" and "I want a person" in wordings no example has come from the base
     (actions/components.py: `BotChallengeDetector`, `PersonRequestDetector`)."""

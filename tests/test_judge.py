@@ -101,3 +101,30 @@ def test_the_topic_nearest_in_meaning_is_found_from_the_embedding() -> None:
         "  meaning.hint(Message(data={'text': 'no features'}), 0.2),\n"
         "  meaning.hint(message('my tickets never arrived in the mail'), 0.99)]))\n")
     assert got == ["faq_delivery", "faq_location", None, None]
+
+
+def test_out_of_scope_asks_when_both_second_opinions_name_one_topic() -> None:
+    """`TopicJudge.agreed`: the topic the answer's words and the meaning both name clearly; none
+    when the message shares no word with any topic, or when the meaning is not near enough."""
+    got = run(
+        "import json\n"
+        "from rasa.shared.nlu.training_data.features import Features\n"
+        "from rasa.shared.nlu.training_data.message import Message\n"
+        "from actions import minilm\n"
+        "from actions.judge import Evidence, Meaning, TopicJudge\n"
+        "topics = {'faq_delivery': 'We post tickets first class; e-tickets come by email within'\n"
+        "          ' an hour. Keywords: delivery, post, e-ticket',\n"
+        "          'faq_location': 'We are at 12 Lantern Street, two minutes from the station.'\n"
+        "          ' Keywords: address, directions, parking'}\n"
+        "judge = TopicJudge.__new__(TopicJudge)\n"
+        "judge.config = TopicJudge.get_default_config()\n"
+        "judge.evidence, judge.meaning = Evidence(topics), Meaning(topics)\n"
+        "def agreed(text, **config):\n"
+        "    judge.config = {**TopicJudge.get_default_config(), **config}\n"
+        "    m = Message(data={'text': text})\n"
+        "    m.add_features(Features(minilm.shared().encode([text]), 'sentence', 'text', 'x'))\n"
+        "    return judge.agreed(m, judge.evidence.of(text))\n"
+        "print(json.dumps([agreed('were my e-tickets posted or emailed'),\n"
+        "                  agreed('how do I find you from the train'),\n"
+        "                  agreed('were my e-tickets posted or emailed', agree_meaning=0.99)]))\n")
+    assert got == ["faq_delivery", None, None]
